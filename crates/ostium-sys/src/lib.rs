@@ -1,0 +1,52 @@
+//! The OS boundary of Ostium.
+//!
+//! Every system call that Ostium makes goes through this crate, and almost all of them
+//! through [rustix]: there is no hand-written FFI. What it offers is a small, curated, safe
+//! subset of Linux:
+//!
+//! - [`Socket`]: an owned socket descriptor, closed on drop, with the stream operations the
+//!   reactor needs; [`tcp_listen`], [`tcp_listen_reuseport`] and [`tcp_connect`].
+//! - [`unix`]: `AF_UNIX` `SOCK_SEQPACKET` sockets at a path, messages carrying descriptors
+//!   (`SCM_RIGHTS`) and credentials, peer credentials.
+//! - [`Poller`] (epoll), [`Interest`], [`Token`], [`Events`]: readiness notification.
+//! - [`Waker`] (eventfd): wakes a blocked [`Poller::wait`] from another thread.
+//! - [`TimerFd`] and [`Memfd`]: timers as descriptors, and sealed anonymous memory.
+//!
+//! # Principles
+//!
+//! - Every descriptor this crate creates or receives is close-on-exec and owned: it is
+//!   closed when its owner drops it.
+//! - `EINTR` is handled here, never by callers.
+//! - Errors are [`std::io::Error`] values whose message names the call that failed and,
+//!   where there is one, the address or path it was given.
+//!
+//! # Safety
+//!
+//! `unsafe` is confined to the few places rustix cannot cover (memory mappings and one
+//! socket option it does not name yet); each block carries a `// SAFETY:` comment saying
+//! why it is sound.
+
+mod error;
+mod interest;
+pub mod memfd;
+mod poller;
+mod rlimit;
+mod sched;
+mod socket;
+mod tcp;
+mod timerfd;
+mod token;
+pub mod unix;
+mod waker;
+
+pub use error::is_out_of_resources;
+pub use interest::Interest;
+pub use memfd::Memfd;
+pub use poller::{Event, Events, Poller};
+pub use rlimit::raise_fd_limit;
+pub use sched::{allowed_cpus, current_cpu, pin_current_thread, pin_process};
+pub use socket::Socket;
+pub use tcp::{tcp_connect, tcp_listen, tcp_listen_reuseport};
+pub use timerfd::TimerFd;
+pub use token::Token;
+pub use waker::Waker;

@@ -1,0 +1,209 @@
+//! `Poller`: readiness notification with epoll.
+
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::time::Duration;
+
+use rustix::event::epoll::{self, EventData, EventFlags};
+use rustix::time::Timespec;
+
+use crate::error::Named;
+use crate::{Interest, Token};
+
+/// An epoll instance: descriptors registered with a [`Token`] and an [`Interest`], and a
+/// [`wait`](Poller::wait) that returns the tokens of those that are ready.
+///
+/// Registrations are level-triggered: a descriptor stays ready until the condition is gone
+/// (its data read, its buffer drained), so a caller may stop reading before `EAGAIN` and
+/// still be told again. See `ostium-reactor` for why that is the reactor's choice.
+#[derive(Debug)]
+pub struct Poller {
+    epoll: OwnedFd,
+}
+
+impl Poller {
+    /// `epoll_create1(EPOLL_CLOEXEC)`: a new, empty poller.
+    pub fn new() -> io::Result<Poller> {
+        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC).named(|| "epoll_create1")?;
+        Ok(Poller { epoll })
+    }
+
+    /// `epoll_ctl(EPOLL_CTL_ADD)`: start watching `fd` for `interest`, reporting `token`.
+    pub fn add(&self, fd: &impl AsFd, token: Token, interest: Interest) -> io::Result<()> {
+        epoll::add(&self.epoll, fd, EventData::new_u64(token.0), interest.epoll_flags())
+            .named(|| "epoll_ctl(ADD)")
+    }
+
+    /// `epoll_ctl(EPOLL_CTL_MOD)`: change the interest (and token) of a registered `fd`.
+    pub fn modify(&self, fd: &impl AsFd, token: Token, interest: Interest) -> io::Result<()> {
+        epoll::modify(&self.epoll, fd, EventData::new_u64(token.0), interest.epoll_flags())
+            .named(|| "epoll_ctl(MOD)")
+    }
+
+    /// `epoll_ctl(EPOLL_CTL_DEL)`: stop watching `fd`.
+    ///
+    /// Closing a descriptor removes it too; this is for a descriptor that stays open.
+    pub fn delete(&self, fd: &impl AsFd) -> io::Result<()> {
+        epoll::delete(&self.epoll, fd).named(|| "epoll_ctl(DEL)")
+    }
+
+    /// `epoll_pwait2`: waits until a registered descriptor is ready or `timeout` passes
+    /// (`None`: no timeout), and fills `events` with what is ready.
+    ///
+    /// The timeout has nanosecond precision (no rounding to milliseconds). Returns the number
+    /// of events; zero means the timeout passed. A wait interrupted by a signal returns zero
+    /// events too, so the caller recomputes its deadline as it would after a timeout. Nothing
+    /// is allocated: `events` keeps its capacity from call to call.
+    pub fn wait(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<usize> {
+        events.list.clear();
+        let timeout = timeout.map(|t| Timespec {
+            tv_sec: t.as_secs().try_into().unwrap_or(i64::MAX),
+            tv_nsec: t.subsec_nanos().into(),
+        });
+        match epoll::wait(
+            &self.epoll,
+            rustix::buffer::spare_capacity(&mut events.list),
+            timeout.as_ref(),
+        ) {
+            Ok(n) => Ok(n),
+            Err(rustix::io::Errno::INTR) => Ok(0),
+            Err(errno) => Err(errno.into()),
+        }
+    }
+}
+
+/// Reusable storage for the events one [`Poller::wait`] returns.
+pub struct Events {
+    list: Vec<epoll::Event>,
+}
+
+impl Events {
+    /// Room for up to `capacity` events per wait (at least one).
+    pub fn with_capacity(capacity: usize) -> Events {
+        Events { list: Vec::with_capacity(capacity.max(1)) }
+    }
+
+    /// How many events the last wait returned.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether the last wait returned no event.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The events of the last wait.
+    pub fn iter(&self) -> impl Iterator<Item = Event> + '_ {
+        self.list.iter().map(|raw| Event { token: Token(raw.data.u64()), flags: raw.flags })
+    }
+}
+
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// One ready registration: its token and what it is ready for.
+#[derive(Clone, Copy)]
+pub struct Event {
+    token: Token,
+    flags: EventFlags,
+}
+
+impl Event {
+    /// The token the descriptor was registered with.
+    pub fn token(&self) -> Token {
+        self.token
+    }
+
+    /// Ready to read, or at end of stream, or in error (a read will say which).
+    pub fn is_readable(&self) -> bool {
+        self.flags
+            .intersects(EventFlags::IN | EventFlags::RDHUP | EventFlags::HUP | EventFlags::ERR)
+    }
+
+    /// Ready to write, or in error (a write will say which).
+    pub fn is_writable(&self) -> bool {
+        self.flags.intersects(EventFlags::OUT | EventFlags::HUP | EventFlags::ERR)
+    }
+
+    /// The descriptor is in error (`EPOLLERR`).
+    pub fn is_error(&self) -> bool {
+        self.flags.contains(EventFlags::ERR)
+    }
+
+    /// Both directions are closed (`EPOLLHUP`).
+    pub fn is_hangup(&self) -> bool {
+        self.flags.contains(EventFlags::HUP)
+    }
+}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Event").field("token", &self.token).field("flags", &self.flags).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+    use std::time::Instant;
+
+    #[test]
+    fn reports_the_token_of_a_ready_descriptor() {
+        let poller = Poller::new().unwrap();
+        let (mut a, b) = UnixStream::pair().unwrap();
+        poller.add(&b, Token(42), Interest::READABLE).unwrap();
+        let mut events = Events::with_capacity(8);
+        assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
+        a.write_all(b"x").unwrap();
+        assert_eq!(poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap(), 1);
+        let event = events.iter().next().unwrap();
+        assert_eq!(event.token(), Token(42));
+        assert!(event.is_readable());
+        assert!(!event.flags.contains(EventFlags::OUT));
+    }
+
+    #[test]
+    fn level_triggered_readiness_repeats_until_drained() {
+        let poller = Poller::new().unwrap();
+        let (mut a, b) = UnixStream::pair().unwrap();
+        poller.add(&b, Token(1), Interest::READABLE).unwrap();
+        a.write_all(b"x").unwrap();
+        let mut events = Events::with_capacity(8);
+        for _ in 0..3 {
+            assert_eq!(poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap(), 1);
+        }
+    }
+
+    #[test]
+    fn modify_and_delete_change_what_is_reported() {
+        let poller = Poller::new().unwrap();
+        let (_a, b) = UnixStream::pair().unwrap();
+        poller.add(&b, Token(1), Interest::READABLE).unwrap();
+        let mut events = Events::with_capacity(8);
+        assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
+        poller.modify(&b, Token(2), Interest::BOTH).unwrap();
+        assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 1);
+        let event = events.iter().next().unwrap();
+        assert_eq!(event.token(), Token(2));
+        assert!(event.is_writable());
+        poller.delete(&b).unwrap();
+        assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
+    }
+
+    #[test]
+    fn sub_millisecond_timeouts_are_honoured() {
+        let poller = Poller::new().unwrap();
+        let mut events = Events::with_capacity(1);
+        let timeout = Duration::from_micros(300);
+        let start = Instant::now();
+        assert_eq!(poller.wait(&mut events, Some(timeout)).unwrap(), 0);
+        // Never early. (How late is a matter of scheduling, so it is not asserted here.)
+        assert!(start.elapsed() >= timeout);
+    }
+}
