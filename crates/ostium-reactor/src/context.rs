@@ -1,0 +1,146 @@
+//! `Context`: what a service can do to its loop from inside a callback.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use ostium_sys::{Interest, tcp_connect};
+
+use crate::connection::{Connecting, Connection};
+use crate::core::{Core, TimerKind};
+use crate::handshake::{ConnectState, Handshake};
+use crate::{ConnId, TimerId};
+
+/// The loop, as a service callback sees it: write to and close connections, set timers,
+/// open outgoing connections, stop the loop.
+///
+/// Writes made here are sent when the callback returns, together with anything else the
+/// callback wrote, in as few system calls as the socket allows.
+pub struct Context<'a> {
+    core: &'a mut Core,
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(core: &'a mut Core) -> Context<'a> {
+        Context { core }
+    }
+
+    /// Appends `bytes` to a connection's output. Returns `false` (and writes nothing) if the
+    /// connection is gone or closing.
+    pub fn write(&mut self, conn: ConnId, bytes: &[u8]) -> bool {
+        match self.core.conns.get_mut(conn) {
+            Some(c) if !c.finished && c.closing.is_none() => {
+                c.output.extend_from_slice(bytes);
+                self.core.mark_dirty(conn);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Appends `bytes` to the output of every established connection; returns how many.
+    pub fn broadcast(&mut self, bytes: &[u8]) -> usize {
+        let ids: Vec<ConnId> = self.connection_ids().collect();
+        ids.into_iter().filter(|&id| self.write(id, bytes)).count()
+    }
+
+    /// Closes a connection once its buffered output has been sent.
+    pub fn close(&mut self, conn: ConnId) {
+        self.core.close_gracefully(conn, crate::CloseReason::Service);
+    }
+
+    /// How many connections the loop holds, established or not.
+    pub fn connection_count(&self) -> usize {
+        self.core.conns.len()
+    }
+
+    /// The ids of the established connections (those the service has been given with
+    /// `on_open`) that are not closing.
+    pub fn connection_ids(&self) -> impl Iterator<Item = ConnId> + '_ {
+        self.core.conns.ids().filter(|&id| {
+            self.core
+                .conns
+                .get(id)
+                .is_some_and(|c| c.connecting.is_none() && c.closing.is_none() && !c.finished)
+        })
+    }
+
+    /// The peer address of a connection.
+    pub fn peer_addr(&self, conn: ConnId) -> Option<SocketAddr> {
+        self.core.conns.get(conn).map(|c| c.peer)
+    }
+
+    /// Calls [`Service::on_timer`](crate::Service::on_timer) once, `after` from now (never
+    /// earlier).
+    pub fn set_timer(&mut self, after: Duration) -> TimerId {
+        self.core.timers.insert(Instant::now() + after, None, TimerKind::Service)
+    }
+
+    /// Calls [`Service::on_timer`](crate::Service::on_timer) every `every`, the first time
+    /// `every` from now. Periods missed while the loop was busy are skipped, not bunched.
+    pub fn set_interval(&mut self, every: Duration) -> TimerId {
+        self.core.timers.insert(Instant::now() + every, Some(every), TimerKind::Service)
+    }
+
+    /// Cancels a timer; returns whether it was still pending.
+    pub fn cancel_timer(&mut self, timer: TimerId) -> bool {
+        self.core.timers.cancel(timer)
+    }
+
+    /// Starts a non-blocking TCP connection to `addr` and returns its id at once.
+    ///
+    /// The loop drives it through [`ConnectState`]: once connected it sends the
+    /// `handshake`'s hello and waits for its acknowledgement (if a handshake is given), then
+    /// calls [`Service::on_open`](crate::Service::on_open) with
+    /// [`Origin::Outgoing`](crate::Origin::Outgoing). If any step fails, or `timeout` passes
+    /// first, the connection ends with [`Service::on_close`](crate::Service::on_close) and a
+    /// reason saying why.
+    pub fn connect(
+        &mut self,
+        addr: SocketAddr,
+        handshake: Option<Box<dyn Handshake>>,
+        timeout: Option<Duration>,
+    ) -> io::Result<ConnId> {
+        if self.core.conns.is_full() {
+            return Err(io::Error::other(format!(
+                "connect {addr}: the loop is at its maximum of {} connections",
+                self.core.config.max_connections
+            )));
+        }
+        let socket = tcp_connect(addr)?;
+        let connecting = Connecting { state: ConnectState::Initiated, handshake, deadline: None };
+        let conn = Connection::new(socket, addr, Some(connecting));
+        let id = self.core.conns.insert(conn).map_err(|_| io::Error::other("slab full"))?;
+        let conn = self.core.conns.get_mut(id).expect("just inserted");
+        if let Err(err) = self.core.poller.add(&conn.socket, id.token(), Interest::WRITABLE) {
+            self.core.conns.remove(id);
+            return Err(err);
+        }
+        conn.registered = Some(Interest::WRITABLE);
+        if let Some(timeout) = timeout {
+            let deadline = Instant::now() + timeout;
+            let timer = self.core.timers.insert(deadline, None, TimerKind::ConnectDeadline(id));
+            if let Some(connecting) = &mut conn.connecting {
+                connecting.deadline = Some(timer);
+            }
+        }
+        Ok(id)
+    }
+
+    /// Where an outgoing connection stands; `None` if the id names no connection.
+    pub fn connect_state(&self, conn: ConnId) -> Option<ConnectState> {
+        let conn = self.core.conns.get(conn)?;
+        Some(conn.connecting.as_ref().map_or(ConnectState::Connected, |c| c.state))
+    }
+
+    /// Stops the loop after the current callback: its listeners close, and every connection
+    /// closes with [`CloseReason::Shutdown`](crate::CloseReason::Shutdown).
+    pub fn stop(&mut self) {
+        self.core.stop_requested = true;
+    }
+
+    /// Connections refused so far because the loop was at its maximum.
+    pub fn refused_connections(&self) -> u64 {
+        self.core.refused
+    }
+}

@@ -1,0 +1,379 @@
+//! `EventLoop`: one thread's reactor — wait for readiness or the nearest deadline, handle
+//! what is ready, repeat.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ostium_sys::{Event, Events, Interest, Socket};
+use tracing::{debug, trace, warn};
+
+use crate::connection::Read;
+use crate::core::{Core, LISTENER_TOKEN_BASE, Listener, TimerKind, WAKER_TOKEN};
+use crate::handle::Shared;
+use crate::handshake::{Ack, ConnectState};
+use crate::{Buffer, CloseReason, Config, ConnId, Context, Flow, LoopHandle, Origin, Service};
+
+/// How long a listener rests after the process ran out of descriptors.
+const ACCEPT_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Reads per readiness before a connection yields to the others.
+const READS_PER_EVENT: usize = 4;
+
+/// A single-threaded event loop serving one [`Service`].
+pub struct EventLoop<S> {
+    core: Core,
+    service: S,
+    shared: Arc<Shared<S>>,
+}
+
+impl<S: Service> EventLoop<S> {
+    /// A loop with no listener yet.
+    pub fn new(config: Config, service: S) -> io::Result<EventLoop<S>> {
+        let core = Core::new(config)?;
+        let shared = Arc::new(Shared::new()?);
+        core.poller.add(&shared.waker, WAKER_TOKEN, Interest::READABLE)?;
+        Ok(EventLoop { core, service, shared })
+    }
+
+    /// Accepts connections from `listener` (a non-blocking listening socket, such as
+    /// [`ostium_sys::tcp_listen`] returns).
+    pub fn add_listener(&mut self, listener: Socket) -> io::Result<()> {
+        self.core.listeners.push(Listener { socket: listener, active: false });
+        self.core.set_listener_active(self.core.listeners.len() - 1, true)
+    }
+
+    /// A handle to post work to this loop or stop it from other threads.
+    pub fn handle(&self) -> LoopHandle<S> {
+        LoopHandle { shared: Arc::clone(&self.shared) }
+    }
+
+    /// The service.
+    pub fn service(&self) -> &S {
+        &self.service
+    }
+
+    /// Serves until stopped (by [`LoopHandle::stop`] or [`Context::stop`]).
+    ///
+    /// Each turn waits for readiness, bounded by the nearest timer; handles every ready
+    /// descriptor; then fires the timers that are due. Nothing sleeps and nothing spins: a
+    /// loop with nothing to do is blocked in one `epoll_pwait2` with no timeout, or with the
+    /// time to its next timer.
+    pub fn run(&mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(self.core.config.events_per_wait);
+        self.service.on_start(&mut Context::new(&mut self.core));
+        self.settle();
+        while !self.stopping() {
+            let timeout = self
+                .core
+                .timers
+                .next_deadline()
+                .map(|d| d.saturating_duration_since(Instant::now()));
+            self.core.poller.wait(&mut events, timeout)?;
+            for event in events.iter() {
+                self.dispatch(event)?;
+                self.settle();
+            }
+            self.fire_due_timers();
+        }
+        self.shut_down();
+        Ok(())
+    }
+
+    fn stopping(&self) -> bool {
+        self.core.stop_requested || self.shared.stop_requested()
+    }
+
+    fn dispatch(&mut self, event: Event) -> io::Result<()> {
+        let token = event.token();
+        if token == WAKER_TOKEN {
+            return self.run_posted_jobs();
+        }
+        match ConnId::from_token(token) {
+            Some(id) => self.connection_ready(id, event),
+            None => self.accept_ready((token.0 - LISTENER_TOKEN_BASE) as usize),
+        }
+        Ok(())
+    }
+
+    fn run_posted_jobs(&mut self) -> io::Result<()> {
+        for job in self.shared.take_jobs()? {
+            job(&mut self.service, &mut Context::new(&mut self.core));
+            self.settle();
+        }
+        Ok(())
+    }
+
+    /// Accepts up to a batch of pending connections from listener `index`.
+    fn accept_ready(&mut self, index: usize) {
+        for _ in 0..self.core.config.accept_batch {
+            let Some(listener) = self.core.listeners.get(index) else { return };
+            let (socket, peer) = match listener.socket.accept() {
+                Ok(accepted) => accepted,
+                Err(err) => return self.accept_failed(index, err),
+            };
+            if self.core.conns.is_full() {
+                // Closing at once tells the client now; leaving it in the backlog would make
+                // it wait, and keep the listener readable.
+                self.core.refused += 1;
+                debug!(%peer, max = self.core.config.max_connections, "at the connection limit; refused");
+                continue;
+            }
+            if let Err(err) = socket.set_nodelay(true) {
+                debug!(%peer, %err, "TCP_NODELAY not set");
+            }
+            let conn = crate::connection::Connection::new(socket, peer, None);
+            let Ok(id) = self.core.conns.insert(conn) else { continue };
+            trace!(?id, %peer, "accepted");
+            self.service.on_open(&mut Context::new(&mut self.core), id, Origin::Accepted(peer));
+            self.core.mark_dirty(id);
+            self.settle();
+        }
+    }
+
+    fn accept_failed(&mut self, index: usize, err: io::Error) {
+        match err.kind() {
+            io::ErrorKind::WouldBlock => {}
+            // The connection was reset while it waited in the backlog: nothing to accept.
+            io::ErrorKind::ConnectionAborted => {}
+            // Out of descriptors or memory: the listener stays readable, so waiting on it
+            // would spin. Rest it, and let closing connections free what it needs.
+            _ if ostium_sys::is_out_of_resources(&err) => {
+                warn!(%err, pause = ?ACCEPT_PAUSE, "accept failed; pausing the listener");
+                if self.core.set_listener_active(index, false).is_ok() {
+                    let resume = Instant::now() + ACCEPT_PAUSE;
+                    self.core.timers.insert(resume, None, TimerKind::ResumeAccept(index));
+                }
+            }
+            _ => warn!(%err, "accept failed"),
+        }
+    }
+
+    fn connection_ready(&mut self, id: ConnId, event: Event) {
+        let Some(conn) = self.core.conns.get_mut(id) else { return };
+        if conn.finished {
+            return;
+        }
+        let initiated = matches!(&conn.connecting, Some(c) if c.state == ConnectState::Initiated);
+        if initiated {
+            if event.is_writable() {
+                self.connect_completed(id);
+            }
+            return;
+        }
+        if event.is_readable() && conn.wants_read() {
+            self.read_ready(id);
+        }
+        if event.is_writable() {
+            self.core.mark_dirty(id);
+        }
+    }
+
+    /// Reads what a connection has for us, a few chunks at most, and hands it on.
+    fn read_ready(&mut self, id: ConnId) {
+        let chunk = self.core.config.read_chunk;
+        for _ in 0..READS_PER_EVENT {
+            let Some(conn) = self.core.conns.get_mut(id) else { return };
+            if conn.finished || !conn.wants_read() {
+                return;
+            }
+            match conn.read(&mut self.core.pool, chunk) {
+                Ok(Read::Data { filled }) => {
+                    self.input_arrived(id);
+                    if !filled {
+                        return;
+                    }
+                }
+                Ok(Read::Eof) => return self.read_closed(id),
+                Ok(Read::Empty) => return,
+                Err(err) => return self.core.finish(id, CloseReason::Io(err)),
+            }
+        }
+    }
+
+    fn input_arrived(&mut self, id: ConnId) {
+        let awaiting_ack = self.core.conns.get(id).is_some_and(|c| c.connecting.is_some());
+        if awaiting_ack {
+            return self.check_ack(id);
+        }
+        self.call_with_buffers(id, |service, cx, input, output| {
+            service.on_data(cx, id, input, output)
+        });
+        let Some(conn) = self.core.conns.get(id) else { return };
+        if conn.input.len() > self.core.config.max_input {
+            warn!(peer = %conn.peer, pending = conn.input.len(), limit = self.core.config.max_input, "input limit exceeded; closing");
+            self.core.finish(id, CloseReason::InputLimit);
+        }
+    }
+
+    fn read_closed(&mut self, id: ConnId) {
+        let Some(conn) = self.core.conns.get_mut(id) else { return };
+        conn.read_open = false;
+        if conn.connecting.is_some() {
+            let err = io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the peer closed during the handshake",
+            );
+            return self.core.finish(id, CloseReason::ConnectFailed(err));
+        }
+        self.call_with_buffers(id, |service, cx, input, output| {
+            service.on_read_closed(cx, id, input, output)
+        });
+        if let Some(conn) = self.core.conns.get_mut(id)
+            && conn.closing.is_some()
+        {
+            // The service chose to close: the peer's end of stream is the reason.
+            conn.closing = Some(CloseReason::PeerClosed);
+        }
+    }
+
+    /// Calls the service with a connection's buffers lent out of its slot (so the callback
+    /// can also reach the connection through its context), then puts them back and applies
+    /// the callback's verdict.
+    fn call_with_buffers(
+        &mut self,
+        id: ConnId,
+        callback: impl FnOnce(&mut S, &mut Context<'_>, &mut Buffer, &mut Buffer) -> Flow,
+    ) {
+        let Some(conn) = self.core.conns.get_mut(id) else { return };
+        let mut input = std::mem::take(&mut conn.input);
+        let mut output = std::mem::take(&mut conn.output);
+        let flow =
+            callback(&mut self.service, &mut Context::new(&mut self.core), &mut input, &mut output);
+        let Some(conn) = self.core.conns.get_mut(id) else { return };
+        conn.input = input;
+        // Anything written to this connection through the context during the callback went
+        // to the slot's (empty) output: it follows what the callback wrote directly.
+        let mut written_meanwhile = std::mem::replace(&mut conn.output, output);
+        written_meanwhile.move_to(&mut conn.output);
+        if flow == Flow::Close {
+            self.core.close_gracefully(id, CloseReason::Service);
+        }
+        self.core.mark_dirty(id);
+    }
+
+    /// An outgoing connect finished: send the hello, or hand the connection over.
+    fn connect_completed(&mut self, id: ConnId) {
+        let Some(conn) = self.core.conns.get_mut(id) else { return };
+        match conn.socket.take_error() {
+            Ok(None) => {}
+            Ok(Some(err)) | Err(err) => {
+                return self.core.finish(id, CloseReason::ConnectFailed(err));
+            }
+        }
+        if let Err(err) = conn.socket.set_nodelay(true) {
+            debug!(peer = %conn.peer, %err, "TCP_NODELAY not set");
+        }
+        let Some(connecting) = &mut conn.connecting else { return };
+        match &mut connecting.handshake {
+            Some(handshake) => {
+                let hello = handshake.hello();
+                connecting.state = ConnectState::SentHandshake;
+                conn.output.extend_from_slice(&hello);
+                self.core.mark_dirty(id);
+            }
+            None => self.established(id),
+        }
+    }
+
+    fn check_ack(&mut self, id: ConnId) {
+        let Some(conn) = self.core.conns.get_mut(id) else { return };
+        let Some(handshake) = conn.connecting.as_mut().and_then(|c| c.handshake.as_mut()) else {
+            return;
+        };
+        match handshake.check_ack(conn.input.as_slice()) {
+            Ack::Incomplete => {}
+            Ack::Accepted { consumed } => {
+                conn.input.consume(consumed);
+                let more = !conn.input.is_empty();
+                self.established(id);
+                if more {
+                    self.input_arrived(id);
+                }
+            }
+            Ack::Rejected(why) => self.core.finish(id, CloseReason::HandshakeRejected(why)),
+        }
+    }
+
+    /// Hands an outgoing connection, now usable, to the service.
+    fn established(&mut self, id: ConnId) {
+        let Some(conn) = self.core.conns.get_mut(id) else { return };
+        let Some(connecting) = conn.connecting.take() else { return };
+        if let Some(deadline) = connecting.deadline {
+            self.core.timers.cancel(deadline);
+        }
+        let peer = conn.peer;
+        self.core.mark_dirty(id);
+        self.service.on_open(&mut Context::new(&mut self.core), id, Origin::Outgoing(peer));
+    }
+
+    fn fire_due_timers(&mut self) {
+        if self.core.timers.len() == 0 {
+            return;
+        }
+        let now = Instant::now();
+        while let Some((timer, kind)) = self.core.timers.pop_due(now) {
+            match kind {
+                TimerKind::Service => {
+                    self.service.on_timer(&mut Context::new(&mut self.core), timer)
+                }
+                TimerKind::CloseDeadline(id) => self.core.finish(id, CloseReason::FlushTimeout),
+                TimerKind::ConnectDeadline(id) => self.core.finish(id, CloseReason::ConnectTimeout),
+                TimerKind::ResumeAccept(index) => {
+                    if let Err(err) = self.core.set_listener_active(index, true) {
+                        warn!(%err, "could not resume accepting");
+                    }
+                }
+            }
+            self.settle();
+        }
+    }
+
+    /// Carries out what callbacks asked for: flushes dirty connections and closes finished
+    /// ones (telling the service), until nothing is left to do.
+    fn settle(&mut self) {
+        loop {
+            if let Some(id) = self.core.dirty.pop() {
+                self.core.drive(id);
+            } else if !self.core.finished.is_empty() {
+                let finished = std::mem::take(&mut self.core.finished);
+                for (id, reason) in finished {
+                    self.close_now(id, reason);
+                }
+            } else {
+                return;
+            }
+        }
+    }
+
+    fn close_now(&mut self, id: ConnId, reason: CloseReason) {
+        let Some(mut conn) = self.core.conns.remove(id) else { return };
+        for timer in [conn.close_deadline, conn.connecting.as_ref().and_then(|c| c.deadline)]
+            .into_iter()
+            .flatten()
+        {
+            self.core.timers.cancel(timer);
+        }
+        match &reason {
+            CloseReason::Io(err) => debug!(peer = %conn.peer, %err, "connection closed"),
+            other => trace!(peer = %conn.peer, reason = ?other, "connection closed"),
+        }
+        conn.input.clear();
+        conn.output.clear();
+        conn.input.return_storage(&mut self.core.pool);
+        conn.output.return_storage(&mut self.core.pool);
+        // Dropping the socket closes it, which also removes it from the poller.
+        drop(conn);
+        self.service.on_close(&mut Context::new(&mut self.core), id, &reason);
+    }
+
+    fn shut_down(&mut self) {
+        self.core.listeners.clear();
+        let ids: Vec<ConnId> = self.core.conns.ids().collect();
+        for id in ids {
+            self.core.finish(id, CloseReason::Shutdown);
+        }
+        self.settle();
+        debug!(refused = self.core.refused, "loop stopped");
+    }
+}
