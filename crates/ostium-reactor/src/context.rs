@@ -27,6 +27,9 @@ impl<'a> Context<'a> {
 
     /// Appends `bytes` to a connection's output. Returns `false` (and writes nothing) if the
     /// connection is gone or closing.
+    ///
+    /// Bytes written to an outgoing connection that is not yet established wait until its
+    /// connect completes, and follow its handshake's hello.
     pub fn write(&mut self, conn: ConnId, bytes: &[u8]) -> bool {
         match self.core.conns.get_mut(conn) {
             Some(c) if !c.finished && c.closing.is_none() => {

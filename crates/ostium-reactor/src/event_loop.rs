@@ -267,9 +267,12 @@ impl<S: Service> EventLoop<S> {
         let Some(connecting) = &mut conn.connecting else { return };
         match &mut connecting.handshake {
             Some(handshake) => {
-                let hello = handshake.hello();
+                // The hello goes first, before anything the service queued meanwhile.
+                let mut output = Buffer::new();
+                output.extend_from_slice(&handshake.hello());
+                conn.output.move_to(&mut output);
+                conn.output = output;
                 connecting.state = ConnectState::SentHandshake;
-                conn.output.extend_from_slice(&hello);
                 self.core.mark_dirty(id);
             }
             None => self.established(id),

@@ -49,8 +49,13 @@ impl Service for Dialer {
     fn on_start(&mut self, cx: &mut Context<'_>) {
         let handshake: Option<Box<dyn Handshake>> =
             if self.handshake { Some(Box::new(Hello)) } else { None };
+        let with_handshake = handshake.is_some();
         let id = cx.connect(self.target, handshake, self.timeout).unwrap();
         self.seen.send(Seen::State(cx.connect_state(id).unwrap())).unwrap();
+        if with_handshake {
+            // Queued before the connection exists: sent after the hello.
+            assert!(cx.write(id, b"early"));
+        }
     }
 
     fn on_open(&mut self, cx: &mut Context<'_>, conn: ConnId, origin: Origin) {
@@ -115,7 +120,7 @@ fn peer(answer: &'static [u8], then_read: usize) -> (SocketAddr, std::thread::Jo
 
 #[test]
 fn a_handshake_goes_through_every_state_before_the_service_gets_the_connection() {
-    let (addr, peer) = peer(b"ACK\nwelcome", 4);
+    let (addr, peer) = peer(b"ACK\nwelcome", 9);
     let seen = dial(addr, true, Some(Duration::from_secs(20)));
     assert!(matches!(seen[0], Seen::State(ConnectState::Initiated)), "{seen:?}");
     assert!(matches!(seen[1], Seen::State(ConnectState::Connected)), "{seen:?}");
@@ -129,8 +134,8 @@ fn a_handshake_goes_through_every_state_before_the_service_gets_the_connection()
     assert_eq!(data, b"welcome");
     assert_eq!(
         peer.join().unwrap(),
-        b"HELLO\nping",
-        "the peer got the hello, then the service's bytes"
+        b"HELLO\nearlyping",
+        "the peer got the hello, then the service's bytes in order"
     );
 }
 
@@ -146,8 +151,8 @@ fn the_ack_may_arrive_in_pieces() {
             stream.write_all(piece).unwrap();
             std::thread::sleep(Duration::from_millis(20));
         }
-        let mut ping = [0u8; 4];
-        stream.read_exact(&mut ping).unwrap();
+        let mut rest = [0u8; 9];
+        stream.read_exact(&mut rest).unwrap();
     });
     let seen = dial(addr, true, None);
     assert!(seen.iter().any(|s| matches!(s, Seen::Open(_))), "{seen:?}");
