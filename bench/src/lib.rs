@@ -1,0 +1,21 @@
+//! Benchmarks that run Ostium and a peer in the same run, under the same load, and print the
+//! ratio.
+//!
+//! This library is the `echo-bench` program split into one module per concept so that its
+//! parts can be unit-tested; it is not an API for other crates, so, like a binary, it reports
+//! errors with `anyhow`. The peer servers (`tokio-echo`) are binaries of this crate: tokio is
+//! a dependency of the benchmark only.
+//!
+//! - [`server`]: an echo server under test, as a child process killed on drop.
+//! - [`loadgen`]: the load generator, closed-loop ping-pong over many connections on one
+//!   thread, with [`pingpong`] for one connection.
+//! - [`histogram`]: latency percentiles in constant memory.
+//! - [`cputime`]: the CPU time of a process or thread, from `/proc`.
+//! - [`report`]: the table and the ratios.
+
+pub mod cputime;
+pub mod histogram;
+pub mod loadgen;
+pub mod pingpong;
+pub mod report;
+pub mod server;
