@@ -1,0 +1,246 @@
+//! [`SeqpacketConn`]: a connected SEQPACKET socket; making one, its options, and sending.
+//!
+//! Receiving is in `recv`, the peer's credentials in `credentials`.
+
+use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+use std::time::Duration;
+
+use rustix::net::{
+    AddressFamily, SendAncillaryBuffer, SendAncillaryMessage, SendFlags, Shutdown, SocketAddrUnix,
+    SocketFlags, SocketType, UCred, sockopt,
+};
+
+use super::MAX_FDS;
+use super::cmsg::SEND_CONTROL_SPACE;
+use crate::error::{Named, retry_on_intr};
+
+/// A connected SEQPACKET socket: one end of a door connection.
+///
+/// All operations take `&self`; concurrent sends (or receives) from several threads each
+/// move whole messages, never interleaved parts of them.
+#[derive(Debug)]
+pub struct SeqpacketConn {
+    pub(super) fd: OwnedFd,
+}
+
+impl SeqpacketConn {
+    /// `socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)`, `connect(path)`.
+    ///
+    /// Waits while the listener's backlog is full. A path with no listener behind it fails
+    /// with `ConnectionRefused` (a stale socket file) or `NotFound`.
+    pub fn connect(path: impl AsRef<Path>) -> io::Result<SeqpacketConn> {
+        let path = path.as_ref();
+        let fd = seqpacket_socket()?;
+        let addr = SocketAddrUnix::new(path).named(|| format!("connect {}", path.display()))?;
+        // An AF_UNIX connect interrupted by a signal has not queued anything, so calling it
+        // again starts afresh (unlike TCP, where the attempt goes on in the background).
+        retry_on_intr(|| rustix::net::connect(&fd, &addr))
+            .named(|| format!("connect {}", path.display()))?;
+        Ok(SeqpacketConn { fd })
+    }
+
+    /// `socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)`: two sockets connected to each
+    /// other.
+    pub fn pair() -> io::Result<(SeqpacketConn, SeqpacketConn)> {
+        let (a, b) = rustix::net::socketpair(
+            AddressFamily::UNIX,
+            SocketType::SEQPACKET,
+            SocketFlags::CLOEXEC,
+            None,
+        )
+        .named(|| "socketpair(AF_UNIX, SOCK_SEQPACKET)")?;
+        Ok((SeqpacketConn { fd: a }, SeqpacketConn { fd: b }))
+    }
+
+    /// `ioctl(FIONBIO)`: make sends and receives that would wait fail with `WouldBlock`.
+    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        rustix::io::ioctl_fionbio(&self.fd, nonblocking).named(|| "ioctl(FIONBIO)")
+    }
+
+    /// `setsockopt(SO_PASSCRED)`: attach the sender's credentials to every message this
+    /// socket receives from now on ([`Received::credentials`](super::Received::credentials)).
+    ///
+    /// The kernel fills them in whether or not the sender attached any, so they cannot be
+    /// forged. Messages already queued when this is set may arrive without them.
+    pub fn set_passcred(&self, passcred: bool) -> io::Result<()> {
+        sockopt::set_socket_passcred(&self.fd, passcred).named(|| "setsockopt(SO_PASSCRED)")
+    }
+
+    /// `setsockopt(SO_RCVTIMEO)`: a blocking receive that waits longer than `timeout` fails
+    /// with `WouldBlock`. `None` waits forever.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        sockopt::set_socket_timeout(&self.fd, sockopt::Timeout::Recv, timeout)
+            .named(|| "setsockopt(SO_RCVTIMEO)")
+    }
+
+    /// `setsockopt(SO_SNDTIMEO)`: a blocking send that waits longer than `timeout` fails
+    /// with `WouldBlock`. `None` waits forever.
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        sockopt::set_socket_timeout(&self.fd, sockopt::Timeout::Send, timeout)
+            .named(|| "setsockopt(SO_SNDTIMEO)")
+    }
+
+    /// `shutdown(SHUT_RDWR)`: end the connection for both sides while the descriptor stays
+    /// open; a thread blocked receiving on either end wakes up to end of stream.
+    pub fn shutdown(&self) -> io::Result<()> {
+        rustix::net::shutdown(&self.fd, Shutdown::Both).named(|| "shutdown")
+    }
+
+    /// `sendmsg(MSG_NOSIGNAL)`: sends `data` as one message, with `fds` as `SCM_RIGHTS`.
+    ///
+    /// See [`send_vectored`](Self::send_vectored).
+    pub fn send(&self, data: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
+        self.send_vectored(&[IoSlice::new(data)], fds)
+    }
+
+    /// `sendmsg(MSG_NOSIGNAL)`: sends the concatenation of `parts` (a header and a body, say)
+    /// as one message, with `fds` as `SCM_RIGHTS`.
+    ///
+    /// The receiver gets its own descriptions of the same open files; the caller's `fds`
+    /// stay open. Returns the length of the message: a SEQPACKET message is sent whole or
+    /// not at all. Fails with `InvalidInput` for an empty message (a receiver could not tell
+    /// it from end of stream) or more than [`MAX_FDS`] descriptors, `BrokenPipe` when the
+    /// peer has gone (no `SIGPIPE`), and `WouldBlock` on a full non-blocking socket.
+    pub fn send_vectored(
+        &self,
+        parts: &[IoSlice<'_>],
+        fds: &[BorrowedFd<'_>],
+    ) -> io::Result<usize> {
+        self.send_message(parts, fds, None)
+    }
+
+    /// Like [`send_vectored`](Self::send_vectored), with our pid, uid and gid attached as
+    /// `SCM_CREDENTIALS`.
+    ///
+    /// A receiver that has set [`set_passcred`](Self::set_passcred) gets the sender's
+    /// credentials anyway; this is for a peer that wants them stated explicitly. The kernel
+    /// checks them, so they are true.
+    pub fn send_with_credentials(
+        &self,
+        parts: &[IoSlice<'_>],
+        fds: &[BorrowedFd<'_>],
+    ) -> io::Result<usize> {
+        let ours = UCred {
+            pid: rustix::process::getpid(),
+            uid: rustix::process::getuid(),
+            gid: rustix::process::getgid(),
+        };
+        self.send_message(parts, fds, Some(ours))
+    }
+
+    fn send_message(
+        &self,
+        parts: &[IoSlice<'_>],
+        fds: &[BorrowedFd<'_>],
+        creds: Option<UCred>,
+    ) -> io::Result<usize> {
+        if fds.len() > MAX_FDS {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "sendmsg: {} descriptors, more than the {MAX_FDS} one message can carry",
+                    fds.len()
+                ),
+            ));
+        }
+        if parts.iter().all(|part| part.is_empty()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "sendmsg: an empty SEQPACKET message cannot be told apart from end of stream",
+            ));
+        }
+        let mut space = [MaybeUninit::uninit(); SEND_CONTROL_SPACE];
+        let mut control = SendAncillaryBuffer::new(&mut space);
+        // The space is computed for MAX_FDS descriptors plus credentials, so both pushes fit.
+        if let Some(creds) = creds {
+            let pushed = control.push(SendAncillaryMessage::ScmCredentials(creds));
+            debug_assert!(pushed);
+        }
+        if !fds.is_empty() {
+            let pushed = control.push(SendAncillaryMessage::ScmRights(fds));
+            debug_assert!(pushed);
+        }
+        // NOSIGNAL: a peer that has gone is an EPIPE error here, not a SIGPIPE that kills the
+        // process. An interrupted send has queued nothing (SEQPACKET sends are atomic).
+        let sent = retry_on_intr(|| {
+            rustix::net::sendmsg(&self.fd, parts, &mut control, SendFlags::NOSIGNAL)
+        })?;
+        Ok(sent)
+    }
+}
+
+impl AsFd for SeqpacketConn {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl From<SeqpacketConn> for OwnedFd {
+    fn from(conn: SeqpacketConn) -> OwnedFd {
+        conn.fd
+    }
+}
+
+/// `socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)`: an unbound, unconnected socket.
+pub(super) fn seqpacket_socket() -> io::Result<OwnedFd> {
+    rustix::net::socket_with(AddressFamily::UNIX, SocketType::SEQPACKET, SocketFlags::CLOEXEC, None)
+        .named(|| "socket(AF_UNIX, SOCK_SEQPACKET)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unix::testing::{is_cloexec, unique_path};
+    use rustix::pipe::{PipeFlags, pipe_with};
+
+    #[test]
+    fn one_message_carries_max_fds_descriptors() {
+        let (a, b) = SeqpacketConn::pair().unwrap();
+        let (_read, write) = pipe_with(PipeFlags::CLOEXEC).unwrap();
+        let many = vec![write.as_fd(); MAX_FDS];
+        a.send(b"x", &many).unwrap();
+        let mut fds = Vec::new();
+        let got = b.recv(&mut [0u8; 4], &mut fds).unwrap();
+        assert_eq!(got.fds, MAX_FDS);
+        assert_eq!(fds.len(), MAX_FDS);
+        assert!(fds.iter().all(is_cloexec));
+
+        let too_many = vec![write.as_fd(); MAX_FDS + 1];
+        let err = a.send(b"x", &too_many).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn connecting_to_nothing_names_the_path() {
+        let path = unique_path("absent");
+        let err = SeqpacketConn::connect(&path).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert!(err.to_string().starts_with(&format!("connect {}", path.display())), "{err}");
+    }
+
+    #[test]
+    fn empty_socket_would_block_and_closed_peer_is_end_of_stream() {
+        let (a, b) = SeqpacketConn::pair().unwrap();
+        b.set_nonblocking(true).unwrap();
+        let err = b.recv(&mut [0u8; 4], &mut Vec::new()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+
+        assert_eq!(a.send(b"", &[]).unwrap_err().kind(), io::ErrorKind::InvalidInput);
+        drop(a);
+        assert_eq!(b.recv(&mut [0u8; 4], &mut Vec::new()).unwrap().len, 0);
+        assert_eq!(b.send(b"x", &[]).unwrap_err().kind(), io::ErrorKind::BrokenPipe);
+    }
+
+    #[test]
+    fn a_read_timeout_ends_a_blocking_receive() {
+        let (_a, b) = SeqpacketConn::pair().unwrap();
+        b.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+        let started = std::time::Instant::now();
+        let err = b.recv(&mut [0u8; 4], &mut Vec::new()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        assert!(started.elapsed() >= Duration::from_millis(15));
+    }
+}
