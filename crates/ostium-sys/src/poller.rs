@@ -1,10 +1,12 @@
 //! `Poller`: readiness notification with epoll.
 
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rustix::event::epoll::{self, EventData, EventFlags};
+use rustix::io::Errno;
 use rustix::time::Timespec;
 
 use crate::error::Named;
@@ -54,33 +56,70 @@ impl Poller {
     /// of events; zero means the timeout passed. A wait interrupted by a signal returns zero
     /// events too, so the caller recomputes its deadline as it would after a timeout. Nothing
     /// is allocated: `events` keeps its capacity from call to call.
+    ///
+    /// Where `epoll_pwait2` is missing (kernels before 5.11, some seccomp sandboxes, tools
+    /// such as valgrind), the first `ENOSYS` switches the process to `epoll_wait` with the
+    /// timeout rounded *up* to whole milliseconds: coarser, but still never early, and never
+    /// a zero timeout that would make a caller spin.
     pub fn wait(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<usize> {
         events.list.clear();
-        let timeout = timeout.map(|t| Timespec {
-            tv_sec: t.as_secs().try_into().unwrap_or(i64::MAX),
-            tv_nsec: t.subsec_nanos().into(),
-        });
-        match epoll::wait(
-            &self.epoll,
-            rustix::buffer::spare_capacity(&mut events.list),
-            timeout.as_ref(),
-        ) {
-            Ok(n) => Ok(n),
-            Err(rustix::io::Errno::INTR) => Ok(0),
-            Err(errno) => Err(errno.into()),
+        if !PWAIT2_MISSING.load(Ordering::Relaxed) {
+            let spec = timeout.map(|t| Timespec {
+                tv_sec: t.as_secs().try_into().unwrap_or(i64::MAX),
+                tv_nsec: t.subsec_nanos().into(),
+            });
+            let buffer = rustix::buffer::spare_capacity(&mut events.list);
+            match epoll::wait(&self.epoll, buffer, spec.as_ref()) {
+                Ok(n) => return Ok(n),
+                Err(Errno::INTR) => return Ok(0),
+                Err(Errno::NOSYS) => PWAIT2_MISSING.store(true, Ordering::Relaxed),
+                Err(errno) => return Err(errno.into()),
+            }
         }
+        self.wait_millis(events, timeout)
+    }
+
+    /// `epoll_wait` with the timeout in whole milliseconds, rounded up.
+    fn wait_millis(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<usize> {
+        let millis = timeout.map_or(-1, |t| {
+            let rounded_up = t.as_nanos().div_ceil(1_000_000);
+            libc::c_int::try_from(rounded_up).unwrap_or(libc::c_int::MAX)
+        });
+        let capacity = events.list.capacity();
+        let raw = &mut events.fallback;
+        if raw.len() < capacity {
+            raw.resize(capacity, libc::epoll_event { events: 0, u64: 0 });
+        }
+        let room = libc::c_int::try_from(capacity).unwrap_or(libc::c_int::MAX);
+        // SAFETY: `raw` holds at least `room` initialized `epoll_event`s, which the kernel may
+        // overwrite during the call; `self.epoll` is an open epoll descriptor.
+        let n = unsafe { libc::epoll_wait(self.epoll.as_raw_fd(), raw.as_mut_ptr(), room, millis) };
+        let Ok(n) = usize::try_from(n) else {
+            let err = io::Error::last_os_error();
+            return if err.kind() == io::ErrorKind::Interrupted { Ok(0) } else { Err(err) };
+        };
+        events.list.extend(raw[..n].iter().map(|ev| epoll::Event {
+            flags: EventFlags::from_bits_retain(ev.events),
+            data: EventData::new_u64(ev.u64),
+        }));
+        Ok(n)
     }
 }
+
+/// Set once `epoll_pwait2` has failed with `ENOSYS`: from then on, waits use `epoll_wait`.
+static PWAIT2_MISSING: AtomicBool = AtomicBool::new(false);
 
 /// Reusable storage for the events one [`Poller::wait`] returns.
 pub struct Events {
     list: Vec<epoll::Event>,
+    /// Room for `epoll_wait`, used only where `epoll_pwait2` is missing.
+    fallback: Vec<libc::epoll_event>,
 }
 
 impl Events {
     /// Room for up to `capacity` events per wait (at least one).
     pub fn with_capacity(capacity: usize) -> Events {
-        Events { list: Vec::with_capacity(capacity.max(1)) }
+        Events { list: Vec::with_capacity(capacity.max(1)), fallback: Vec::new() }
     }
 
     /// How many events the last wait returned.
@@ -194,6 +233,23 @@ mod tests {
         assert!(event.is_writable());
         poller.delete(&b).unwrap();
         assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
+    }
+
+    #[test]
+    fn the_millisecond_fallback_reports_events_and_rounds_timeouts_up() {
+        let poller = Poller::new().unwrap();
+        let (mut a, b) = UnixStream::pair().unwrap();
+        poller.add(&b, Token(9), Interest::READABLE).unwrap();
+        let mut events = Events::with_capacity(4);
+        let timeout = Duration::from_micros(300);
+        let start = Instant::now();
+        assert_eq!(poller.wait_millis(&mut events, Some(timeout)).unwrap(), 0);
+        assert!(start.elapsed() >= timeout, "never early, even rounded");
+        a.write_all(b"x").unwrap();
+        assert_eq!(poller.wait_millis(&mut events, Some(Duration::from_secs(5))).unwrap(), 1);
+        let event = events.iter().next().unwrap();
+        assert_eq!(event.token(), Token(9));
+        assert!(event.is_readable());
     }
 
     #[test]
