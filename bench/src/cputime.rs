@@ -1,11 +1,15 @@
-//! `CpuClock`: the CPU time (user + system) a process or thread has used, from `/proc`.
+//! `CpuClock`: the CPU time a process or thread has used, from `/proc`, as a [`CpuTime`]:
+//! user time (in the program's own code) and system time (in the kernel on its behalf).
 //!
 //! Fields 14 and 15 of `/proc/PID/stat` (`utime`, `stime`) count clock ticks of all the
 //! threads of a process, the exited ones included; `/proc/thread-self/stat` counts those of
 //! the calling thread. Ticks are converted with the rate `getconf CLK_TCK` reports; when
 //! that program cannot be run, 100 Hz (the value on every common Linux build) is assumed,
 //! and [`TickRate::assumed`] says so, so the report can too. The resolution is one tick
-//! (10 ms at 100 Hz): enough for a measurement of seconds.
+//! (10 ms at 100 Hz): enough for the total over a measurement of seconds, but coarse for a
+//! part that is small, such as the user time of a server that spends most of its time in
+//! the kernel's TCP code (a few ticks per second; `echo-bench --callgrind` counts its
+//! instructions instead).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -40,6 +44,30 @@ impl TickRate {
     }
 }
 
+/// CPU time split into the time spent in user space and in the kernel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuTime {
+    /// Time running the program's own instructions (`utime`).
+    pub user: Duration,
+    /// Time in the kernel on the program's behalf: system calls, faults (`stime`).
+    pub system: Duration,
+}
+
+impl CpuTime {
+    /// User and system time together.
+    pub fn total(&self) -> Duration {
+        self.user + self.system
+    }
+
+    /// The time used since `earlier`, a reading of the same clock (never negative).
+    pub fn since(&self, earlier: &CpuTime) -> CpuTime {
+        CpuTime {
+            user: self.user.saturating_sub(earlier.user),
+            system: self.system.saturating_sub(earlier.system),
+        }
+    }
+}
+
 /// Where to read a CPU time from, and at what tick rate.
 #[derive(Clone, Debug)]
 pub struct CpuClock {
@@ -59,28 +87,42 @@ impl CpuClock {
     }
 
     /// The CPU time used so far.
-    pub fn read(&self) -> Result<Duration> {
+    pub fn read(&self) -> Result<CpuTime> {
         let text = std::fs::read_to_string(&self.stat)
             .with_context(|| format!("reading {}", self.stat.display()))?;
         let ticks =
             parse_stat_ticks(&text).with_context(|| format!("parsing {}", self.stat.display()))?;
-        Ok(Duration::from_nanos(ticks.saturating_mul(1_000_000_000) / self.rate.hz))
+        Ok(ticks.at(self.rate))
     }
 }
 
-/// `utime + stime` from the text of a `stat` file.
+/// The `utime` and `stime` fields of a `stat` file, in clock ticks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Ticks {
+    user: u64,
+    system: u64,
+}
+
+impl Ticks {
+    fn at(self, rate: TickRate) -> CpuTime {
+        let time = |ticks: u64| Duration::from_nanos(ticks.saturating_mul(1_000_000_000) / rate.hz);
+        CpuTime { user: time(self.user), system: time(self.system) }
+    }
+}
+
+/// `utime` and `stime` from the text of a `stat` file.
 ///
 /// The second field, the command name in parentheses, may itself hold spaces and
 /// parentheses, so the fields are counted from the last `)`: `state` is the first after it,
 /// `utime` the twelfth and `stime` the thirteenth.
-fn parse_stat_ticks(text: &str) -> Result<u64> {
+fn parse_stat_ticks(text: &str) -> Result<Ticks> {
     let Some((_, rest)) = text.rsplit_once(')') else { bail!("no `)` after the command name") };
     let mut fields = rest.split_ascii_whitespace().skip(11);
     let mut next = |name| -> Result<u64> {
         let field = fields.next().with_context(|| format!("no {name} field"))?;
         field.parse().with_context(|| format!("{name} field {field:?} is not a number"))
     };
-    Ok(next("utime")? + next("stime")?)
+    Ok(Ticks { user: next("utime")?, system: next("stime")? })
 }
 
 #[cfg(test)]
@@ -90,7 +132,31 @@ mod tests {
     #[test]
     fn reads_utime_and_stime_past_an_awkward_command_name() {
         let line = "4242 (a) b (c) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 31 0 0 20 0 2 0 9 0";
-        assert_eq!(parse_stat_ticks(line).unwrap(), 281);
+        assert_eq!(parse_stat_ticks(line).unwrap(), Ticks { user: 250, system: 31 });
+    }
+
+    #[test]
+    fn ticks_become_user_and_system_time() {
+        let time = Ticks { user: 250, system: 31 }.at(TickRate { hz: 100, assumed: false });
+        assert_eq!(time.user, Duration::from_millis(2500));
+        assert_eq!(time.system, Duration::from_millis(310));
+        assert_eq!(time.total(), Duration::from_millis(2810));
+        let time = Ticks { user: 3, system: 1 }.at(TickRate { hz: 1000, assumed: false });
+        assert_eq!(
+            time,
+            CpuTime { user: Duration::from_millis(3), system: Duration::from_millis(1) }
+        );
+    }
+
+    #[test]
+    fn the_time_since_an_earlier_reading_is_split_too() {
+        let ms = Duration::from_millis;
+        let earlier = CpuTime { user: ms(100), system: ms(900) };
+        let later = CpuTime { user: ms(130), system: ms(1970) };
+        assert_eq!(later.since(&earlier), CpuTime { user: ms(30), system: ms(1070) });
+        assert_eq!(later.since(&earlier).total(), ms(1100));
+        // A clock never runs backwards, but a reading of another clock must not panic.
+        assert_eq!(earlier.since(&later), CpuTime::default());
     }
 
     #[test]

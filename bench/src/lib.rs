@@ -10,9 +10,11 @@
 //! - [`loadgen`]: the load generator, closed-loop ping-pong over many connections on one
 //!   thread, with [`pingpong`] for one connection.
 //! - [`histogram`]: latency percentiles in constant memory.
-//! - [`cputime`]: the CPU time of a process or thread, from `/proc`.
+//! - [`cputime`]: the CPU time of a process or thread, user and system, from `/proc`.
+//! - [`callgrind`]: a server run under valgrind's callgrind, to count its instructions.
 //! - [`report`]: the table and the ratios.
 
+pub mod callgrind;
 pub mod cputime;
 pub mod histogram;
 pub mod loadgen;

@@ -9,6 +9,15 @@
 //! window's length, its messages, their latencies and the CPU time used in it (by the server
 //! and by this thread) are what [`run`] returns. Every run is bounded in time: a connection
 //! whose message has not come back after [`STALL`] fails the run, as does any wrong byte.
+//!
+//! A caller that measures the server some other way (`echo-bench --callgrind` zeroes and
+//! dumps its instruction counters) does so at the window's [`Edge`]s: `run` calls it just
+//! before the window opens and just after it closes, on this thread, so the window's length
+//! does not include that call. The messages in flight at each edge (at most one per
+//! connection) are the measurement's fuzz: the server may handle those in flight at the
+//! opening before the caller's measurement starts although they are counted, and handles
+//! those in flight at the closing after the window although they are not; the two roughly
+//! cancel, and are few next to the window's messages.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -16,7 +25,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use ostium_sys::{Event, Events, Poller, Token};
 
-use crate::cputime::CpuClock;
+use crate::cputime::{CpuClock, CpuTime};
 use crate::histogram::Histogram;
 use crate::pingpong::PingPong;
 
@@ -52,14 +61,29 @@ pub struct Outcome {
     /// Round-trip latencies of those messages, in nanoseconds.
     pub latency: Histogram,
     /// CPU time the server used in the window.
-    pub server_cpu: Duration,
+    pub server_cpu: CpuTime,
     /// CPU time the load generator's thread used in the window.
-    pub generator_cpu: Duration,
+    pub generator_cpu: CpuTime,
+}
+
+/// An edge of the measurement window, as told to [`run`]'s caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edge {
+    /// The window is about to open: the warm-up is over.
+    Opening,
+    /// The window has closed: its length and CPU times are taken.
+    Closed,
 }
 
 /// Applies `load`, measuring the server's CPU time with `server` and this thread's with
-/// `generator` (a [`CpuClock::current_thread`], read on the calling thread).
-pub fn run(load: &Load, server: &CpuClock, generator: &CpuClock) -> Result<Outcome> {
+/// `generator` (a [`CpuClock::current_thread`], read on the calling thread), and calling
+/// `at_edge` at both edges of the measurement window.
+pub fn run(
+    load: &Load,
+    server: &CpuClock,
+    generator: &CpuClock,
+    at_edge: &mut dyn FnMut(Edge) -> Result<()>,
+) -> Result<Outcome> {
     let poller = Poller::new()?;
     let mut conns = (0..load.connections)
         .map(|i| PingPong::connect(load.addr, load.size, Token(i as u64), &poller))
@@ -69,7 +93,6 @@ pub fn run(load: &Load, server: &CpuClock, generator: &CpuClock) -> Result<Outco
 
     let start = Instant::now();
     let measure_from = start + load.warmup;
-    let until = measure_from + load.measure;
     for (i, conn) in conns.iter_mut().enumerate() {
         conn.send(start, &poller).with_context(|| format!("connection {i} to {}", load.addr))?;
     }
@@ -78,18 +101,21 @@ pub fn run(load: &Load, server: &CpuClock, generator: &CpuClock) -> Result<Outco
     let mut messages = 0u64;
     let mut next_check = start + STALL_CHECK;
     loop {
-        let now = Instant::now();
+        let mut now = Instant::now();
         if window.is_none() && now >= measure_from {
+            at_edge(Edge::Opening).context("opening the measurement window")?;
+            now = Instant::now();
             window = Some(Window::open(now, server, generator)?);
         }
-        if now >= until {
+        let until = window.as_ref().map(|w| w.opened + load.measure);
+        if until.is_some_and(|until| now >= until) {
             break;
         }
         if now >= next_check {
             check_stalls(&conns, now)?;
             next_check = now + STALL_CHECK;
         }
-        let deadline = if window.is_some() { until } else { measure_from };
+        let deadline = until.unwrap_or(measure_from);
         poller.wait(&mut events, Some(deadline.min(next_check).saturating_duration_since(now)))?;
         for event in events.iter() {
             let i = event.token().0 as usize;
@@ -105,6 +131,7 @@ pub fn run(load: &Load, server: &CpuClock, generator: &CpuClock) -> Result<Outco
     }
     let window = window.expect("the window opens before the run ends");
     let (length, server_cpu, generator_cpu) = window.close(server, generator)?;
+    at_edge(Edge::Closed).context("closing the measurement window")?;
     Ok(Outcome { messages, window: length, latency, server_cpu, generator_cpu })
 }
 
@@ -139,8 +166,8 @@ fn check_stalls(conns: &[PingPong], now: Instant) -> Result<()> {
 /// The start of the measurement window: when, and the CPU clocks then.
 struct Window {
     opened: Instant,
-    server_cpu: Duration,
-    generator_cpu: Duration,
+    server_cpu: CpuTime,
+    generator_cpu: CpuTime,
 }
 
 impl Window {
@@ -153,10 +180,10 @@ impl Window {
         self,
         server: &CpuClock,
         generator: &CpuClock,
-    ) -> Result<(Duration, Duration, Duration)> {
+    ) -> Result<(Duration, CpuTime, CpuTime)> {
         let length = self.opened.elapsed();
-        let server_cpu = server.read()?.saturating_sub(self.server_cpu);
-        let generator_cpu = generator.read()?.saturating_sub(self.generator_cpu);
+        let server_cpu = server.read()?.since(&self.server_cpu);
+        let generator_cpu = generator.read()?.since(&self.generator_cpu);
         Ok((length, server_cpu, generator_cpu))
     }
 }
