@@ -28,6 +28,9 @@ pub(crate) struct Connection {
     pub(crate) registered: Option<Interest>,
     /// The peer may still send (no end of stream seen, no close begun).
     pub(crate) read_open: bool,
+    /// The peer has finished sending (an event said so): read on past short reads, to the
+    /// end of stream, since no further edge will announce it.
+    pub(crate) peer_finished: bool,
     /// Reading is paused because too much output is waiting (backpressure).
     pub(crate) paused: bool,
     /// A graceful close has begun: the reason it will be closed with once output is sent.
@@ -60,6 +63,7 @@ impl Connection {
             connecting,
             registered: None,
             read_open: true,
+            peer_finished: false,
             paused: false,
             closing: None,
             close_deadline: None,

@@ -115,7 +115,9 @@ impl<'a> Context<'a> {
         let conn = Connection::new(socket, addr, Some(connecting));
         let id = self.core.conns.insert(conn).map_err(|_| io::Error::other("slab full"))?;
         let conn = self.core.conns.get_mut(id).expect("just inserted");
-        if let Err(err) = self.core.poller.add(&conn.socket, id.token(), Interest::WRITABLE) {
+        if let Err(err) =
+            self.core.poller.add_edge_triggered(&conn.socket, id.token(), Interest::WRITABLE)
+        {
             self.core.conns.remove(id);
             return Err(err);
         }

@@ -55,6 +55,10 @@ pub(crate) struct Core {
     pub(crate) dirty: Vec<ConnId>,
     /// Connections to close, with their reasons, in order.
     pub(crate) finished: Vec<(ConnId, CloseReason)>,
+    /// Connections that used their whole read budget with input still waiting. Being
+    /// edge-triggered, they will not be reported again for it: the loop reads them again
+    /// on its next turn, after a wait that does not block.
+    pub(crate) unread: Vec<ConnId>,
     pub(crate) stop_requested: bool,
     /// Connections refused because the loop was at `max_connections`.
     pub(crate) refused: u64,
@@ -70,6 +74,7 @@ impl Core {
             listeners: Vec::new(),
             dirty: Vec::new(),
             finished: Vec::new(),
+            unread: Vec::new(),
             stop_requested: false,
             refused: 0,
             config,
@@ -167,8 +172,12 @@ impl Core {
             return Ok(());
         }
         match (conn.registered, wanted) {
-            (None, Some(interest)) => self.poller.add(&conn.socket, id.token(), interest)?,
-            (Some(_), Some(interest)) => self.poller.modify(&conn.socket, id.token(), interest)?,
+            (None, Some(interest)) => {
+                self.poller.add_edge_triggered(&conn.socket, id.token(), interest)?
+            }
+            (Some(_), Some(interest)) => {
+                self.poller.modify_edge_triggered(&conn.socket, id.token(), interest)?
+            }
             (Some(_), None) => self.poller.delete(&conn.socket)?,
             (None, None) => {}
         }

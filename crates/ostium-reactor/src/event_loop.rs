@@ -3,7 +3,7 @@
 
 use std::io;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ostium_sys::{Event, Events, Interest, Socket};
 use tracing::{debug, trace, warn};
@@ -15,7 +15,7 @@ use crate::handshake::{Ack, ConnectState};
 use crate::{Buffer, CloseReason, Config, ConnId, Context, Flow, LoopHandle, Origin, Service};
 
 /// How long a listener rests after the process ran out of descriptors.
-const ACCEPT_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// Reads per readiness before a connection yields to the others.
 const READS_PER_EVENT: usize = 4;
@@ -64,17 +64,19 @@ impl<S: Service> EventLoop<S> {
         self.service.on_start(&mut Context::new(&mut self.core));
         self.settle();
         while !self.stopping() {
-            let timeout = self
-                .core
-                .timers
-                .next_deadline()
-                .map(|d| d.saturating_duration_since(Instant::now()));
+            let timeout = if self.core.unread.is_empty() {
+                let next = self.core.timers.next_deadline();
+                next.map(|d| d.saturating_duration_since(Instant::now()))
+            } else {
+                Some(Duration::ZERO)
+            };
             self.core.poller.wait(&mut events, timeout)?;
             for event in events.iter() {
                 self.dispatch(event)?;
                 self.settle();
             }
             self.fire_due_timers();
+            self.read_unread();
         }
         self.shut_down();
         Ok(())
@@ -161,6 +163,9 @@ impl<S: Service> EventLoop<S> {
             }
             return;
         }
+        if event.is_read_closed() {
+            conn.peer_finished = true;
+        }
         if event.is_readable() && conn.wants_read() {
             self.read_ready(id);
         }
@@ -169,7 +174,10 @@ impl<S: Service> EventLoop<S> {
         }
     }
 
-    /// Reads what a connection has for us, a few chunks at most, and hands it on.
+    /// Reads what a connection has for us and hands it on: until a read comes back short
+    /// (the kernel had no more; later data raises a new edge), at the end of stream, or at
+    /// the budget of a few chunks, after which the connection waits for the next turn so
+    /// that one busy peer cannot starve the others.
     fn read_ready(&mut self, id: ConnId) {
         let chunk = self.core.config.read_chunk;
         for _ in 0..READS_PER_EVENT {
@@ -179,14 +187,26 @@ impl<S: Service> EventLoop<S> {
             }
             match conn.read(&mut self.core.pool, chunk) {
                 Ok(Read::Data { filled }) => {
+                    let read_on = filled || conn.peer_finished;
                     self.input_arrived(id);
-                    if !filled {
+                    if !read_on {
                         return;
                     }
                 }
                 Ok(Read::Eof) => return self.read_closed(id),
                 Ok(Read::Empty) => return,
                 Err(err) => return self.core.finish(id, CloseReason::Io(err)),
+            }
+        }
+        self.core.unread.push(id);
+    }
+
+    /// Goes back to the connections that had more input than their last turn's budget.
+    fn read_unread(&mut self) {
+        for id in std::mem::take(&mut self.core.unread) {
+            if self.core.conns.get(id).is_some_and(|c| !c.finished && c.wants_read()) {
+                self.read_ready(id);
+                self.settle();
             }
         }
     }

@@ -14,18 +14,28 @@
 //! - **Not only request-driven.** Timers are events like readiness ([`Context::set_timer`],
 //!   [`Context::set_interval`]); other threads post work through a [`LoopHandle`].
 //!
-//! # Level-triggered, and why
+//! # Edge-triggered, and why
 //!
-//! Connections are registered level-triggered: a descriptor is reported for as long as it
-//! is ready. That lets the loop read a bounded amount per connection per turn (fairness:
-//! one busy connection cannot starve the rest) without having to remember which
-//! connections still hold unread data, and stop reading from a connection whose peer does
-//! not read its replies (backpressure) simply by dropping its readable interest. The cost
-//! edge-triggering would save is an `epoll_ctl` when interest changes; the loop avoids most
-//! of those by registering writable interest only while output is pending, and output is
-//! usually sent in full at once. Draining is correct either way: a read that does not fill
-//! the room offered ends the turn (the kernel had no more), and a read that fills it is
-//! followed by another, up to a small bound.
+//! Connections are registered edge-triggered: epoll reports a connection once each time it
+//! becomes ready (each arrival of data), not at every wait while it stays ready. We first
+//! built the loop level-triggered, for its simplicity, and measured both under the echo
+//! benchmark (50 connections, one message in flight each, same run, same load): the same
+//! throughput and CPU, but level-triggered p99 latency 1.3–1.4× higher. A level-triggered
+//! descriptor is put back on epoll's ready list each time it is reported, and that
+//! reordering serves some connections twice in the time others wait; edge-triggered
+//! reports come in arrival order, and the tail matched tokio's.
+//!
+//! Draining is what edge-triggering asks for, and the loop does it this way: it reads until
+//! a read comes back short (the kernel had no more, and any later data raises a new edge),
+//! the end of stream, or `WouldBlock`. A connection that still has input after a few full
+//! reads (its per-turn budget, so one busy peer cannot starve the others) is put on a list
+//! the loop reads again on its next turn, after a wait that does not block. Reading pauses
+//! under backpressure by dropping the readable interest; adding it back with
+//! `EPOLL_CTL_MOD` makes the kernel check readiness again, so input that arrived meanwhile
+//! is reported. Writable interest is registered only while output is pending, and output
+//! is usually sent in full at once, so most messages cost no `epoll_ctl` at all.
+//! Listeners and the waker stay level-triggered: they are few, and a listener that stops
+//! accepting at its batch limit must be reported again.
 //!
 //! # Buffers and limits
 //!

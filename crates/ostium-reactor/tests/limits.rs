@@ -172,14 +172,23 @@ fn a_service_may_reply_after_the_client_finished_sending() {
 }
 
 #[test]
-fn a_client_that_half_closes_gets_its_echo_then_the_end() {
+fn a_client_that_half_closes_gets_its_whole_echo_then_the_end() {
     let server = start();
     let mut client = server.connect();
-    client.write_all(b"bye").unwrap();
-    client.shutdown(Shutdown::Write).unwrap();
+    // Far more than a turn's read budget and the output high-water mark, so the echo
+    // crosses every path: budgets carried to the next turn, paused and resumed reading,
+    // and the end of stream read after a short read.
+    let sent: Vec<u8> = (0..4 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let mut writer = client.try_clone().unwrap();
+    let to_send = sent.clone();
+    let writing = std::thread::spawn(move || {
+        writer.write_all(&to_send).unwrap();
+        writer.shutdown(Shutdown::Write).unwrap();
+    });
     let mut reply = Vec::new();
     client.read_to_end(&mut reply).unwrap();
-    assert_eq!(reply, b"bye");
+    writing.join().unwrap();
+    assert!(reply == sent, "the echo differs from what was sent");
     assert_eq!(server.next_close(), "PeerClosed");
     server.stop();
 }

@@ -42,7 +42,7 @@ impl Interest {
         }
     }
 
-    /// The epoll flags for this interest: level-triggered, with `EPOLLRDHUP` so a peer's
+    /// The epoll flags for this interest, with `EPOLLRDHUP` so a peer's
     /// half-close is seen as readable even when no data comes with it.
     pub(crate) fn epoll_flags(self) -> EventFlags {
         let mut flags = EventFlags::empty();

@@ -15,9 +15,12 @@ use crate::{Interest, Token};
 /// An epoll instance: descriptors registered with a [`Token`] and an [`Interest`], and a
 /// [`wait`](Poller::wait) that returns the tokens of those that are ready.
 ///
-/// Registrations are level-triggered: a descriptor stays ready until the condition is gone
-/// (its data read, its buffer drained), so a caller may stop reading before `EAGAIN` and
-/// still be told again. See `ostium-reactor` for why that is the reactor's choice.
+/// [`add`](Poller::add) registers level-triggered: a descriptor is reported at every wait
+/// until the condition is gone (its data read, its buffer drained).
+/// [`add_edge_triggered`](Poller::add_edge_triggered) registers edge-triggered: a descriptor
+/// is reported once each time it becomes ready (each arrival of data, say), and the caller
+/// must drain it or remember to come back. See `ostium-reactor` for when each is the right
+/// choice.
 #[derive(Debug)]
 pub struct Poller {
     epoll: OwnedFd,
@@ -36,9 +39,37 @@ impl Poller {
             .named(|| "epoll_ctl(ADD)")
     }
 
-    /// `epoll_ctl(EPOLL_CTL_MOD)`: change the interest (and token) of a registered `fd`.
+    /// `epoll_ctl(EPOLL_CTL_MOD)`: change the interest (and token) of a registered `fd`,
+    /// level-triggered.
     pub fn modify(&self, fd: &impl AsFd, token: Token, interest: Interest) -> io::Result<()> {
         epoll::modify(&self.epoll, fd, EventData::new_u64(token.0), interest.epoll_flags())
+            .named(|| "epoll_ctl(MOD)")
+    }
+
+    /// `epoll_ctl(EPOLL_CTL_ADD)` with `EPOLLET`: start watching `fd` for `interest`,
+    /// edge-triggered.
+    pub fn add_edge_triggered(
+        &self,
+        fd: &impl AsFd,
+        token: Token,
+        interest: Interest,
+    ) -> io::Result<()> {
+        let flags = interest.epoll_flags() | EventFlags::ET;
+        epoll::add(&self.epoll, fd, EventData::new_u64(token.0), flags).named(|| "epoll_ctl(ADD)")
+    }
+
+    /// `epoll_ctl(EPOLL_CTL_MOD)` with `EPOLLET`: change the interest (and token) of `fd`,
+    /// edge-triggered. The kernel checks readiness as it modifies: if `fd` is ready for the
+    /// new interest now, an event is reported at the next wait, so re-adding an interest
+    /// never misses data that arrived while it was off.
+    pub fn modify_edge_triggered(
+        &self,
+        fd: &impl AsFd,
+        token: Token,
+        interest: Interest,
+    ) -> io::Result<()> {
+        let flags = interest.epoll_flags() | EventFlags::ET;
+        epoll::modify(&self.epoll, fd, EventData::new_u64(token.0), flags)
             .named(|| "epoll_ctl(MOD)")
     }
 
@@ -168,6 +199,13 @@ impl Event {
         self.flags.intersects(EventFlags::OUT | EventFlags::HUP | EventFlags::ERR)
     }
 
+    /// The peer has finished sending (`EPOLLRDHUP` or `EPOLLHUP`): once the data already
+    /// received is read, a read returns end of stream. Edge-triggered readers use it to keep
+    /// reading past a short read, since no further edge will announce the end.
+    pub fn is_read_closed(&self) -> bool {
+        self.flags.intersects(EventFlags::RDHUP | EventFlags::HUP)
+    }
+
     /// The descriptor is in error (`EPOLLERR`).
     pub fn is_error(&self) -> bool {
         self.flags.contains(EventFlags::ERR)
@@ -217,6 +255,28 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap(), 1);
         }
+    }
+
+    #[test]
+    fn edge_triggered_readiness_is_reported_once_per_arrival() {
+        let poller = Poller::new().unwrap();
+        let (mut a, b) = UnixStream::pair().unwrap();
+        poller.add_edge_triggered(&b, Token(3), Interest::READABLE).unwrap();
+        let mut events = Events::with_capacity(8);
+        a.write_all(b"x").unwrap();
+        assert_eq!(poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap(), 1);
+        // Not drained, but no new edge: nothing more is reported.
+        assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
+        a.write_all(b"y").unwrap();
+        assert_eq!(poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap(), 1);
+        // Modifying re-checks readiness: the unread bytes are reported again.
+        poller.modify_edge_triggered(&b, Token(4), Interest::READABLE).unwrap();
+        assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 1);
+        assert_eq!(events.iter().next().unwrap().token(), Token(4));
+        assert!(!events.iter().next().unwrap().is_read_closed());
+        drop(a);
+        assert_eq!(poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap(), 1);
+        assert!(events.iter().next().unwrap().is_read_closed());
     }
 
     #[test]
