@@ -33,17 +33,16 @@ impl Poller {
         Ok(Poller { epoll })
     }
 
-    /// `epoll_ctl(EPOLL_CTL_ADD)`: start watching `fd` for `interest`, reporting `token`.
+    /// `epoll_ctl(EPOLL_CTL_ADD)`: start watching `fd` for `interest`, reporting `token`,
+    /// level-triggered.
     pub fn add(&self, fd: &impl AsFd, token: Token, interest: Interest) -> io::Result<()> {
-        epoll::add(&self.epoll, fd, EventData::new_u64(token.0), interest.epoll_flags())
-            .named(|| "epoll_ctl(ADD)")
+        self.control(Op::Add, fd, token, interest.epoll_flags())
     }
 
     /// `epoll_ctl(EPOLL_CTL_MOD)`: change the interest (and token) of a registered `fd`,
     /// level-triggered.
     pub fn modify(&self, fd: &impl AsFd, token: Token, interest: Interest) -> io::Result<()> {
-        epoll::modify(&self.epoll, fd, EventData::new_u64(token.0), interest.epoll_flags())
-            .named(|| "epoll_ctl(MOD)")
+        self.control(Op::Modify, fd, token, interest.epoll_flags())
     }
 
     /// `epoll_ctl(EPOLL_CTL_ADD)` with `EPOLLET`: start watching `fd` for `interest`,
@@ -54,8 +53,7 @@ impl Poller {
         token: Token,
         interest: Interest,
     ) -> io::Result<()> {
-        let flags = interest.epoll_flags() | EventFlags::ET;
-        epoll::add(&self.epoll, fd, EventData::new_u64(token.0), flags).named(|| "epoll_ctl(ADD)")
+        self.control(Op::Add, fd, token, interest.epoll_flags() | EventFlags::ET)
     }
 
     /// `epoll_ctl(EPOLL_CTL_MOD)` with `EPOLLET`: change the interest (and token) of `fd`,
@@ -68,9 +66,15 @@ impl Poller {
         token: Token,
         interest: Interest,
     ) -> io::Result<()> {
-        let flags = interest.epoll_flags() | EventFlags::ET;
-        epoll::modify(&self.epoll, fd, EventData::new_u64(token.0), flags)
-            .named(|| "epoll_ctl(MOD)")
+        self.control(Op::Modify, fd, token, interest.epoll_flags() | EventFlags::ET)
+    }
+
+    fn control(&self, op: Op, fd: &impl AsFd, token: Token, flags: EventFlags) -> io::Result<()> {
+        let data = EventData::new_u64(token.0);
+        match op {
+            Op::Add => epoll::add(&self.epoll, fd, data, flags).named(|| "epoll_ctl(ADD)"),
+            Op::Modify => epoll::modify(&self.epoll, fd, data, flags).named(|| "epoll_ctl(MOD)"),
+        }
     }
 
     /// `epoll_ctl(EPOLL_CTL_DEL)`: stop watching `fd`.
@@ -139,6 +143,12 @@ impl Poller {
 
 /// Set once `epoll_pwait2` has failed with `ENOSYS`: from then on, waits use `epoll_wait`.
 static PWAIT2_MISSING: AtomicBool = AtomicBool::new(false);
+
+/// The `epoll_ctl` operations that take an interest.
+enum Op {
+    Add,
+    Modify,
+}
 
 /// Reusable storage for the events one [`Poller::wait`] returns.
 pub struct Events {
