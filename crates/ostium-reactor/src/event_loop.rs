@@ -56,9 +56,10 @@ impl<S: Service> EventLoop<S> {
     /// Serves until stopped (by [`LoopHandle::stop`] or [`Context::stop`]).
     ///
     /// Each turn waits for readiness, bounded by the nearest timer; handles every ready
-    /// descriptor; then fires the timers that are due. Nothing sleeps and nothing spins: a
-    /// loop with nothing to do is blocked in one `epoll_pwait2` with no timeout, or with the
-    /// time to its next timer.
+    /// descriptor; fires the timers that are due; and goes back to the connections that had
+    /// more input than one turn's read budget (the wait does not block while there are
+    /// any). Nothing sleeps and nothing spins: a loop with nothing to do is blocked in one
+    /// `epoll_pwait2` with no timeout, or with the time to its next timer.
     pub fn run(&mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(self.core.config.events_per_wait);
         self.service.on_start(&mut Context::new(&mut self.core));
