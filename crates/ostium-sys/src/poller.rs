@@ -69,6 +69,27 @@ impl Poller {
         self.control(Op::Modify, fd, token, interest.epoll_flags() | EventFlags::ET)
     }
 
+    /// `epoll_ctl(EPOLL_CTL_ADD)` with `EPOLLONESHOT`: start watching `fd` for `interest`;
+    /// after its first event it is disabled until [`rearm_oneshot`](Poller::rearm_oneshot).
+    ///
+    /// With several threads waiting on one poller, a one-shot registration is reported to
+    /// exactly one of them, which then owns the descriptor until it re-arms it.
+    pub fn add_oneshot(&self, fd: &impl AsFd, token: Token, interest: Interest) -> io::Result<()> {
+        self.control(Op::Add, fd, token, interest.epoll_flags() | EventFlags::ONESHOT)
+    }
+
+    /// `epoll_ctl(EPOLL_CTL_MOD)` with `EPOLLONESHOT`: re-enables a one-shot registration.
+    /// The kernel checks readiness as it re-arms, so input that arrived while it was
+    /// disabled is reported.
+    pub fn rearm_oneshot(
+        &self,
+        fd: &impl AsFd,
+        token: Token,
+        interest: Interest,
+    ) -> io::Result<()> {
+        self.control(Op::Modify, fd, token, interest.epoll_flags() | EventFlags::ONESHOT)
+    }
+
     fn control(&self, op: Op, fd: &impl AsFd, token: Token, flags: EventFlags) -> io::Result<()> {
         let data = EventData::new_u64(token.0);
         match op {
@@ -287,6 +308,20 @@ mod tests {
         drop(a);
         assert_eq!(poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap(), 1);
         assert!(events.iter().next().unwrap().is_read_closed());
+    }
+
+    #[test]
+    fn a_oneshot_registration_reports_once_until_rearmed() {
+        let poller = Poller::new().unwrap();
+        let (mut a, b) = UnixStream::pair().unwrap();
+        poller.add_oneshot(&b, Token(5), Interest::READABLE).unwrap();
+        let mut events = Events::with_capacity(8);
+        a.write_all(b"x").unwrap();
+        assert_eq!(poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap(), 1);
+        a.write_all(b"y").unwrap();
+        assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0, "disabled");
+        poller.rearm_oneshot(&b, Token(5), Interest::READABLE).unwrap();
+        assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 1, "re-armed");
     }
 
     #[test]
