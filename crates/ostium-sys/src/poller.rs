@@ -178,6 +178,13 @@ pub struct Events {
     fallback: Vec<libc::epoll_event>,
 }
 
+// SAFETY: rustix's `epoll::Event` is not `Send` only because its data may hold a pointer;
+// this crate stores only `u64` tokens there (`EventData::new_u64`), never pointers, so moving
+// or sharing the list between threads shares nothing but integers.
+unsafe impl Send for Events {}
+// SAFETY: as for `Send`: the list holds plain integers, and `&Events` only reads them.
+unsafe impl Sync for Events {}
+
 impl Events {
     /// Room for up to `capacity` events per wait (at least one).
     pub fn with_capacity(capacity: usize) -> Events {
