@@ -2,7 +2,29 @@
 //! synchronously, passing argument bytes, descriptors and *leases* (memory the server may read
 //! or write for the duration of one call), as illumos doors do.
 //!
-//! This crate starts with the door wire protocol, [`wire`]: a sans-I/O codec of the messages
-//! that `docs/door-protocol.md` defines.
+//! - [`Door`]: serve a handler at a path, on an elastic pool of threads that grows only
+//!   when concurrency reaches a new peak (leader/follower: the thread the kernel wakes serves
+//!   the call) and shrinks back when idle; revoke, unref, caller credentials, descriptors.
+//! - [`Client`]: call a door from many threads, with deadlines, `ServerDeath` on a lost
+//!   server, and reconnection across restarts for idempotent calls.
+//! - [`wire`]: the versioned wire protocol, a sans-I/O codec of the messages that
+//!   `docs/door-protocol.md` defines. Payloads too large for a message travel in sealed
+//!   memfds.
+//!
+//! Leases (memory lent for the duration of a call) are part of the protocol and the codec;
+//! the server answers calls that carry them with the fault `BadLease` until they are
+//! implemented.
 
 pub mod wire;
+
+mod client;
+mod door;
+mod error;
+mod pool;
+mod request;
+
+pub use client::{Client, Reply};
+pub use door::{Door, DoorOptions};
+pub use error::{CallError, DoorError};
+pub use pool::PoolStats;
+pub use request::{Caller, Request, Response};

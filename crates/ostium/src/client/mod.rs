@@ -1,0 +1,139 @@
+//! [`Client`]: calling a door, from as many threads as you like.
+
+mod connection;
+
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::CallError;
+use crate::wire::{InstanceId, Op, Status};
+
+use connection::{Connection, Outgoing};
+
+/// A handler's reply, as the caller receives it.
+#[derive(Debug)]
+pub struct Reply {
+    /// `Ok`, or the application's error code (faults are [`CallError::Fault`]).
+    pub status: Status,
+    /// The reply data.
+    pub data: Vec<u8>,
+    /// Descriptors the server returned; the caller owns them.
+    pub fds: Vec<OwnedFd>,
+}
+
+/// A door's client. Calls block the calling thread until the reply, the deadline, or the
+/// server's death. The client is shared by many threads: each concurrent call uses its own
+/// connection, and connections are kept for reuse.
+#[derive(Debug)]
+pub struct Client {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    /// The instance id of the server last connected to.
+    instance: Mutex<InstanceId>,
+    next_id: AtomicU32,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("instance", &self.instance).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Connects to the door at `path` (so that a door that is not there is reported now).
+    pub fn open(path: impl AsRef<Path>) -> Result<Client, CallError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open(&path, None)?;
+        let instance = conn.instance;
+        Ok(Client {
+            path,
+            idle: Mutex::new(vec![conn]),
+            instance: Mutex::new(instance),
+            next_id: AtomicU32::new(1),
+        })
+    }
+
+    /// The door's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The instance id of the server this client last connected to: it changes when the
+    /// server restarts.
+    pub fn instance(&self) -> InstanceId {
+        *self.instance.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Calls operation `op` with `args`, waiting as long as it takes.
+    pub fn call(&self, op: u32, args: &[u8]) -> Result<Reply, CallError> {
+        self.call_with(op, args, &[], None)
+    }
+
+    /// Calls operation `op` with `args` and descriptors `fds` (the server gets its own
+    /// copies; these stay open), waiting until `deadline` at most.
+    pub fn call_with(
+        &self,
+        op: u32,
+        args: &[u8],
+        fds: &[BorrowedFd<'_>],
+        deadline: Option<Instant>,
+    ) -> Result<Reply, CallError> {
+        let mut conn = match self.take_idle() {
+            Some(conn) => conn,
+            None => self.connect(deadline)?,
+        };
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let outcome = conn.call(Outgoing { id, op, args, fds, deadline }, &self.path);
+        // After a fault the connection is in step; after anything else its state is unknown
+        // (a late reply may still come), so it is dropped.
+        if matches!(outcome, Ok(_) | Err(CallError::Fault(_))) {
+            self.idle.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
+        }
+        outcome
+    }
+
+    /// Calls an idempotent operation: if the server dies or is not there (restarting, say),
+    /// reconnects and calls again, until `deadline`.
+    pub fn call_idempotent(
+        &self,
+        op: u32,
+        args: &[u8],
+        deadline: Instant,
+    ) -> Result<Reply, CallError> {
+        let mut backoff = Duration::from_millis(1);
+        loop {
+            match self.call_with(op, args, &[], Some(deadline)) {
+                Err(CallError::ServerDeath { .. } | CallError::NoDoor { .. })
+                    if Instant::now() + backoff < deadline =>
+                {
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_millis(100));
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// Calls the reserved `PING` operation.
+    pub fn ping(&self) -> Result<(), CallError> {
+        self.call(Op::PING.0, &[]).map(drop)
+    }
+
+    fn take_idle(&self) -> Option<Connection> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop()
+    }
+
+    fn connect(&self, deadline: Option<Instant>) -> Result<Connection, CallError> {
+        let conn = Connection::open(&self.path, deadline)?;
+        let mut instance = self.instance.lock().unwrap_or_else(PoisonError::into_inner);
+        if *instance != conn.instance {
+            // A new server: connections to the old one are dead, even if unnoticed yet.
+            *instance = conn.instance;
+            self.idle.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        }
+        Ok(conn)
+    }
+}

@@ -1,0 +1,143 @@
+//! [`Door`]: serving calls at a filesystem path, on an elastic pool of threads.
+
+mod bind;
+mod conn;
+mod serve;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::pool::{Pool, PoolConfig, PoolStats};
+use crate::wire::InstanceId;
+use crate::{DoorError, Request, Response};
+
+use serve::Served;
+
+/// How a door is served.
+#[derive(Clone, Debug)]
+pub struct DoorOptions {
+    /// Threads kept however idle the door is (at least 1).
+    pub min_threads: usize,
+    /// Threads the door never exceeds; further calls wait in the socket's backlog.
+    pub max_threads: usize,
+    /// How long a thread above the minimum may stay idle before it exits.
+    pub idle_timeout: Duration,
+    /// The permissions of the door's file (default `0o600`: its owner only).
+    pub mode: u32,
+    /// The largest call message accepted inline, in bytes (at least 4096); larger
+    /// arguments must come in a memfd.
+    pub max_request: u32,
+    /// How long a reply may wait for room in a client's socket before the client is
+    /// dropped (a client that does not read its replies cannot hold a worker for long).
+    pub send_timeout: Duration,
+}
+
+impl Default for DoorOptions {
+    fn default() -> DoorOptions {
+        DoorOptions {
+            min_threads: 1,
+            max_threads: 64,
+            idle_timeout: Duration::from_secs(10),
+            mode: 0o600,
+            max_request: 64 * 1024,
+            send_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A door being served. Dropping it revokes it and waits for the calls in flight.
+pub struct Door {
+    pool: Pool<Served>,
+}
+
+impl Door {
+    /// Creates a door at `path` and serves `handler` on it, on an elastic pool of threads:
+    /// the handler is called from several threads at once when calls come concurrently.
+    ///
+    /// A socket file at `path` that nobody serves (left by a server that died) is replaced;
+    /// if a server answers there, creation fails with [`DoorError::InUse`].
+    pub fn create<H>(
+        path: impl AsRef<Path>,
+        options: DoorOptions,
+        handler: H,
+    ) -> Result<Door, DoorError>
+    where
+        H: Fn(Request<'_>) -> Response + Send + Sync + 'static,
+    {
+        Door::create_with_unref(path, options, handler, None)
+    }
+
+    /// Like [`create`](Door::create), calling `unref` each time the door's last client
+    /// connection closes (illumos `DOOR_UNREF`).
+    pub fn create_with_unref<H>(
+        path: impl AsRef<Path>,
+        options: DoorOptions,
+        handler: H,
+        unref: Option<Box<dyn Fn() + Send + Sync>>,
+    ) -> Result<Door, DoorError>
+    where
+        H: Fn(Request<'_>) -> Response + Send + Sync + 'static,
+    {
+        let path = path.as_ref().to_path_buf();
+        let served = Served::new(path.clone(), options.clone(), Arc::new(handler), unref)?;
+        let config = PoolConfig {
+            min_threads: options.min_threads,
+            max_threads: options.max_threads,
+            idle_timeout: options.idle_timeout,
+            name: "ostium-door".into(),
+        };
+        let pool = Pool::start(served, config).map_err(|source| DoorError::Io { path, source })?;
+        Ok(Door { pool })
+    }
+
+    /// The door's path.
+    pub fn path(&self) -> &Path {
+        self.pool.work().path()
+    }
+
+    /// The id this server sends clients at connect; a restarted server has another.
+    pub fn instance(&self) -> InstanceId {
+        self.pool.work().instance()
+    }
+
+    /// Stops taking new calls: the path is removed, new connections are refused, and calls
+    /// on open connections are answered with the fault `Revoked`. Calls in flight finish.
+    pub fn revoke(&self) {
+        self.pool.work().revoke();
+    }
+
+    /// The door's threads now.
+    pub fn pool_stats(&self) -> PoolStats {
+        self.pool.stats()
+    }
+
+    /// How many client connections are open.
+    pub fn connections(&self) -> usize {
+        self.pool.work().connections()
+    }
+}
+
+impl Drop for Door {
+    fn drop(&mut self) {
+        let served = self.pool.work();
+        served.revoke();
+        served.stop();
+        self.pool.wait_stopped();
+        served.close_all();
+    }
+}
+
+impl std::fmt::Debug for Door {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Door")
+            .field("path", &self.path())
+            .field("instance", &self.instance())
+            .finish()
+    }
+}
+
+/// The door's path, for errors.
+pub(crate) fn io_error(path: &Path) -> impl Fn(std::io::Error) -> DoorError + '_ {
+    move |source| DoorError::Io { path: PathBuf::from(path), source }
+}

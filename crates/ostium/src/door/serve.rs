@@ -1,0 +1,470 @@
+//! What a door's threads do: the leader waits on the door's poller and accepts new
+//! connections; a worker receives one message from a ready connection and answers it.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::{self, IoSlice};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+
+use ostium_sys::memfd::Seals;
+use ostium_sys::unix::SeqpacketListener;
+use ostium_sys::{Events, Interest, Memfd, Poller, Token, Waker};
+use tracing::{debug, warn};
+
+use super::conn::{Conn, Session};
+use super::{DoorOptions, bind, io_error};
+use crate::pool::Work;
+use crate::wire::{
+    self, Capabilities, Fault, Hello, HelloStatus, InstanceId, Kind, Op, Payload, Reply, Side,
+    Status,
+};
+use crate::{Caller, DoorError, Request, Response};
+
+/// The handler a door serves.
+pub(crate) type Handler = dyn Fn(Request<'_>) -> Response + Send + Sync;
+
+const WAKER: Token = Token(0);
+const LISTENER: Token = Token(1);
+/// Connection ids start here, above the poller's reserved tokens, and are never reused.
+const FIRST_CONN: u64 = 2;
+
+/// The capabilities this server offers.
+const CAPABILITIES: Capabilities = Capabilities::MEMFD;
+
+/// A door's state, shared by its threads.
+pub(crate) struct Served {
+    path: PathBuf,
+    /// The device and inode of the socket file we bound, so that revoking removes our file
+    /// and never a successor's.
+    file_id: (u64, u64),
+    instance: InstanceId,
+    options: DoorOptions,
+    handler: Arc<Handler>,
+    unref: Option<Box<dyn Fn() + Send + Sync>>,
+    poller: Poller,
+    waker: Waker,
+    listener: Mutex<Option<SeqpacketListener>>,
+    conns: Mutex<Conns>,
+    /// Events for the leader; only the leader waits, so this lock is never contended.
+    events: Mutex<Events>,
+    revoked: AtomicBool,
+    stopping: AtomicBool,
+}
+
+struct Conns {
+    open: HashMap<u64, Arc<Conn>>,
+    next_id: u64,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Served {
+    pub(crate) fn new(
+        path: PathBuf,
+        options: DoorOptions,
+        handler: Arc<Handler>,
+        unref: Option<Box<dyn Fn() + Send + Sync>>,
+    ) -> Result<Served, DoorError> {
+        let path_for_errors = path.clone();
+        let err = io_error(&path_for_errors);
+        let mut options = options;
+        options.max_request = options.max_request.max(wire::MIN_MAX_MESSAGE);
+        let listener = bind::bind_door(&path, options.mode, 1024)?;
+        listener.set_nonblocking(true).map_err(&err)?;
+        let metadata = std::fs::symlink_metadata(&path).map_err(&err)?;
+        let mut instance = [0u8; 16];
+        ostium_sys::fill_random(&mut instance).map_err(&err)?;
+        let poller = Poller::new().map_err(&err)?;
+        let waker = Waker::new().map_err(&err)?;
+        poller.add(&waker, WAKER, Interest::READABLE).map_err(&err)?;
+        poller.add(&listener, LISTENER, Interest::READABLE).map_err(&err)?;
+        Ok(Served {
+            file_id: (metadata.dev(), metadata.ino()),
+            path,
+            instance: InstanceId(instance),
+            options,
+            handler,
+            unref,
+            poller,
+            waker,
+            listener: Mutex::new(Some(listener)),
+            conns: Mutex::new(Conns { open: HashMap::new(), next_id: FIRST_CONN }),
+            events: Mutex::new(Events::with_capacity(1)),
+            revoked: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
+        })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn instance(&self) -> InstanceId {
+        self.instance
+    }
+
+    pub(crate) fn connections(&self) -> usize {
+        lock(&self.conns).open.len()
+    }
+
+    pub(crate) fn revoke(&self) {
+        if self.revoked.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if let Some(listener) = lock(&self.listener).take() {
+            let _ = self.poller.delete(&listener);
+        }
+        // Remove the path only if it is still the file we bound.
+        if let Ok(metadata) = std::fs::symlink_metadata(&self.path)
+            && (metadata.dev(), metadata.ino()) == self.file_id
+        {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+
+    pub(crate) fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        if let Err(err) = self.waker.wake() {
+            warn!(%err, "could not wake a door's leader to stop it");
+        }
+    }
+
+    pub(crate) fn close_all(&self) {
+        lock(&self.conns).open.clear();
+    }
+
+    /// Accepts every pending connection and registers each one-shot.
+    fn accept_all(&self) {
+        let listener = lock(&self.listener);
+        let Some(listener) = listener.as_ref() else { return };
+        loop {
+            let socket = match listener.accept() {
+                Ok(socket) => socket,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return,
+                Err(err) if err.kind() == io::ErrorKind::ConnectionAborted => continue,
+                Err(err) => {
+                    warn!(%err, door = %self.path.display(), "accept failed");
+                    return;
+                }
+            };
+            let caller = match socket.peer_cred() {
+                Ok(cred) => Caller { pid: cred.pid, uid: cred.uid, gid: cred.gid },
+                Err(err) => {
+                    warn!(%err, "a connection without credentials; dropped");
+                    continue;
+                }
+            };
+            if let Err(err) = socket.set_write_timeout(Some(self.options.send_timeout)) {
+                warn!(%err, "could not bound reply sends; dropped");
+                continue;
+            }
+            let mut conns = lock(&self.conns);
+            let id = conns.next_id;
+            conns.next_id += 1;
+            let conn = Arc::new(Conn { id, socket, caller, session: OnceLock::new() });
+            if let Err(err) = self.poller.add_oneshot(&conn.socket, Token(id), Interest::READABLE) {
+                warn!(%err, "could not watch a connection; dropped");
+                continue;
+            }
+            conns.open.insert(id, conn);
+        }
+    }
+
+    /// Forgets a connection (closing it once no worker holds it) and tells `unref` when
+    /// it was the last.
+    fn close(&self, conn: &Conn) {
+        let now_empty = {
+            let mut conns = lock(&self.conns);
+            conns.open.remove(&conn.id).is_some() && conns.open.is_empty()
+        };
+        let _ = self.poller.delete(&conn.socket);
+        if now_empty && let Some(unref) = &self.unref {
+            unref();
+        }
+    }
+
+    /// Receives one message from `conn` and answers it; the connection is re-armed for the
+    /// next message, or closed.
+    fn serve_one(&self, conn: &Conn) {
+        let keep = BUFFERS.with(|buffers| {
+            let buffers = &mut *buffers.borrow_mut();
+            self.receive_and_answer(conn, buffers)
+        });
+        let rearmed = keep
+            && self.poller.rearm_oneshot(&conn.socket, Token(conn.id), Interest::READABLE).is_ok();
+        if !rearmed {
+            self.close(conn);
+        }
+    }
+
+    /// Returns whether the connection stays open.
+    fn receive_and_answer(&self, conn: &Conn, buffers: &mut Buffers) -> bool {
+        let capacity = self.options.max_request as usize;
+        if buffers.incoming.len() < capacity {
+            buffers.incoming.resize(capacity, 0);
+        }
+        let mut fds = Vec::new();
+        let received = match conn.socket.recv(&mut buffers.incoming[..capacity], &mut fds) {
+            Ok(received) if received.len == 0 => return false,
+            Ok(received) => received,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return true,
+            Err(err) if err.kind() == io::ErrorKind::InvalidData => {
+                // Truncated: larger than we accept, or too many descriptors. The start of
+                // the message is in the buffer; answer it if it names a call.
+                return match wire::call_id(&buffers.incoming[..capacity]) {
+                    Some(id) => self.send_fault(conn, id, Fault::RequestTooLarge, buffers),
+                    None => false,
+                };
+            }
+            Err(_) => return false,
+        };
+        let msg = &buffers.incoming[..received.len];
+        match conn.session.get() {
+            None => self.answer_hello(conn, msg, fds.len(), &mut buffers.outgoing),
+            Some(session) => {
+                let session = *session;
+                self.answer_call(conn, session, received.len, fds, buffers)
+            }
+        }
+    }
+
+    fn answer_hello(&self, conn: &Conn, msg: &[u8], fds: usize, out: &mut Vec<u8>) -> bool {
+        let ours = Hello {
+            min_version: wire::VERSION,
+            max_version: wire::VERSION,
+            max_message: self.options.max_request,
+            capabilities: CAPABILITIES,
+            instance: self.instance,
+            status: HelloStatus::Accepted,
+        };
+        let hello = match Hello::decode(msg, fds, Side::Client) {
+            Ok(hello) => hello,
+            Err(err) => {
+                // §7: a malformed HELLO is answered with status BAD_MESSAGE, then closed.
+                debug!(%err, "a malformed hello; connection closed");
+                let refusal = Hello { status: HelloStatus::Refused(Fault::BadMessage), ..ours };
+                out.clear();
+                if refusal.encode(out).is_ok() {
+                    let _ = conn.socket.send(out, &[]);
+                }
+                return false;
+            }
+        };
+        let answer = ours.answer(&hello);
+        out.clear();
+        if answer.encode(out).is_err() || conn.socket.send(out, &[]).is_err() {
+            return false;
+        }
+        if answer.status != HelloStatus::Accepted {
+            return false;
+        }
+        let session = Session {
+            client_max_message: hello.max_message,
+            capabilities: hello.capabilities.intersection(CAPABILITIES),
+        };
+        let _ = conn.session.set(session);
+        true
+    }
+
+    fn answer_call(
+        &self,
+        conn: &Conn,
+        session: Session,
+        len: usize,
+        mut fds: Vec<OwnedFd>,
+        buffers: &mut Buffers,
+    ) -> bool {
+        let msg = &buffers.incoming[..len];
+        if !matches!(wire::peek_kind(msg), Ok(Kind::Call)) {
+            debug!("a client sent something other than a call; connection closed");
+            return false;
+        }
+        let view = match wire::decode_call(msg, fds.len()) {
+            Ok(view) => view,
+            Err(err) => {
+                debug!(%err, "a malformed call");
+                return match wire::call_id(msg) {
+                    Some(id) => self.send_fault(conn, id, Fault::BadMessage, buffers),
+                    None => false,
+                };
+            }
+        };
+        let header = *view.header();
+        let outcome = self.run_call(conn, &view, &mut fds);
+        drop(fds);
+        match outcome {
+            Ok(response) => self.send_response(conn, session, header.id, response, buffers),
+            Err(fault) => self.send_fault(conn, header.id, fault, buffers),
+        }
+    }
+
+    /// Runs a decoded call: the runtime's checks and reserved operations, then the handler.
+    fn run_call(
+        &self,
+        conn: &Conn,
+        view: &wire::CallView<'_>,
+        fds: &mut Vec<OwnedFd>,
+    ) -> Result<Response, Fault> {
+        if self.revoked.load(Ordering::Acquire) {
+            return Err(Fault::Revoked);
+        }
+        let op = match view.header().op {
+            Op::PING => return Ok(Response::ok(Vec::new())),
+            op if !op.is_application() => return Err(Fault::UnknownOperation),
+            Op(op) => op,
+        };
+        if view.lease_count() > 0 {
+            // Leases are part of the protocol but not of this server yet.
+            return Err(Fault::BadLease);
+        }
+        let layout = view.fds();
+        let args_map;
+        let args: &[u8] = match view.args() {
+            Payload::Inline(bytes) => bytes,
+            Payload::InMemfd { len } => {
+                let index = layout.args().ok_or(Fault::BadMessage)?;
+                let fd =
+                    fds.get(index).and_then(|fd| fd.try_clone().ok()).ok_or(Fault::BadMessage)?;
+                args_map = Memfd::from_fd(fd)
+                    .and_then(|m| m.map_sealed())
+                    .map_err(|_| Fault::BadMessage)?;
+                args_map.as_slice().get(..len as usize).ok_or(Fault::BadMessage)?
+            }
+        };
+        let handler_fds: Vec<OwnedFd> = fds.drain(layout.handler()).collect();
+        let request = Request { op, args, fds: handler_fds, caller: conn.caller };
+        catch_unwind(AssertUnwindSafe(|| (self.handler)(request))).map_err(|_| {
+            warn!(op, door = %self.path.display(), "a door handler panicked; the caller gets a fault");
+            Fault::HandlerPanicked
+        })
+    }
+
+    fn send_response(
+        &self,
+        conn: &Conn,
+        session: Session,
+        id: u32,
+        response: Response,
+        buffers: &mut Buffers,
+    ) -> bool {
+        let Response { status, data, fds } = response;
+        if matches!(status, Status::Fault(_)) || fds.len() > wire::MAX_FDS {
+            let fault = match status {
+                Status::Fault(fault) => fault,
+                _ => Fault::ReplyTooLarge,
+            };
+            return self.send_fault(conn, id, fault, buffers);
+        }
+        // Data that would make the message larger than the client accepts go in a memfd.
+        let inline_len = wire::ReplyHeader::SIZE + data.len();
+        let memfd = if inline_len > session.client_max_message as usize {
+            if !session.capabilities.contains(Capabilities::MEMFD) || fds.len() >= wire::MAX_FDS {
+                return self.send_fault(conn, id, Fault::ReplyTooLarge, buffers);
+            }
+            match sealed_memfd(&data) {
+                Ok(memfd) => Some(memfd),
+                Err(err) => {
+                    warn!(%err, "could not put a large reply in a memfd");
+                    return self.send_fault(conn, id, Fault::ReplyTooLarge, buffers);
+                }
+            }
+        } else {
+            None
+        };
+        let payload = match memfd {
+            Some(_) => Payload::InMemfd { len: data.len() as u32 },
+            None => Payload::Inline(&data),
+        };
+        let reply = Reply { id, status, data: payload, leases: &[], fd_count: fds.len() as u16 };
+        buffers.outgoing.clear();
+        if reply.encode(&mut buffers.outgoing).is_err() {
+            return self.send_fault(conn, id, Fault::ReplyTooLarge, buffers);
+        }
+        let mut passed: Vec<BorrowedFd<'_>> = Vec::with_capacity(fds.len() + 1);
+        passed.extend(memfd.as_ref().map(|m| m.as_fd()));
+        passed.extend(fds.iter().map(|fd| fd.as_fd()));
+        send(conn, &buffers.outgoing, &passed)
+    }
+
+    fn send_fault(&self, conn: &Conn, id: u32, fault: Fault, buffers: &mut Buffers) -> bool {
+        buffers.outgoing.clear();
+        if Reply::fault(id, fault).encode(&mut buffers.outgoing).is_err() {
+            return false;
+        }
+        send(conn, &buffers.outgoing, &[])
+    }
+}
+
+/// Sends a message; a client that has gone (or does not read) loses its connection, and
+/// the server nothing else.
+fn send(conn: &Conn, message: &[u8], fds: &[BorrowedFd<'_>]) -> bool {
+    match conn.socket.send_vectored(&[IoSlice::new(message)], fds) {
+        Ok(_) => true,
+        Err(err) => {
+            debug!(%err, "a reply could not be delivered; connection closed");
+            false
+        }
+    }
+}
+
+/// A memfd holding `data`, sealed against any change, as §4.3 asks of read-only payloads.
+fn sealed_memfd(data: &[u8]) -> io::Result<Memfd> {
+    let memfd = Memfd::create("ostium-reply", data.len() as u64)?;
+    memfd.write_all_at(data, 0)?;
+    memfd.seal(Seals::SHRINK | Seals::GROW | Seals::WRITE | Seals::SEAL)?;
+    Ok(memfd)
+}
+
+/// A worker's message buffers, kept between calls so that serving allocates nothing.
+#[derive(Default)]
+struct Buffers {
+    incoming: Vec<u8>,
+    outgoing: Vec<u8>,
+}
+
+thread_local! {
+    static BUFFERS: RefCell<Buffers> = RefCell::default();
+}
+
+/// What the leader found for a worker to do.
+pub(crate) struct Ready(Arc<Conn>);
+
+impl Work for Served {
+    type Item = Ready;
+
+    fn next(&self) -> Option<Ready> {
+        let mut events = lock(&self.events);
+        loop {
+            if self.stopping.load(Ordering::Acquire) {
+                return None;
+            }
+            if let Err(err) = self.poller.wait(&mut events, None) {
+                warn!(%err, door = %self.path.display(), "waiting on a door failed; stopping it");
+                return None;
+            }
+            let Some(event) = events.iter().next() else { continue };
+            match event.token() {
+                WAKER => {
+                    let _ = self.waker.drain();
+                }
+                LISTENER => self.accept_all(),
+                Token(id) => {
+                    if let Some(conn) = lock(&self.conns).open.get(&id) {
+                        return Some(Ready(Arc::clone(conn)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn handle(&self, Ready(conn): Ready) {
+        self.serve_one(&conn);
+    }
+}

@@ -1,0 +1,216 @@
+//! Doors end to end within one process, over real sockets: calls, faults, descriptors,
+//! credentials, large payloads, revoke and unref, stale and live socket files.
+
+use std::io::{Read, Write};
+use std::os::fd::AsFd;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use ostium::wire::{Fault, Status};
+use ostium::{CallError, Client, Door, DoorError, DoorOptions, Request, Response};
+
+/// A fresh door path in the temporary directory.
+fn door_path(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ostium-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+const ECHO: u32 = 1;
+const FAIL: u32 = 2;
+const PANIC: u32 = 3;
+const WHO: u32 = 4;
+const WRITE_TO_FD: u32 = 5;
+const GIVE_FD: u32 = 6;
+const BIG: u32 = 7;
+
+fn handler(request: Request<'_>) -> Response {
+    match request.op {
+        ECHO => Response::ok(request.args),
+        FAIL => Response::error(42, b"no luck".to_vec()),
+        PANIC => panic!("the handler fails on purpose"),
+        WHO => {
+            let c = request.caller;
+            Response::ok(format!("{} {} {}", c.pid.unwrap_or(0), c.uid, c.gid))
+        }
+        WRITE_TO_FD => {
+            let mut file =
+                std::fs::File::from(request.fds.into_iter().next().expect("a descriptor"));
+            file.write_all(request.args).unwrap();
+            Response::ok(Vec::new())
+        }
+        GIVE_FD => {
+            let (reader, mut writer) = std::io::pipe().unwrap();
+            writer.write_all(b"from the server").unwrap();
+            Response::ok(Vec::new()).with_fds([reader.into()])
+        }
+        BIG => Response::ok(vec![7u8; request.args.len() * 2]),
+        _ => Response::fault(Fault::UnknownOperation),
+    }
+}
+
+fn serve(name: &str) -> (Door, Client) {
+    let path = door_path(name);
+    let door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let client = Client::open(&path).unwrap();
+    (door, client)
+}
+
+#[test]
+fn calls_return_data_errors_and_faults() {
+    let (_door, client) = serve("basics");
+    let reply = client.call(ECHO, b"hello").unwrap();
+    assert_eq!((reply.status, reply.data.as_slice()), (Status::Ok, &b"hello"[..]));
+    let reply = client.call(FAIL, b"").unwrap();
+    assert_eq!(reply.status.to_u32(), 42);
+    assert_eq!(reply.data, b"no luck");
+    assert!(matches!(client.call(99, b""), Err(CallError::Fault(Fault::UnknownOperation))));
+    client.ping().unwrap();
+}
+
+#[test]
+fn a_panicking_handler_is_a_fault_and_the_door_goes_on() {
+    let (_door, client) = serve("panics");
+    assert!(matches!(client.call(PANIC, b""), Err(CallError::Fault(Fault::HandlerPanicked))));
+    assert_eq!(client.call(ECHO, b"still").unwrap().data, b"still");
+}
+
+#[test]
+fn the_caller_is_identified_by_the_kernel() {
+    let (_door, client) = serve("who");
+    let reply = client.call(WHO, b"").unwrap();
+    let expected = format!("{} {} {}", std::process::id(), rustix_ids().0, rustix_ids().1);
+    assert_eq!(String::from_utf8(reply.data).unwrap(), expected);
+}
+
+/// Our uid and gid, read from /proc (this crate has no direct system calls).
+fn rustix_ids() -> (u32, u32) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let field = |name: &str| -> u32 {
+        let line = status.lines().find(|l| l.starts_with(name)).unwrap();
+        line.split_whitespace().nth(2).unwrap().parse().unwrap() // effective id
+    };
+    (field("Uid:"), field("Gid:"))
+}
+
+#[test]
+fn descriptors_travel_both_ways() {
+    let (_door, client) = serve("fds");
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    client.call_with(WRITE_TO_FD, b"through the door", &[writer.as_fd()], None).unwrap();
+    drop(writer);
+    let mut got = String::new();
+    reader.read_to_string(&mut got).unwrap();
+    assert_eq!(got, "through the door");
+
+    let reply = client.call(GIVE_FD, b"").unwrap();
+    assert_eq!(reply.fds.len(), 1);
+    let mut file = std::fs::File::from(reply.fds.into_iter().next().unwrap());
+    let mut got = String::new();
+    file.read_to_string(&mut got).unwrap();
+    assert_eq!(got, "from the server");
+}
+
+#[test]
+fn payloads_larger_than_a_message_travel_in_memfds() {
+    let (_door, client) = serve("big");
+    let args = vec![1u8; 1024 * 1024];
+    let reply = client.call(BIG, &args).unwrap();
+    assert_eq!(reply.data.len(), 2 * 1024 * 1024);
+    assert!(reply.data.iter().all(|&b| b == 7));
+    let echoed = client.call(ECHO, &args).unwrap();
+    assert!(echoed.data == args);
+}
+
+#[test]
+fn many_threads_share_one_client() {
+    let (door, client) = serve("threads");
+    let client = Arc::new(client);
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let client = Arc::clone(&client);
+            std::thread::spawn(move || {
+                for i in 0..200u32 {
+                    let args = format!("{t}-{i}");
+                    assert_eq!(client.call(ECHO, args.as_bytes()).unwrap().data, args.as_bytes());
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    assert!(door.connections() <= 8, "one connection per concurrent caller at most");
+}
+
+#[test]
+fn revoke_refuses_new_calls_and_unref_tells_when_the_last_client_leaves() {
+    let path = door_path("revoke");
+    let unrefs = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&unrefs);
+    let unref: Box<dyn Fn() + Send + Sync> = Box::new(move || {
+        counted.fetch_add(1, Ordering::SeqCst);
+    });
+    let door =
+        Door::create_with_unref(&path, DoorOptions::default(), handler, Some(unref)).unwrap();
+    let client = Client::open(&path).unwrap();
+    client.call(ECHO, b"x").unwrap();
+    drop(client);
+    let until = Instant::now() + Duration::from_secs(10);
+    while unrefs.load(Ordering::SeqCst) == 0 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(unrefs.load(Ordering::SeqCst), 1, "unref after the last client left");
+
+    let client = Client::open(&path).unwrap();
+    door.revoke();
+    assert!(matches!(client.call(ECHO, b"x"), Err(CallError::Fault(Fault::Revoked))));
+    assert!(!path.exists(), "a revoked door's file is removed");
+    assert!(matches!(Client::open(&path), Err(CallError::NoDoor { .. })));
+}
+
+#[test]
+fn a_stale_socket_file_is_replaced_and_a_live_door_is_not() {
+    let path = door_path("stale");
+    {
+        // A listener bound and dropped leaves its file behind with nobody serving it.
+        let _ = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    }
+    let door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let err = Door::create(&path, DoorOptions::default(), handler).unwrap_err();
+    assert!(matches!(err, DoorError::InUse(_)), "{err}");
+    assert!(err.to_string().contains(&path.display().to_string()));
+    Client::open(&path).unwrap().ping().unwrap();
+
+    let file = door_path("not-a-socket");
+    std::fs::write(&file, b"precious").unwrap();
+    assert!(matches!(
+        Door::create(&file, DoorOptions::default(), handler),
+        Err(DoorError::NotASocket(_))
+    ));
+    assert_eq!(std::fs::read(&file).unwrap(), b"precious");
+    drop(door);
+    assert!(!path.exists(), "the file goes with the door");
+}
+
+#[test]
+fn the_door_file_has_the_asked_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let path = door_path("mode");
+    let options = DoorOptions { mode: 0o660, ..DoorOptions::default() };
+    let _door = Door::create(&path, options, handler).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o660);
+}
+
+#[test]
+fn no_door_is_reported_with_its_path() {
+    let path = door_path("absent");
+    let err = Client::open(&path).unwrap_err();
+    assert!(matches!(err, CallError::NoDoor { .. }));
+    assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+}
