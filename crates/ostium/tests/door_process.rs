@@ -248,3 +248,40 @@ fn malformed_messages_never_disturb_the_server() {
         assert_eq!(client.call(ECHO, b"ok").unwrap().data, b"ok");
     }
 }
+
+/// Voluntary context switches of all a process's threads: how often they slept and woke.
+fn wakeups(pid: u32) -> u64 {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let status =
+            std::fs::read_to_string(task.unwrap().path().join("status")).unwrap_or_default();
+        if let Some(line) = status.lines().find(|l| l.starts_with("voluntary_ctxt_switches:")) {
+            total += line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap();
+        }
+    }
+    total
+}
+
+/// CPU time (user + system) of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn an_idle_door_costs_one_blocked_thread_and_no_wakeups() {
+    let path = door_path("idle");
+    let server = start_child("door_server_child", SERVER_ENV, &path);
+    let pid = server.child.id();
+    // A client that called once and stays connected, idle.
+    let client = Client::open(&path).unwrap();
+    client.call(ECHO, b"once").unwrap();
+    // Past the idle timeout (300 ms) the pool is back to its leader alone.
+    std::thread::sleep(Duration::from_millis(800));
+    let (switches, ticks) = (wakeups(pid), cpu_ticks(pid));
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(wakeups(pid) - switches, 0, "an idle door's threads woke up");
+    assert!(cpu_ticks(pid) - ticks <= 1, "an idle door used CPU");
+    drop(client);
+}
