@@ -11,20 +11,22 @@
 //!   `docs/door-protocol.md` defines. Payloads too large for a message travel in sealed
 //!   memfds.
 //!
-//! Leases (memory lent for the duration of a call) are part of the protocol and the codec;
-//! the server answers calls that carry them with the fault `BadLease` until they are
-//! implemented.
+//! - [`Leases`]: memory a caller lends for one call, inline in the message or in a memfd
+//!   both processes map, seen by the handler as [`Leased<R>`], [`Leased<W>`] or
+//!   [`Leased<RW>`] with every access checked.
 
 pub mod wire;
 
 mod client;
 mod door;
 mod error;
+mod lease;
 mod pool;
 mod request;
 
-pub use client::{Client, Reply};
+pub use client::{Client, Lend, Reply};
 pub use door::{Door, DoorOptions};
 pub use error::{CallError, DoorError};
+pub use lease::{LeaseError, Leased, Leases, R, RW, Readable, W, Writable};
 pub use pool::PoolStats;
 pub use request::{Caller, Request, Response};

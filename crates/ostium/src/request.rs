@@ -3,6 +3,7 @@
 
 use std::os::fd::OwnedFd;
 
+use crate::Leases;
 use crate::wire::{ErrorCode, Fault, Status};
 
 /// The process at the other end of a door connection, as the kernel reported it when it
@@ -31,6 +32,8 @@ pub struct Request<'a> {
     pub fds: Vec<OwnedFd>,
     /// Who called.
     pub caller: Caller,
+    /// Memory the caller lent for this call.
+    pub leases: Leases<'a>,
 }
 
 /// A handler's answer.

@@ -9,8 +9,11 @@ use ostium_sys::Memfd;
 use ostium_sys::memfd::Seals;
 use ostium_sys::unix::SeqpacketConn;
 
-use crate::wire::{self, Capabilities, Hello, HelloStatus, InstanceId, Op, Payload, Side, Status};
-use crate::{CallError, Reply};
+use crate::wire::{
+    self, Access, Capabilities, Hello, HelloStatus, InstanceId, Lease, Op, Payload, Side, Status,
+    WritableLeases,
+};
+use crate::{CallError, Lend, Reply};
 
 /// The largest reply message this client accepts inline; larger replies come in a memfd.
 pub(crate) const MAX_MESSAGE: u32 = 64 * 1024;
@@ -29,11 +32,17 @@ pub(crate) struct Connection {
     outgoing: Vec<u8>,
 }
 
+/// Leases longer than this travel in a memfd both processes map, shorter ones inline in
+/// the message (copied twice, which is cheaper than creating, sealing and mapping a memfd).
+/// Provisional: the lease benchmark is to settle it.
+pub(crate) const INLINE_LEASE_MAX: usize = 16 * 1024;
+
 /// The arguments of one call.
-pub(crate) struct Outgoing<'a> {
+pub(crate) struct Outgoing<'a, 'l> {
     pub(crate) id: u32,
     pub(crate) op: u32,
     pub(crate) args: &'a [u8],
+    pub(crate) leases: &'a mut [Lend<'l>],
     pub(crate) fds: &'a [BorrowedFd<'a>],
     pub(crate) deadline: Option<Instant>,
 }
@@ -71,39 +80,73 @@ impl Connection {
     }
 
     /// Makes one call and waits for its reply.
-    pub(crate) fn call(&mut self, call: Outgoing<'_>, path: &Path) -> Result<Reply, CallError> {
+    pub(crate) fn call(&mut self, call: Outgoing<'_, '_>, path: &Path) -> Result<Reply, CallError> {
         let deadline_ms = call.deadline.map(|d| {
             let left = d.saturating_duration_since(Instant::now()).as_millis();
             u32::try_from(left).unwrap_or(u32::MAX).max(1)
         });
-        let inline_len = wire::CallHeader::SIZE + call.args.len();
-        let memfd = if inline_len > self.server_max_message as usize {
-            if !self.capabilities.contains(Capabilities::MEMFD) {
-                return Err(CallError::Invalid("arguments too large for this server".into()));
+        // Where each lease travels: inline while the message stays within what the server
+        // accepts and the lease is small, else in a memfd made for it.
+        let mut inline_len =
+            wire::CallHeader::SIZE + call.args.len() + wire::LeaseDesc::SIZE * call.leases.len();
+        let mut lease_memfds: Vec<Option<Memfd>> = Vec::with_capacity(call.leases.len());
+        for lend in call.leases.iter() {
+            let bytes = lend.bytes();
+            let fits = inline_len + bytes.len() <= self.server_max_message as usize;
+            if bytes.len() <= INLINE_LEASE_MAX && fits {
+                inline_len += bytes.len();
+                lease_memfds.push(None);
+            } else {
+                self.require_memfd("a lease too large for a message")?;
+                lease_memfds.push(Some(lease_memfd(bytes, lend.access()).map_err(CallError::Io)?));
             }
+        }
+        let args_memfd = if inline_len > self.server_max_message as usize {
+            self.require_memfd("arguments too large for a message")?;
             Some(sealed_memfd(call.args).map_err(CallError::Io)?)
         } else {
             None
         };
-        let args = match memfd {
+        let args = match args_memfd {
             Some(_) => Payload::InMemfd { len: u32::try_from(call.args.len()).unwrap_or(u32::MAX) },
             None => Payload::Inline(call.args),
         };
         let fd_count = u16::try_from(call.fds.len()).map_err(|_| {
             CallError::Invalid(format!("{} descriptors in one call", call.fds.len()))
         })?;
-        let message = wire::Call {
-            id: call.id,
-            op: Op(call.op),
-            deadline_ms: deadline_ms.and_then(std::num::NonZeroU32::new),
-            args,
-            leases: &[],
-            fd_count,
+        let returned = {
+            let leases: Vec<Lease<'_>> = call
+                .leases
+                .iter()
+                .zip(&lease_memfds)
+                .map(|(lend, memfd)| Lease {
+                    access: lend.access(),
+                    contents: match memfd {
+                        Some(_) => Payload::InMemfd {
+                            len: u32::try_from(lend.bytes().len()).unwrap_or(u32::MAX),
+                        },
+                        None => Payload::Inline(lend.bytes()),
+                    },
+                })
+                .collect();
+            let message = wire::Call {
+                id: call.id,
+                op: Op(call.op),
+                deadline_ms: deadline_ms.and_then(std::num::NonZeroU32::new),
+                args,
+                leases: &leases,
+                fd_count,
+            };
+            self.outgoing.clear();
+            message
+                .encode(&mut self.outgoing)
+                .map_err(|err| CallError::Invalid(err.to_string()))?;
+            WritableLeases::of(&leases)
         };
-        self.outgoing.clear();
-        message.encode(&mut self.outgoing).map_err(|err| CallError::Invalid(err.to_string()))?;
-        let mut passed: Vec<BorrowedFd<'_>> = Vec::with_capacity(call.fds.len() + 1);
-        passed.extend(memfd.as_ref().map(|m| m.as_fd()));
+        let mut passed: Vec<BorrowedFd<'_>> =
+            Vec::with_capacity(call.fds.len() + 1 + lease_memfds.len());
+        passed.extend(args_memfd.as_ref().map(|m| m.as_fd()));
+        passed.extend(lease_memfds.iter().flatten().map(|m| m.as_fd()));
         passed.extend_from_slice(call.fds);
         if passed.len() > wire::MAX_FDS {
             return Err(CallError::Invalid(format!("{} descriptors in one call", passed.len())));
@@ -116,7 +159,7 @@ impl Connection {
         })?;
         let mut fds = Vec::new();
         let len = self.receive(&mut fds, call.deadline, path)?;
-        let view = wire::decode_reply(&self.incoming[..len], fds.len(), None)
+        let view = wire::decode_reply(&self.incoming[..len], fds.len(), Some(returned))
             .map_err(|err| CallError::Protocol(err.to_string()))?;
         if view.id() != call.id {
             return Err(CallError::Protocol(format!(
@@ -128,6 +171,27 @@ impl Connection {
         let status = view.status();
         if let Status::Fault(fault) = status {
             return Err(CallError::Fault(fault));
+        }
+        // What the server wrote: inline leases come back in the reply, memfd leases were
+        // written in place.
+        let inline_lens = call
+            .leases
+            .iter()
+            .zip(&lease_memfds)
+            .filter(|(lend, memfd)| memfd.is_none() && lend.access().can_write())
+            .map(|(lend, _)| u32::try_from(lend.bytes().len()).unwrap_or(u32::MAX));
+        let mut chunks = view.lease_chunks(inline_lens.collect::<Vec<_>>());
+        for (lend, memfd) in call.leases.iter_mut().zip(&lease_memfds) {
+            let Some(buffer) = lend.writable() else { continue };
+            match memfd {
+                Some(memfd) => memfd.read_exact_at(buffer, 0).map_err(CallError::Io)?,
+                None => {
+                    let chunk = chunks
+                        .next()
+                        .ok_or_else(|| CallError::Protocol("missing lease contents".into()))?;
+                    buffer.copy_from_slice(chunk);
+                }
+            }
         }
         let layout = view.fds();
         let data = match view.data() {
@@ -147,8 +211,16 @@ impl Connection {
                     .to_vec()
             }
         };
-        let returned: Vec<OwnedFd> = fds.drain(layout.returned()).collect();
-        Ok(Reply { status, data, fds: returned })
+        let returned_fds: Vec<OwnedFd> = fds.drain(layout.returned()).collect();
+        Ok(Reply { status, data, fds: returned_fds })
+    }
+
+    fn require_memfd(&self, what: &str) -> Result<(), CallError> {
+        if self.capabilities.contains(Capabilities::MEMFD) {
+            Ok(())
+        } else {
+            Err(CallError::Invalid(format!("{what}, and this server takes no memfds")))
+        }
     }
 
     fn send(&self, fds: &[BorrowedFd<'_>]) -> Result<(), CallError> {
@@ -202,6 +274,18 @@ fn is_disconnect(err: &io::Error) -> bool {
         err.kind(),
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::NotConnected
     )
+}
+
+/// A memfd holding a lease's bytes: sealed against any change if the server may only read
+/// it, against changes of size if it may write it (§4.3).
+fn lease_memfd(bytes: &[u8], access: Access) -> io::Result<Memfd> {
+    if !access.can_write() {
+        return sealed_memfd(bytes);
+    }
+    let memfd = Memfd::create("ostium-lease", bytes.len() as u64)?;
+    memfd.write_all_at(bytes, 0)?;
+    memfd.seal(Seals::SHRINK | Seals::GROW | Seals::SEAL)?;
+    Ok(memfd)
 }
 
 /// A memfd holding `data`, sealed against any change, as §4.3 asks of read-only payloads.

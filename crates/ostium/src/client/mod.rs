@@ -13,6 +13,41 @@ use crate::wire::{InstanceId, Op, Status};
 
 use connection::{Connection, Outgoing};
 
+/// Memory lent to the server for one call (a lease), with the access granted.
+#[derive(Debug)]
+pub enum Lend<'a> {
+    /// The server may read these bytes.
+    Read(&'a [u8]),
+    /// The server may write these bytes; what it writes is here when the call returns.
+    Write(&'a mut [u8]),
+    /// The server may read and write these bytes.
+    ReadWrite(&'a mut [u8]),
+}
+
+impl Lend<'_> {
+    pub(crate) fn bytes(&self) -> &[u8] {
+        match self {
+            Lend::Read(bytes) => bytes,
+            Lend::Write(bytes) | Lend::ReadWrite(bytes) => bytes,
+        }
+    }
+
+    pub(crate) fn writable(&mut self) -> Option<&mut [u8]> {
+        match self {
+            Lend::Read(_) => None,
+            Lend::Write(bytes) | Lend::ReadWrite(bytes) => Some(bytes),
+        }
+    }
+
+    pub(crate) fn access(&self) -> crate::wire::Access {
+        match self {
+            Lend::Read(_) => crate::wire::Access::Read,
+            Lend::Write(_) => crate::wire::Access::Write,
+            Lend::ReadWrite(_) => crate::wire::Access::ReadWrite,
+        }
+    }
+}
+
 /// A handler's reply, as the caller receives it.
 #[derive(Debug)]
 pub struct Reply {
@@ -81,12 +116,27 @@ impl Client {
         fds: &[BorrowedFd<'_>],
         deadline: Option<Instant>,
     ) -> Result<Reply, CallError> {
+        self.call_with_leases(op, args, &mut [], fds, deadline)
+    }
+
+    /// Calls operation `op` with `args`, lending `leases` (in order) and passing `fds`,
+    /// waiting until `deadline` at most. What the server writes in `Write` and `ReadWrite`
+    /// leases is in their buffers when this returns `Ok`; after an error they are as the
+    /// caller left them (or, if the server died mid-call, possibly partly written).
+    pub fn call_with_leases(
+        &self,
+        op: u32,
+        args: &[u8],
+        leases: &mut [Lend<'_>],
+        fds: &[BorrowedFd<'_>],
+        deadline: Option<Instant>,
+    ) -> Result<Reply, CallError> {
         let mut conn = match self.take_idle() {
             Some(conn) => conn,
             None => self.connect(deadline)?,
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let outcome = conn.call(Outgoing { id, op, args, fds, deadline }, &self.path);
+        let outcome = conn.call(Outgoing { id, op, args, leases, fds, deadline }, &self.path);
         // After a fault the connection is in step; after anything else its state is unknown
         // (a late reply may still come), so it is dropped.
         if matches!(outcome, Ok(_) | Err(CallError::Fault(_))) {

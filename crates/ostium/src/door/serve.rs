@@ -18,12 +18,13 @@ use tracing::{debug, warn};
 
 use super::conn::{Conn, Session};
 use super::{DoorOptions, bind, io_error};
+use crate::lease::Backing;
 use crate::pool::Work;
 use crate::wire::{
-    self, Capabilities, Fault, Hello, HelloStatus, InstanceId, Kind, Op, Payload, Reply, Side,
-    Status,
+    self, Access, Capabilities, Fault, Hello, HelloStatus, InstanceId, Kind, Op, Payload, Reply,
+    Side, Status,
 };
-use crate::{Caller, DoorError, Request, Response};
+use crate::{Caller, DoorError, Leases, Request, Response};
 
 /// The handler a door serves.
 pub(crate) type Handler = dyn Fn(Request<'_>) -> Response + Send + Sync;
@@ -297,20 +298,43 @@ impl Served {
             }
         };
         let header = *view.header();
-        let outcome = self.run_call(conn, &view, &mut fds);
+        let mut leases = Vec::new();
+        let outcome = self.run_call(conn, &view, &mut fds, &mut leases, msg);
         drop(fds);
         match outcome {
-            Ok(response) => self.send_response(conn, session, header.id, response, buffers),
+            Ok(response) => {
+                // What the handler wrote in inline leases goes back in the reply (§5.2).
+                let returned: Vec<&[u8]> = leases
+                    .iter()
+                    .filter_map(|(_, backing)| match backing {
+                        Backing::InlineWrite(bytes) => Some(bytes.as_slice()),
+                        _ => None,
+                    })
+                    .collect();
+                let mut outgoing = std::mem::take(&mut buffers.outgoing);
+                let kept = self.send_response(
+                    conn,
+                    session,
+                    header.id,
+                    response,
+                    &returned,
+                    &mut outgoing,
+                );
+                buffers.outgoing = outgoing;
+                kept
+            }
             Err(fault) => self.send_fault(conn, header.id, fault, buffers),
         }
     }
 
     /// Runs a decoded call: the runtime's checks and reserved operations, then the handler.
-    fn run_call(
+    fn run_call<'m>(
         &self,
         conn: &Conn,
-        view: &wire::CallView<'_>,
+        view: &wire::CallView<'m>,
         fds: &mut Vec<OwnedFd>,
+        leases: &mut Vec<(Access, Backing)>,
+        msg: &'m [u8],
     ) -> Result<Response, Fault> {
         if self.revoked.load(Ordering::Acquire) {
             return Err(Fault::Revoked);
@@ -320,11 +344,10 @@ impl Served {
             op if !op.is_application() => return Err(Fault::UnknownOperation),
             Op(op) => op,
         };
-        if view.lease_count() > 0 {
-            // Leases are part of the protocol but not of this server yet.
-            return Err(Fault::BadLease);
-        }
         let layout = view.fds();
+        for index in 0..view.lease_count() {
+            leases.push(lease_backing(view, index, fds, msg)?);
+        }
         let args_map;
         let args: &[u8] = match view.args() {
             Payload::Inline(bytes) => bytes,
@@ -339,7 +362,13 @@ impl Served {
             }
         };
         let handler_fds: Vec<OwnedFd> = fds.drain(layout.handler()).collect();
-        let request = Request { op, args, fds: handler_fds, caller: conn.caller };
+        let request = Request {
+            op,
+            args,
+            fds: handler_fds,
+            caller: conn.caller,
+            leases: Leases { msg, slots: leases },
+        };
         catch_unwind(AssertUnwindSafe(|| (self.handler)(request))).map_err(|_| {
             warn!(op, door = %self.path.display(), "a door handler panicked; the caller gets a fault");
             Fault::HandlerPanicked
@@ -352,7 +381,8 @@ impl Served {
         session: Session,
         id: u32,
         response: Response,
-        buffers: &mut Buffers,
+        returned: &[&[u8]],
+        outgoing: &mut Vec<u8>,
     ) -> bool {
         let Response { status, data, fds } = response;
         if matches!(status, Status::Fault(_)) || fds.len() > wire::MAX_FDS {
@@ -360,19 +390,20 @@ impl Served {
                 Status::Fault(fault) => fault,
                 _ => Fault::ReplyTooLarge,
             };
-            return self.send_fault(conn, id, fault, buffers);
+            return send_fault(conn, id, fault, outgoing);
         }
         // Data that would make the message larger than the client accepts go in a memfd.
-        let inline_len = wire::ReplyHeader::SIZE + data.len();
+        let leases_len: usize = returned.iter().map(|l| l.len()).sum();
+        let inline_len = wire::ReplyHeader::SIZE + data.len() + leases_len;
         let memfd = if inline_len > session.client_max_message as usize {
             if !session.capabilities.contains(Capabilities::MEMFD) || fds.len() >= wire::MAX_FDS {
-                return self.send_fault(conn, id, Fault::ReplyTooLarge, buffers);
+                return send_fault(conn, id, Fault::ReplyTooLarge, outgoing);
             }
             match sealed_memfd(&data) {
                 Ok(memfd) => Some(memfd),
                 Err(err) => {
                     warn!(%err, "could not put a large reply in a memfd");
-                    return self.send_fault(conn, id, Fault::ReplyTooLarge, buffers);
+                    return send_fault(conn, id, Fault::ReplyTooLarge, outgoing);
                 }
             }
         } else {
@@ -382,24 +413,73 @@ impl Served {
             Some(_) => Payload::InMemfd { len: data.len() as u32 },
             None => Payload::Inline(&data),
         };
-        let reply = Reply { id, status, data: payload, leases: &[], fd_count: fds.len() as u16 };
-        buffers.outgoing.clear();
-        if reply.encode(&mut buffers.outgoing).is_err() {
-            return self.send_fault(conn, id, Fault::ReplyTooLarge, buffers);
+        let reply =
+            Reply { id, status, data: payload, leases: returned, fd_count: fds.len() as u16 };
+        outgoing.clear();
+        if reply.encode(outgoing).is_err() {
+            return send_fault(conn, id, Fault::ReplyTooLarge, outgoing);
         }
         let mut passed: Vec<BorrowedFd<'_>> = Vec::with_capacity(fds.len() + 1);
         passed.extend(memfd.as_ref().map(|m| m.as_fd()));
         passed.extend(fds.iter().map(|fd| fd.as_fd()));
-        send(conn, &buffers.outgoing, &passed)
+        send(conn, outgoing, &passed)
     }
 
     fn send_fault(&self, conn: &Conn, id: u32, fault: Fault, buffers: &mut Buffers) -> bool {
-        buffers.outgoing.clear();
-        if Reply::fault(id, fault).encode(&mut buffers.outgoing).is_err() {
-            return false;
-        }
-        send(conn, &buffers.outgoing, &[])
+        send_fault(conn, id, fault, &mut buffers.outgoing)
     }
+}
+
+/// Answers call `id` with `fault`.
+fn send_fault(conn: &Conn, id: u32, fault: Fault, outgoing: &mut Vec<u8>) -> bool {
+    outgoing.clear();
+    if Reply::fault(id, fault).encode(outgoing).is_err() {
+        return false;
+    }
+    send(conn, outgoing, &[])
+}
+
+/// Where lease `index` of a call is, checked as §4.3 asks: a read-only memfd sealed
+/// against any change, a writable one against changes of size, each at least as long as
+/// the lease.
+fn lease_backing(
+    view: &wire::CallView<'_>,
+    index: usize,
+    fds: &[OwnedFd],
+    msg: &[u8],
+) -> Result<(Access, Backing), Fault> {
+    let lease = view.lease(index).ok_or(Fault::BadLease)?;
+    let backing = match lease.contents {
+        Payload::Inline(bytes) if !lease.access.can_write() => {
+            // The bytes are a slice of `msg`; keep their place in it rather than a borrow.
+            let start = bytes.as_ptr() as usize - msg.as_ptr() as usize;
+            Backing::InlineRead(start..start + bytes.len())
+        }
+        Payload::Inline(bytes) => Backing::InlineWrite(bytes.to_vec()),
+        Payload::InMemfd { len } => {
+            let fd = view.lease_fd(index).and_then(|i| fds.get(i)).ok_or(Fault::BadLease)?;
+            let memfd = fd.try_clone().and_then(Memfd::from_fd).map_err(|_| Fault::BadLease)?;
+            let len = len as usize;
+            if lease.access.can_write() {
+                let seals = memfd.seals().map_err(|_| Fault::BadLease)?;
+                if !seals.contains(Seals::SHRINK | Seals::GROW) {
+                    return Err(Fault::BadLease);
+                }
+                let map = memfd.map_shared().map_err(|_| Fault::BadLease)?;
+                if map.len() < len {
+                    return Err(Fault::BadLease);
+                }
+                Backing::MemfdWrite(map, len)
+            } else {
+                let map = memfd.map_sealed().map_err(|_| Fault::BadLease)?;
+                if map.as_slice().len() < len {
+                    return Err(Fault::BadLease);
+                }
+                Backing::MemfdRead(map, len)
+            }
+        }
+    };
+    Ok((lease.access, backing))
 }
 
 /// Sends a message; a client that has gone (or does not read) loses its connection, and
