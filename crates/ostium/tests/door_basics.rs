@@ -214,3 +214,58 @@ fn no_door_is_reported_with_its_path() {
     assert!(matches!(err, CallError::NoDoor { .. }));
     assert!(err.to_string().contains(&path.display().to_string()), "{err}");
 }
+
+const COUNT_FDS: u32 = 8;
+const WRITE_SOCKET: u32 = 9;
+const GIVE_MANY: u32 = 10;
+
+fn fd_handler(request: Request<'_>) -> Response {
+    match request.op {
+        COUNT_FDS => Response::ok((request.fds.len() as u32).to_le_bytes().to_vec()),
+        WRITE_SOCKET => {
+            let mut socket = std::net::TcpStream::from(request.fds.into_iter().next().unwrap());
+            socket.write_all(b"written by the door's server").unwrap();
+            Response::ok(Vec::new())
+        }
+        GIVE_MANY => {
+            let count = u32::from_le_bytes(request.args.try_into().unwrap());
+            let fds = (0..count).map(|_| std::fs::File::open("/dev/null").unwrap().into());
+            Response::ok(Vec::new()).with_fds(fds)
+        }
+        _ => Response::fault(Fault::UnknownOperation),
+    }
+}
+
+#[test]
+fn a_tcp_socket_passed_through_a_door_is_written_by_the_server() {
+    let path = door_path("tcp");
+    let _door = Door::create(&path, DoorOptions::default(), fd_handler).unwrap();
+    let client = Client::open(&path).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut ours = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (theirs, _) = listener.accept().unwrap();
+    client.call_with(WRITE_SOCKET, b"", &[theirs.as_fd()], None).unwrap();
+    drop(theirs);
+    ours.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut got = String::new();
+    ours.read_to_string(&mut got).unwrap();
+    assert_eq!(got, "written by the door's server");
+}
+
+#[test]
+fn the_most_descriptors_a_message_carries_travel_both_ways() {
+    let path = door_path("many-fds");
+    let _door = Door::create(&path, DoorOptions::default(), fd_handler).unwrap();
+    let client = Client::open(&path).unwrap();
+    let files: Vec<std::fs::File> =
+        (0..253).map(|_| std::fs::File::open("/dev/null").unwrap()).collect();
+    let fds: Vec<_> = files.iter().map(|f| f.as_fd()).collect();
+    let reply = client.call_with(COUNT_FDS, b"", &fds, None).unwrap();
+    assert_eq!(reply.data, 253u32.to_le_bytes());
+    assert!(matches!(
+        client.call_with(COUNT_FDS, b"", &[fds.as_slice(), &fds[..1]].concat(), None),
+        Err(CallError::Invalid(_))
+    ));
+    let reply = client.call(GIVE_MANY, &253u32.to_le_bytes()).unwrap();
+    assert_eq!(reply.fds.len(), 253);
+}

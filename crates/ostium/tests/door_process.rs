@@ -234,7 +234,16 @@ fn malformed_messages_never_disturb_the_server() {
         ],
         &[0xFF; 4096],
     ];
-    for bytes in garbage {
+    // And the fuzzer's seeds: valid messages of every kind, which a server must take in its
+    // stride wherever they come (a server's hello or a reply sent to a server, say).
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/wire_decode");
+    let seed_bytes: Vec<Vec<u8>> = std::fs::read_dir(&seeds)
+        .map(|dir| dir.filter_map(|e| std::fs::read(e.ok()?.path()).ok()).collect())
+        .unwrap_or_default();
+    assert!(!seed_bytes.is_empty(), "no fuzz seeds in {}", seeds.display());
+    // A seed's first byte is the fuzzer's descriptor count; the message follows.
+    let seed_messages = seed_bytes.iter().filter_map(|s| s.get(1..)).filter(|m| !m.is_empty());
+    for bytes in garbage.into_iter().chain(seed_messages) {
         // Before a hello, and after a valid one.
         let raw = SeqpacketConn::connect(&path).unwrap();
         let _ = raw.send(bytes, &[]);
