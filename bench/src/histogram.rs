@@ -34,6 +34,17 @@ impl Histogram {
         self.max = self.max.max(value);
     }
 
+    /// Adds every value `other` recorded, as if they had been recorded here (to combine the
+    /// histograms of several threads).
+    pub fn merge(&mut self, other: &Histogram) {
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts.iter()) {
+            *mine += theirs;
+        }
+        self.count += other.count;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
     /// How many values were recorded.
     pub fn count(&self) -> u64 {
         self.count
@@ -170,6 +181,28 @@ mod tests {
             assert!((got - exact).abs() / exact < 1.0 / SUB as f64, "q {q}: {got} vs {exact}");
         }
         assert_eq!(h.quantile(1.0), Some(10_000_000));
+    }
+
+    #[test]
+    fn merged_histograms_count_as_one() {
+        let (mut low, mut high, mut all) = (Histogram::new(), Histogram::new(), Histogram::new());
+        for v in 1..=50 {
+            low.record(v * 1_000);
+            all.record(v * 1_000);
+        }
+        for v in 51..=100 {
+            high.record(v * 1_000);
+            all.record(v * 1_000);
+        }
+        let mut merged = Histogram::new();
+        merged.merge(&high);
+        merged.merge(&Histogram::new());
+        merged.merge(&low);
+        assert_eq!(merged.count(), 100);
+        for q in [0.0, 0.25, 0.5, 0.9, 0.99, 1.0] {
+            assert_eq!(merged.quantile(q), all.quantile(q), "q {q}");
+        }
+        assert_eq!(merged.quantile(1.0), Some(100_000), "the maximum is exact");
     }
 
     #[test]

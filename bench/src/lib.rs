@@ -13,9 +13,13 @@
 //! - [`cputime`]: the CPU time of a process or thread, user and system, from `/proc`.
 //! - [`callgrind`]: a server run under valgrind's callgrind, to count its instructions.
 //! - [`report`]: the table and the ratios.
+//!
+//! `door-bench` (a door's call round trip against a raw SEQPACKET ping-pong and gRPC) has
+//! its parts in [`door_bench`]; tonic and prost are dependencies of the benchmark only.
 
 pub mod callgrind;
 pub mod cputime;
+pub mod door_bench;
 pub mod histogram;
 pub mod loadgen;
 pub mod pingpong;

@@ -1,0 +1,137 @@
+//! `door-bench`: a door call's round trip, measured against its peers in one run, with the
+//! client and each server in separate processes and nothing pinned.
+//!
+//! ```text
+//! cargo build --release -p ostium-bench && target/release/door-bench
+//! target/release/door-bench --seconds 1 --sizes 8 --callers 1,8 --peers door,raw
+//! ```
+//!
+//! The peers (every server echoes: a call's reply is its argument bytes, so a 4 KiB call
+//! returns 4 KiB):
+//!
+//! - `door`: an `ostium::Door` with default options, called through one shared
+//!   `ostium::Client` (which keeps a connection per concurrent caller);
+//! - `raw`: a plain `SOCK_SEQPACKET` ping-pong, a server thread per connection doing recv
+//!   then send, a connection per caller: what a door call over the same socket costs at
+//!   least;
+//! - `tonic`: gRPC, a unary call with a `bytes` field over a Unix socket, the server on
+//!   tokio's default multi-thread runtime, each caller on its own channel and its own
+//!   current-thread runtime.
+//!
+//! For each size (8 B and 4 KiB by default) and each peer, a fresh server is started (this
+//! program again, as `door-bench serve PEER PATH`) and loaded with 1, 2 and 8 callers,
+//! threads of this process making one call at a time: 0.5 s of warm-up, then 3 s measured
+//! (`--warmup`, `--seconds`). The 18 loads take about 65 s. A row gives calls/s, the p50
+//! and p99 round trip, the CPU time per call of the server and of this process, and the
+//! server's threads as the window closed (for the door, those of its pool). The ratio lines
+//! compare the door with raw (p50, target ≤ 1.1×; calls/s per number of callers) and with
+//! tonic (p50, the door ≥ 3× faster). Leases are not implemented yet, so there is no
+//! lease/memcpy line.
+//!
+//! The servers die with the harness: each is killed when its loads end (and on any error),
+//! and exits by itself if the harness vanishes (its stdin closes). A load whose callers
+//! are still waiting 10 s after its window has its server killed and fails the run.
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use ostium_bench::cputime::TickRate;
+use ostium_bench::door_bench::SocketDir;
+use ostium_bench::door_bench::child::ServerProcess;
+use ostium_bench::door_bench::cli::{Args, Serve};
+use ostium_bench::door_bench::measure::{self, GRACE, Load};
+use ostium_bench::door_bench::peer::{self, Peer};
+use ostium_bench::door_bench::table::{self, Row};
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    if let Some(Serve::Serve { peer, path }) = &args.serve {
+        return peer::serve_until_stdin_closes(*peer, path);
+    }
+    bench(&args)
+}
+
+/// Runs every load and prints the table and the ratios.
+fn bench(args: &Args) -> Result<()> {
+    let program = std::env::current_exe().context("finding this program's path")?;
+    let rate = TickRate::detect();
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    if cfg!(debug_assertions) {
+        println!("warning: a debug build; numbers mean little (use --release)");
+    }
+    println!(
+        "door-bench: {} loads of {:.1?} ({:.1?} warm-up, {:.1?} measured), about {:.0?} in all",
+        args.loads(),
+        args.warmup + args.seconds,
+        args.warmup,
+        args.seconds,
+        args.estimate()
+    );
+    println!(
+        "  {cpus} CPUs, Linux {}; client and servers in separate processes, nothing pinned",
+        kernel.trim()
+    );
+    println!(
+        "  every server echoes: the reply is the call's argument bytes (a 4096 B call returns \
+         4096 B)"
+    );
+    for peer in &args.peers {
+        println!("  {:<6} {}", peer.name(), peer.describe());
+    }
+    println!(
+        "  srv/cli µs/call: CPU time (user + system) of the server process / of this process \
+         per call, from /proc at CLK_TCK {} Hz; srv threads: the server's threads as the \
+         window closed",
+        rate.hz
+    );
+    println!();
+    println!("{}", Row::header());
+
+    let dir = SocketDir::create()?;
+    let mut rows = Vec::new();
+    for &size in &args.sizes {
+        for &peer in &args.peers {
+            let path = dir.path().join(format!("{peer}-{size}.sock"));
+            let mut server = ServerProcess::start(&program, peer, &path)?;
+            for &callers in &args.callers {
+                let load = Load {
+                    callers: usize::from(callers),
+                    size: size as usize,
+                    warmup: args.warmup,
+                    measure: args.seconds,
+                    grace: GRACE,
+                };
+                let outcome = run(peer, &load, &path, &mut server)
+                    .with_context(|| format!("{peer} with {size} B × {callers} callers"))?;
+                let row = Row::new(peer, &load, &outcome);
+                println!("{}", row.line());
+                rows.push(row);
+            }
+        }
+    }
+
+    println!();
+    for &size in &args.sizes {
+        for line in table::ratios(&rows, size as usize) {
+            println!("{line}");
+        }
+    }
+    if let Some(line) = table::door_threads(&rows) {
+        println!("{line}");
+    }
+    println!("leases: not implemented yet (no lease/memcpy line)");
+    Ok(())
+}
+
+/// One load on `server`.
+fn run(
+    peer: Peer,
+    load: &Load,
+    path: &std::path::Path,
+    server: &mut ServerProcess,
+) -> Result<measure::Outcome> {
+    let callers = peer.callers(path, load.callers)?;
+    let pid = server.pid();
+    let rate = TickRate::detect();
+    measure::run(load, callers, pid, rate, &mut || server.kill())
+}

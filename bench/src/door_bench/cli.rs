@@ -1,0 +1,162 @@
+//! `door-bench`'s command line: the measuring run (the default) and the hidden `serve`
+//! subcommand by which the harness starts each peer's server in a child process.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use super::peer::Peer;
+
+/// Measures door call round trips against a raw SEQPACKET ping-pong and gRPC (tonic), client
+/// and server in separate processes.
+#[derive(Parser, Debug)]
+#[command(name = "door-bench", version, args_conflicts_with_subcommands = true)]
+pub struct Args {
+    /// Seconds measured per load (after the warm-up).
+    #[arg(long, default_value = "3", value_parser = seconds)]
+    pub seconds: Duration,
+    /// Seconds of calls before measuring, not counted.
+    #[arg(long, default_value = "0.5", value_parser = seconds_or_zero)]
+    pub warmup: Duration,
+    /// Bytes of arguments per call, echoed back (a comma-separated list runs each).
+    #[arg(long, value_delimiter = ',', default_value = "8,4096", value_parser = clap::value_parser!(u32).range(1..=32768))]
+    pub sizes: Vec<u32>,
+    /// Concurrent callers, threads of this process (a comma-separated list runs each).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,8", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub callers: Vec<u16>,
+    /// The peers measured, in this order (a comma-separated list).
+    #[arg(long, value_delimiter = ',', default_value = "door,raw,tonic")]
+    pub peers: Vec<Peer>,
+    /// Internal: serve one peer at a path (how the harness starts its servers).
+    #[command(subcommand)]
+    pub serve: Option<Serve>,
+}
+
+/// The server side, run by the harness in a child process.
+#[derive(Subcommand, Debug, PartialEq, Eq)]
+pub enum Serve {
+    /// Serves `peer` at `path`, prints `ready` once it accepts connections, and exits when
+    /// its standard input closes.
+    #[command(hide = true)]
+    Serve {
+        /// Which server.
+        peer: Peer,
+        /// The socket's path.
+        path: PathBuf,
+    },
+}
+
+impl Args {
+    /// Parses `argv` (its first item is the program's name).
+    pub fn parse_from_args<I, T>(argv: I) -> Result<Args, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Args::try_parse_from(argv)
+    }
+
+    /// How many loads the run makes: every size, peer and number of callers.
+    pub fn loads(&self) -> usize {
+        self.sizes.len() * self.peers.len() * self.callers.len()
+    }
+
+    /// About how long the run takes, servers' starts aside.
+    pub fn estimate(&self) -> Duration {
+        (self.warmup + self.seconds) * self.loads() as u32
+    }
+}
+
+/// A positive, finite number of seconds.
+fn seconds(text: &str) -> Result<Duration, String> {
+    let duration = seconds_or_zero(text)?;
+    if duration.is_zero() {
+        return Err("must be more than 0".into());
+    }
+    Ok(duration)
+}
+
+/// A finite number of seconds, zero included.
+fn seconds_or_zero(text: &str) -> Result<Duration, String> {
+    let value: f64 = text.trim().parse().map_err(|_| format!("{text:?} is not a number"))?;
+    if !(0.0..=3600.0).contains(&value) {
+        return Err(format!("{value} is not between 0 and 3600"));
+    }
+    Duration::try_from_secs_f64(value).map_err(|err| err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        Args::parse_from_args(std::iter::once("door-bench").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_defaults_are_the_documented_run() {
+        let args = parse(&[]).unwrap();
+        assert_eq!(args.seconds, Duration::from_secs(3));
+        assert_eq!(args.warmup, Duration::from_millis(500));
+        assert_eq!(args.sizes, [8, 4096]);
+        assert_eq!(args.callers, [1, 2, 8]);
+        assert_eq!(args.peers, [Peer::Door, Peer::Raw, Peer::Tonic]);
+        assert_eq!(args.serve, None);
+        assert_eq!(args.loads(), 18);
+        assert_eq!(args.estimate(), Duration::from_secs(63));
+        assert!(args.estimate() < Duration::from_secs(90), "well under two minutes");
+    }
+
+    #[test]
+    fn lists_and_fractions_of_seconds_are_read() {
+        let args = parse(&[
+            "--seconds",
+            "0.25",
+            "--warmup",
+            "0",
+            "--sizes",
+            "1,64",
+            "--callers",
+            "4",
+            "--peers",
+            "raw,door",
+        ])
+        .unwrap();
+        assert_eq!(args.seconds, Duration::from_millis(250));
+        assert_eq!(args.warmup, Duration::ZERO);
+        assert_eq!(args.sizes, [1, 64]);
+        assert_eq!(args.callers, [4]);
+        assert_eq!(args.peers, [Peer::Raw, Peer::Door]);
+        assert_eq!(args.estimate(), Duration::from_millis(250) * 2 * 2);
+    }
+
+    #[test]
+    fn nonsense_is_refused() {
+        for bad in [
+            &["--seconds", "0"][..],
+            &["--seconds", "-1"],
+            &["--seconds", "nan"],
+            &["--seconds", "inf"],
+            &["--seconds", "soon"],
+            &["--warmup", "-0.5"],
+            &["--sizes", "0"],
+            &["--sizes", "65536"],
+            &["--callers", "0"],
+            &["--peers", "grpc"],
+            &["serve", "door"],
+            &["--seconds", "1", "serve", "door", "/tmp/x"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn the_serve_subcommand_names_a_peer_and_a_path() {
+        let args = parse(&["serve", "tonic", "/tmp/x.sock"]).unwrap();
+        assert_eq!(
+            args.serve,
+            Some(Serve::Serve { peer: Peer::Tonic, path: PathBuf::from("/tmp/x.sock") })
+        );
+    }
+}
