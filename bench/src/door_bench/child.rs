@@ -116,6 +116,25 @@ mod tests {
         path
     }
 
+    /// [`ServerProcess::start`], again while the script is "text file busy": a process
+    /// that another test forks while this one writes the script holds it open for writing
+    /// until it execs.
+    fn start(program: &Path, peer: Peer, socket: &Path) -> Result<ServerProcess> {
+        let busy = |err: &anyhow::Error| {
+            err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::ExecutableFileBusy)
+            })
+        };
+        for _ in 0..100 {
+            match ServerProcess::start(program, peer, socket) {
+                Err(err) if busy(&err) => std::thread::sleep(Duration::from_millis(10)),
+                other => return other,
+            }
+        }
+        ServerProcess::start(program, peer, socket)
+    }
+
     fn alive(pid: u32) -> bool {
         // A reaped child has no /proc entry (a zombie still would).
         std::fs::metadata(format!("/proc/{pid}")).is_ok()
@@ -127,7 +146,7 @@ mod tests {
         let program = script(dir.path(), "echo ready; exec cat >/dev/null");
         let socket = dir.path().join("x.sock");
         std::fs::write(&socket, b"").unwrap();
-        let server = ServerProcess::start(&program, Peer::Raw, &socket).unwrap();
+        let server = start(&program, Peer::Raw, &socket).unwrap();
         let pid = server.pid();
         assert!(alive(pid));
         assert_eq!(server.peer(), Peer::Raw);
@@ -140,7 +159,7 @@ mod tests {
     fn a_server_that_exits_before_it_is_ready_is_an_error() {
         let dir = super::super::SocketDir::create().unwrap();
         let program = script(dir.path(), "echo starting; exit 3");
-        let err = ServerProcess::start(&program, Peer::Door, &dir.path().join("x.sock"))
+        let err = start(&program, Peer::Door, &dir.path().join("x.sock"))
             .err()
             .expect("it never said ready");
         let text = format!("{err:#}");

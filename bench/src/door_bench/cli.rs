@@ -1,11 +1,13 @@
-//! `door-bench`'s command line: the measuring run (the default) and the hidden `serve`
-//! subcommand by which the harness starts each peer's server in a child process.
+//! `door-bench`'s command line: the measuring run (the default: the round trips, then the
+//! lease throughput) and the hidden `serve` subcommand by which the harness starts each
+//! peer's server in a child process.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use super::lease;
 use super::peer::Peer;
 
 /// Measures door call round trips against a raw SEQPACKET ping-pong and gRPC (tonic), client
@@ -28,9 +30,33 @@ pub struct Args {
     /// The peers measured, in this order (a comma-separated list).
     #[arg(long, value_delimiter = ',', default_value = "door,raw,tonic")]
     pub peers: Vec<Peer>,
+    /// Lease throughput against memcpy, after the round trips: on, off, or only (no round
+    /// trips).
+    #[arg(long, value_enum, default_value = "on")]
+    pub leases: LeaseRun,
+    /// Seconds measured per lease load, and per memcpy (after 0.1 s of warm-up).
+    #[arg(long, default_value = "0.3", value_parser = seconds)]
+    pub lease_seconds: Duration,
+    /// Bytes per lease, each lent for reading and then for writing (a comma-separated list).
+    #[arg(long, value_delimiter = ',', default_value = "4096,16384,65536,1048576", value_parser = clap::value_parser!(u32).range(1..=MAX_LEASE))]
+    pub lease_sizes: Vec<u32>,
     /// Internal: serve one peer at a path (how the harness starts its servers).
     #[command(subcommand)]
     pub serve: Option<Serve>,
+}
+
+/// The largest lease `--lease-sizes` takes: 16 MiB.
+const MAX_LEASE: i64 = 16 * 1024 * 1024;
+
+/// Whether the lease throughput is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LeaseRun {
+    /// After the round trips.
+    On,
+    /// Not at all.
+    Off,
+    /// Instead of the round trips.
+    Only,
 }
 
 /// The server side, run by the harness in a child process.
@@ -57,14 +83,36 @@ impl Args {
         Args::try_parse_from(argv)
     }
 
-    /// How many loads the run makes: every size, peer and number of callers.
+    /// How many round-trip loads the run makes: every size, peer and number of callers
+    /// (none with `--leases only`).
     pub fn loads(&self) -> usize {
-        self.sizes.len() * self.peers.len() * self.callers.len()
+        match self.leases {
+            LeaseRun::Only => 0,
+            LeaseRun::On | LeaseRun::Off => {
+                self.sizes.len() * self.peers.len() * self.callers.len()
+            }
+        }
+    }
+
+    /// How many lease loads the run makes: a read and a write per lease size (none with
+    /// `--leases off`). Each size also has its memcpy, as long.
+    pub fn lease_loads(&self) -> usize {
+        match self.leases {
+            LeaseRun::Off => 0,
+            LeaseRun::On | LeaseRun::Only => self.lease_sizes.len() * lease::Direction::BOTH.len(),
+        }
+    }
+
+    /// How long one lease load (or memcpy) takes: its warm-up and its window.
+    pub fn lease_load(&self) -> Duration {
+        lease::WARMUP + self.lease_seconds
     }
 
     /// About how long the run takes, servers' starts aside.
     pub fn estimate(&self) -> Duration {
+        let memcpys = if self.lease_loads() == 0 { 0 } else { self.lease_sizes.len() };
         (self.warmup + self.seconds) * self.loads() as u32
+            + self.lease_load() * (self.lease_loads() + memcpys) as u32
     }
 }
 
@@ -104,7 +152,12 @@ mod tests {
         assert_eq!(args.peers, [Peer::Door, Peer::Raw, Peer::Tonic]);
         assert_eq!(args.serve, None);
         assert_eq!(args.loads(), 18);
-        assert_eq!(args.estimate(), Duration::from_secs(63));
+        assert_eq!(args.leases, LeaseRun::On);
+        assert_eq!(args.lease_seconds, Duration::from_millis(300));
+        assert_eq!(args.lease_sizes, [4096, 16384, 65536, 1 << 20]);
+        assert_eq!(args.lease_loads(), 8);
+        // 18 × 3.5 s of round trips, 8 lease loads and 4 memcpys of 0.4 s.
+        assert_eq!(args.estimate(), Duration::from_millis(63_000 + 12 * 400));
         assert!(args.estimate() < Duration::from_secs(90), "well under two minutes");
     }
 
@@ -128,7 +181,21 @@ mod tests {
         assert_eq!(args.sizes, [1, 64]);
         assert_eq!(args.callers, [4]);
         assert_eq!(args.peers, [Peer::Raw, Peer::Door]);
-        assert_eq!(args.estimate(), Duration::from_millis(250) * 2 * 2);
+        assert_eq!(args.estimate(), Duration::from_millis(250) * 2 * 2 + args.lease_load() * 12);
+    }
+
+    #[test]
+    fn leases_can_be_left_out_or_measured_alone() {
+        let off = parse(&["--leases", "off", "--sizes", "8", "--callers", "1"]).unwrap();
+        assert_eq!((off.loads(), off.lease_loads()), (3, 0));
+        assert_eq!(off.estimate(), Duration::from_millis(3500) * 3);
+        let only =
+            parse(&["--leases=only", "--lease-sizes", "4096,1048576", "--lease-seconds", "1"])
+                .unwrap();
+        assert_eq!((only.loads(), only.lease_loads()), (0, 4));
+        assert_eq!(only.lease_sizes, [4096, 1 << 20]);
+        assert_eq!(only.lease_load(), Duration::from_millis(1100));
+        assert_eq!(only.estimate(), Duration::from_millis(1100) * 6);
     }
 
     #[test]
@@ -144,6 +211,10 @@ mod tests {
             &["--sizes", "65536"],
             &["--callers", "0"],
             &["--peers", "grpc"],
+            &["--leases", "maybe"],
+            &["--lease-seconds", "0"],
+            &["--lease-sizes", "0"],
+            &["--lease-sizes", "16777217"],
             &["serve", "door"],
             &["--seconds", "1", "serve", "door", "/tmp/x"],
         ] {

@@ -1,5 +1,6 @@
 //! `door-bench`: a door call's round trip against its peers, a raw SEQPACKET ping-pong and
-//! gRPC (tonic), with client and server in separate processes, nothing pinned.
+//! gRPC (tonic), with client and server in separate processes, nothing pinned; and a door's
+//! lease throughput against a memcpy.
 //!
 //! - [`cli`]: the command line, the measuring run and the hidden `serve` subcommand.
 //! - [`peer`]: the peers, each one's server and its callers.
@@ -7,10 +8,14 @@
 //! - [`child`]: a peer's server as a child process, killed on drop.
 //! - [`measure`]: one load, its callers and what it saw.
 //! - [`table`]: the rows and the ratios.
+//! - [`lease`]: lease throughput, the door server's lease operations and their caller,
+//!   and the memcpy they are held against; [`lease_table`]: its rows and ratios.
 
 pub mod child;
 pub mod cli;
 pub mod grpc;
+pub mod lease;
+pub mod lease_table;
 pub mod measure;
 pub mod peer;
 pub mod table;

@@ -4,8 +4,9 @@
 //! 4 KiB), so each round trip carries the same payload both ways whatever the peer:
 //!
 //! - `door`: an [`ostium::Door`] with default options (its elastic pool of threads) whose
-//!   handler returns the arguments; the callers share one [`ostium::Client`], which keeps
-//!   one connection per concurrent caller, as intended.
+//!   handler returns the arguments (of an [`ECHO_OP`] call; it also serves the lease
+//!   benchmark's operations, [`lease`]); the callers share one [`ostium::Client`], which
+//!   keeps one connection per concurrent caller, as intended.
 //! - `raw`: a `SOCK_SEQPACKET` listener and a thread per connection that receives a
 //!   message and sends the same bytes back; each caller has its own connection. This is
 //!   the floor a door call over the same socket type is held to.
@@ -13,6 +14,7 @@
 //!   caller has its own channel (connection).
 //!
 //! [`grpc`]: super::grpc
+//! [`lease`]: super::lease
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -26,8 +28,10 @@ use ostium_sys::unix::{SeqpacketConn, SeqpacketListener};
 use tokio::runtime::Runtime;
 
 use super::grpc::{self, EchoClient};
+use super::lease;
 
-/// The operation every door call uses (the handler ignores it).
+/// The operation every door call of the round trips uses; the door server's others are the
+/// lease benchmark's ([`lease`]).
 pub const ECHO_OP: u32 = 1;
 /// The raw server's receive buffer, and the raw caller's: larger than any call.
 const RAW_BUFFER: usize = 64 * 1024;
@@ -83,7 +87,11 @@ impl Peer {
         match self {
             Peer::Door => {
                 let door = Door::create(path, DoorOptions::default(), |request| {
-                    Response::ok(request.args.to_vec())
+                    if request.op == ECHO_OP {
+                        Response::ok(request.args.to_vec())
+                    } else {
+                        lease::serve(request)
+                    }
                 })
                 .with_context(|| format!("creating the door at {}", path.display()))?;
                 Ok(Serving::Door(door))
