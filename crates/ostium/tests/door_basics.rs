@@ -269,3 +269,22 @@ fn the_most_descriptors_a_message_carries_travel_both_ways() {
     let reply = client.call(GIVE_MANY, &253u32.to_le_bytes()).unwrap();
     assert_eq!(reply.fds.len(), 253);
 }
+
+#[test]
+fn a_lingering_worker_serves_a_callers_next_calls_itself() {
+    let path = door_path("linger");
+    let options = DoorOptions { linger: Duration::from_secs(5), ..DoorOptions::default() };
+    let door = Door::create(&path, options, |_request| {
+        Response::ok(format!("{:?}", std::thread::current().id()))
+    })
+    .unwrap();
+    let client = Client::open(&path).unwrap();
+    let threads: std::collections::HashSet<Vec<u8>> =
+        (0..100).map(|_| client.call(1, b"").unwrap().data).collect();
+    assert_eq!(threads.len(), 1, "sequential calls were served by {} threads", threads.len());
+    // A second caller is served meanwhile, by another thread, though the first lingers.
+    let other = Client::open(&path).unwrap();
+    let reply = other.call(1, b"").unwrap();
+    assert!(!threads.contains(&reply.data));
+    drop(door);
+}

@@ -83,6 +83,12 @@ impl SeqpacketConn {
             .named(|| "setsockopt(SO_SNDTIMEO)")
     }
 
+    /// `shutdown(SHUT_RD)`: stop receiving; a thread blocked receiving wakes up to end of
+    /// stream, while sending still works (a reply in progress can still go out).
+    pub fn shutdown_read(&self) -> io::Result<()> {
+        rustix::net::shutdown(&self.fd, Shutdown::Read).named(|| "shutdown(SHUT_RD)")
+    }
+
     /// `shutdown(SHUT_RDWR)`: end the connection for both sides while the descriptor stays
     /// open; a thread blocked receiving on either end wakes up to end of stream.
     pub fn shutdown(&self) -> io::Result<()> {

@@ -132,6 +132,11 @@ impl Served {
 
     pub(crate) fn stop(&self) {
         self.stopping.store(true, Ordering::Release);
+        // Workers lingering on a connection for its next call stop waiting; a reply in
+        // progress still goes out.
+        for conn in lock(&self.conns).open.values() {
+            let _ = conn.socket.shutdown_read();
+        }
         if let Err(err) = self.waker.wake() {
             warn!(%err, "could not wake a door's leader to stop it");
         }
@@ -166,6 +171,11 @@ impl Served {
                 warn!(%err, "could not bound reply sends; dropped");
                 continue;
             }
+            let linger = (!self.options.linger.is_zero()).then_some(self.options.linger);
+            if let Err(err) = socket.set_read_timeout(linger) {
+                warn!(%err, "could not set the linger; dropped");
+                continue;
+            }
             let mut conns = lock(&self.conns);
             let id = conns.next_id;
             conns.next_id += 1;
@@ -196,7 +206,17 @@ impl Served {
     fn serve_one(&self, conn: &Conn) {
         let keep = BUFFERS.with(|buffers| {
             let buffers = &mut *buffers.borrow_mut();
-            self.receive_and_answer(conn, buffers)
+            // The socket's receive timeout is the linger: after the call that made it ready,
+            // each further receive waits at most that long for the caller's next call, which
+            // is then served by this thread directly, as a thread per connection would,
+            // without the pass through the leader and the handoff to a follower.
+            loop {
+                match self.receive_and_answer(conn, buffers) {
+                    Outcome::Answered if !self.options.linger.is_zero() => continue,
+                    Outcome::Answered | Outcome::Idle => return true,
+                    Outcome::Close => return false,
+                }
+            }
         });
         let rearmed = keep
             && self.poller.rearm_oneshot(&conn.socket, Token(conn.id), Interest::READABLE).is_ok();
@@ -205,35 +225,39 @@ impl Served {
         }
     }
 
-    /// Returns whether the connection stays open.
-    fn receive_and_answer(&self, conn: &Conn, buffers: &mut Buffers) -> bool {
+    fn receive_and_answer(&self, conn: &Conn, buffers: &mut Buffers) -> Outcome {
+        Outcome::from_kept(self.receive_and_answer_once(conn, buffers))
+    }
+
+    /// Returns whether the connection stays open (`None`: nothing came within the linger).
+    fn receive_and_answer_once(&self, conn: &Conn, buffers: &mut Buffers) -> Option<bool> {
         let capacity = self.options.max_request as usize;
         if buffers.incoming.len() < capacity {
             buffers.incoming.resize(capacity, 0);
         }
         let mut fds = Vec::new();
         let received = match conn.socket.recv(&mut buffers.incoming[..capacity], &mut fds) {
-            Ok(received) if received.len == 0 => return false,
+            Ok(received) if received.len == 0 => return Some(false),
             Ok(received) => received,
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return true,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return None,
             Err(err) if err.kind() == io::ErrorKind::InvalidData => {
                 // Truncated: larger than we accept, or too many descriptors. The start of
                 // the message is in the buffer; answer it if it names a call.
-                return match wire::call_id(&buffers.incoming[..capacity]) {
+                return Some(match wire::call_id(&buffers.incoming[..capacity]) {
                     Some(id) => self.send_fault(conn, id, Fault::RequestTooLarge, buffers),
                     None => false,
-                };
+                });
             }
-            Err(_) => return false,
+            Err(_) => return Some(false),
         };
         let msg = &buffers.incoming[..received.len];
-        match conn.session.get() {
+        Some(match conn.session.get() {
             None => self.answer_hello(conn, msg, fds.len(), &mut buffers.outgoing),
             Some(session) => {
                 let session = *session;
                 self.answer_call(conn, session, received.len, fds, buffers)
             }
-        }
+        })
     }
 
     fn answer_hello(&self, conn: &Conn, msg: &[u8], fds: usize, out: &mut Vec<u8>) -> bool {
@@ -500,6 +524,26 @@ fn sealed_memfd(data: &[u8]) -> io::Result<Memfd> {
     memfd.write_all_at(data, 0)?;
     memfd.seal(Seals::SHRINK | Seals::GROW | Seals::WRITE | Seals::SEAL)?;
     Ok(memfd)
+}
+
+/// What receiving on a ready connection came to.
+enum Outcome {
+    /// A message was answered; the connection stays open.
+    Answered,
+    /// Nothing came (within the linger); the connection stays open.
+    Idle,
+    /// The connection is to be closed.
+    Close,
+}
+
+impl Outcome {
+    fn from_kept(kept: Option<bool>) -> Outcome {
+        match kept {
+            Some(true) => Outcome::Answered,
+            None => Outcome::Idle,
+            Some(false) => Outcome::Close,
+        }
+    }
 }
 
 /// A worker's message buffers, kept between calls so that serving allocates nothing.
