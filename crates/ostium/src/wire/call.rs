@@ -6,7 +6,7 @@
 
 use core::num::NonZeroU32;
 
-use super::error::{DecodeError, DecodeErrorKind as K, EncodeError};
+use super::error::{DecodeError, EncodeError};
 use super::fds::CallFds;
 use super::lease::{Lease, LeaseDesc, WritableLeases};
 use super::op::Op;
@@ -47,16 +47,7 @@ impl CallHeader {
 
     /// Reads the header's fields after `kind`.
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<CallHeader, DecodeError> {
-        let flags = r.u8("flags")?;
-        let reserved = flags & !ARGS_IN_MEMFD;
-        if reserved != 0 {
-            let kind = K::ReservedNotZero { field: "flags", value: u64::from(reserved) };
-            return Err(DecodeError::new(1, kind));
-        }
-        let lease_count = r.u16("lease_count")?;
-        if usize::from(lease_count) > MAX_LEASES {
-            return Err(DecodeError::new(2, K::TooManyLeases(lease_count)));
-        }
+        let (flags, lease_count) = r.flags_and_lease_count(ARGS_IN_MEMFD)?;
         let id = r.u32("id")?;
         let op = Op(r.u32("op")?);
         let arg_len = r.u32("arg_len")?;

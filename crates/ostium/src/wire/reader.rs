@@ -123,6 +123,25 @@ impl<'a> Reader<'a> {
 /// Exact wherever `usize` has 32 bits or more (every Linux target). Were it narrower, the
 /// length would saturate, and a saturated length is longer than any message, so the check
 /// that follows still rejects it: a length is never made smaller by the conversion.
+impl Reader<'_> {
+    /// Reads bytes 1..4 of a CALL or REPLY: `flags`, of which only `known` bits may be set,
+    /// and `lease_count`, at most [`MAX_LEASES`](super::MAX_LEASES).
+    pub(crate) fn flags_and_lease_count(&mut self, known: u8) -> Result<(u8, u16), DecodeError> {
+        let flags = self.u8("flags")?;
+        let reserved = flags & !known;
+        if reserved != 0 {
+            let kind =
+                DecodeErrorKind::ReservedNotZero { field: "flags", value: u64::from(reserved) };
+            return Err(DecodeError::new(1, kind));
+        }
+        let lease_count = self.u16("lease_count")?;
+        if usize::from(lease_count) > super::MAX_LEASES {
+            return Err(DecodeError::new(2, DecodeErrorKind::TooManyLeases(lease_count)));
+        }
+        Ok((flags, lease_count))
+    }
+}
+
 pub(crate) fn wire_len(len: u32) -> usize {
     usize::try_from(len).unwrap_or(usize::MAX)
 }

@@ -43,16 +43,7 @@ impl ReplyHeader {
 
     /// Reads the header's fields after `kind`; a fault must come with no payload.
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<ReplyHeader, DecodeError> {
-        let flags = r.u8("flags")?;
-        let reserved = flags & !DATA_IN_MEMFD;
-        if reserved != 0 {
-            let kind = K::ReservedNotZero { field: "flags", value: u64::from(reserved) };
-            return Err(DecodeError::new(1, kind));
-        }
-        let lease_count = r.u16("lease_count")?;
-        if usize::from(lease_count) > MAX_LEASES {
-            return Err(DecodeError::new(2, K::TooManyLeases(lease_count)));
-        }
+        let (flags, lease_count) = r.flags_and_lease_count(DATA_IN_MEMFD)?;
         let id = r.u32("id")?;
         let status = Status::from_u32(r.u32("status")?);
         let data_len = r.u32("data_len")?;
