@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', default_value = "1,2,8", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub callers: Vec<u16>,
     /// The peers measured, in this order (a comma-separated list).
-    #[arg(long, value_delimiter = ',', default_value = "door,raw,tonic")]
+    #[arg(long, value_delimiter = ',', default_value = "door,raw,raw-lanes,tonic")]
     pub peers: Vec<Peer>,
     /// Lease throughput against memcpy, after the round trips: on, off, or only (no round
     /// trips).
@@ -149,7 +149,7 @@ mod tests {
         assert_eq!(args.warmup, Duration::from_millis(500));
         assert_eq!(args.sizes, [8, 4096]);
         assert_eq!(args.callers, [1, 2, 8]);
-        assert_eq!(args.peers, [Peer::Door, Peer::Raw, Peer::Tonic]);
+        assert_eq!(args.peers, Peer::DEFAULT);
         assert_eq!(args.serve, None);
         assert_eq!(args.loads(), 18);
         assert_eq!(args.leases, LeaseRun::On);

@@ -18,6 +18,7 @@ pub mod lease;
 pub mod lease_table;
 pub mod measure;
 pub mod peer;
+pub mod raw_lanes;
 pub mod table;
 
 use std::path::{Path, PathBuf};

@@ -6,15 +6,20 @@
 //! - `door`: an [`ostium::Door`] with default options (its elastic pool of threads) whose
 //!   handler returns the arguments (of an [`ECHO_OP`] call; it also serves the lease
 //!   benchmark's operations, [`lease`]); the callers share one [`ostium::Client`], which
-//!   keeps one connection per concurrent caller, as intended.
+//!   keeps one connection per concurrent caller (per CPU lane), as intended.
+//! - `door-no-lanes` and `door-no-linger`: the same door with CPU lanes off, or with no
+//!   linger: the variants the defaults were chosen against, measured in the same run.
 //! - `raw`: a `SOCK_SEQPACKET` listener and a thread per connection that receives a
 //!   message and sends the same bytes back; each caller has its own connection. This is
 //!   the floor a door call over the same socket type is held to.
+//! - `raw-lanes`: the raw ping-pong kept on the caller's CPU as door lanes are
+//!   ([`raw_lanes`]): the floor for a door call with lanes.
 //! - `tonic`: gRPC, a unary call with a `bytes` field over a Unix socket ([`grpc`]); each
 //!   caller has its own channel (connection).
 //!
 //! [`grpc`]: super::grpc
 //! [`lease`]: super::lease
+//! [`raw_lanes`]: super::raw_lanes
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -28,13 +33,13 @@ use ostium_sys::unix::{SeqpacketConn, SeqpacketListener};
 use tokio::runtime::Runtime;
 
 use super::grpc::{self, EchoClient};
-use super::lease;
+use super::{lease, raw_lanes};
 
 /// The operation every door call of the round trips uses; the door server's others are the
 /// lease benchmark's ([`lease`]).
 pub const ECHO_OP: u32 = 1;
 /// The raw server's receive buffer, and the raw caller's: larger than any call.
-const RAW_BUFFER: usize = 64 * 1024;
+pub const RAW_BUFFER: usize = 64 * 1024;
 /// The raw listener's backlog.
 const RAW_BACKLOG: i32 = 128;
 
@@ -43,22 +48,51 @@ const RAW_BACKLOG: i32 = 128;
 pub enum Peer {
     /// An Ostium door, called with `ostium::Client`.
     Door,
+    /// The door without CPU lanes.
+    DoorNoLanes,
+    /// The door without the linger.
+    DoorNoLinger,
     /// A raw SEQPACKET ping-pong.
     Raw,
+    /// The raw ping-pong kept on the caller's CPU.
+    RawLanes,
     /// gRPC with tonic over a Unix socket.
     Tonic,
 }
 
 impl Peer {
-    /// Every peer, in the order they are measured by default.
-    pub const ALL: [Peer; 3] = [Peer::Door, Peer::Raw, Peer::Tonic];
+    /// Every peer.
+    pub const ALL: [Peer; 6] =
+        [Peer::Door, Peer::DoorNoLanes, Peer::DoorNoLinger, Peer::Raw, Peer::RawLanes, Peer::Tonic];
+
+    /// The peers measured by default, in this order.
+    pub const DEFAULT: [Peer; 4] = [Peer::Door, Peer::Raw, Peer::RawLanes, Peer::Tonic];
 
     /// Its name, as given on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Peer::Door => "door",
+            Peer::DoorNoLanes => "door-no-lanes",
+            Peer::DoorNoLinger => "door-no-linger",
             Peer::Raw => "raw",
+            Peer::RawLanes => "raw-lanes",
             Peer::Tonic => "tonic",
+        }
+    }
+
+    /// Whether this is one of the door variants.
+    pub fn is_door(self) -> bool {
+        matches!(self, Peer::Door | Peer::DoorNoLanes | Peer::DoorNoLinger)
+    }
+
+    /// The door options of a door variant.
+    fn door_options(self) -> DoorOptions {
+        match self {
+            Peer::DoorNoLanes => DoorOptions { cpu_lanes: false, ..DoorOptions::default() },
+            Peer::DoorNoLinger => {
+                DoorOptions { linger: std::time::Duration::ZERO, ..DoorOptions::default() }
+            }
+            _ => DoorOptions::default(),
         }
     }
 
@@ -66,12 +100,19 @@ impl Peer {
     pub fn describe(self) -> &'static str {
         match self {
             Peer::Door => {
-                "ostium::Door, default options (elastic pool, 1 to 64 threads), handler returns \
-                 the args; callers share one ostium::Client (a connection per concurrent caller)"
+                "ostium::Door, default options (elastic pool, 1 to 64 threads, 1 ms linger, CPU \
+                 lanes), handler returns the args; callers share one ostium::Client (a \
+                 connection per concurrent caller and CPU)"
             }
+            Peer::DoorNoLanes => "the door with cpu_lanes off (a connection per caller)",
+            Peer::DoorNoLinger => "the door with linger 0 (each call goes through the leader)",
             Peer::Raw => {
                 "SOCK_SEQPACKET, a server thread per connection doing recv then send of the same \
                  bytes; a connection per caller"
+            }
+            Peer::RawLanes => {
+                "raw, with a connection per caller and CPU: each call uses the one of the CPU \
+                 the caller runs on, whose server thread is pinned to that CPU"
             }
             Peer::Tonic => {
                 "gRPC unary call, message { bytes data = 1 }, over a Unix socket; server on \
@@ -85,8 +126,8 @@ impl Peer {
     /// raw server: until the process exits). Connections are accepted once this returns.
     pub fn serve(self, path: &Path) -> Result<Serving> {
         match self {
-            Peer::Door => {
-                let door = Door::create(path, DoorOptions::default(), |request| {
+            Peer::Door | Peer::DoorNoLanes | Peer::DoorNoLinger => {
+                let door = Door::create(path, self.door_options(), |request| {
                     if request.op == ECHO_OP {
                         Response::ok(request.args.to_vec())
                     } else {
@@ -105,6 +146,15 @@ impl Peer {
                     .context("starting the raw server's accept thread")?;
                 Ok(Serving::Raw)
             }
+            Peer::RawLanes => {
+                let listener = SeqpacketListener::bind(path, RAW_BACKLOG)
+                    .with_context(|| format!("binding {}", path.display()))?;
+                std::thread::Builder::new()
+                    .name("raw-accept".into())
+                    .spawn(move || raw_lanes::accept(&listener))
+                    .context("starting the raw-lanes server's accept thread")?;
+                Ok(Serving::Raw)
+            }
             Peer::Tonic => Ok(Serving::Tonic(grpc::serve(path)?)),
         }
     }
@@ -113,7 +163,7 @@ impl Peer {
     pub fn callers(self, path: &Path, count: usize) -> Result<Vec<Box<dyn Caller>>> {
         let mut callers: Vec<Box<dyn Caller>> = Vec::with_capacity(count);
         match self {
-            Peer::Door => {
+            Peer::Door | Peer::DoorNoLanes | Peer::DoorNoLinger => {
                 let client = Arc::new(
                     Client::open(path)
                         .with_context(|| format!("opening the door at {}", path.display()))?,
@@ -132,6 +182,11 @@ impl Peer {
                         buf: vec![0; RAW_BUFFER],
                         fds: Vec::new(),
                     }));
+                }
+            }
+            Peer::RawLanes => {
+                for _ in 0..count {
+                    callers.push(Box::new(raw_lanes::LaneCaller::connect(path)?));
                 }
             }
             Peer::Tonic => {
@@ -285,7 +340,10 @@ mod tests {
 
     #[test]
     fn names_and_descriptions() {
-        assert_eq!(Peer::ALL.map(Peer::name), ["door", "raw", "tonic"]);
+        assert_eq!(
+            Peer::ALL.map(Peer::name),
+            ["door", "door-no-lanes", "door-no-linger", "raw", "raw-lanes", "tonic"]
+        );
         assert_eq!(Peer::Tonic.to_string(), "tonic");
         for peer in Peer::ALL {
             let value = <Peer as clap::ValueEnum>::from_str(peer.name(), false).unwrap();

@@ -11,6 +11,8 @@ use super::peer::Peer;
 pub const DOOR_OVER_RAW_TARGET: f64 = 1.1;
 /// How many times faster than tonic's a door call's p50 must be.
 pub const TONIC_OVER_DOOR_TARGET: f64 = 3.0;
+/// The doors target: a one-caller round trip's p50, unpinned, in µs (issue #3).
+pub const DOORS_TARGET_US: f64 = 10.0;
 
 /// One load, in the units it is printed in.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,7 +58,7 @@ impl Row {
     /// The column titles, aligned with [`line`](Row::line).
     pub fn header() -> String {
         format!(
-            "{:<6} {:>6} {:>7} {:>10} {:>8} {:>8} {:>12} {:>12} {:>12}",
+            "{:<14} {:>6} {:>7} {:>10} {:>8} {:>8} {:>12} {:>12} {:>12}",
             "peer",
             "size",
             "callers",
@@ -72,11 +74,13 @@ impl Row {
     /// The row as a line of the table.
     pub fn line(&self) -> String {
         let threads = match self.peer {
-            Peer::Door => format!("{} (pool {})", self.threads.total, self.threads.door_pool),
+            peer if peer.is_door() => {
+                format!("{} (pool {})", self.threads.total, self.threads.door_pool)
+            }
             _ => self.threads.total.to_string(),
         };
         format!(
-            "{:<6} {:>6} {:>7} {:>10.0} {:>8.1} {:>8.1} {:>12.1} {:>12.1} {:>12}",
+            "{:<14} {:>6} {:>7} {:>10.0} {:>8.1} {:>8.1} {:>12.1} {:>12.1} {:>12}",
             self.peer.name(),
             self.size,
             self.callers,
@@ -105,6 +109,22 @@ pub fn ratios(rows: &[Row], size: usize) -> Vec<String> {
             door.p50_us,
             raw.p50_us,
             verdict(ratio <= DOOR_OVER_RAW_TARGET)
+        ));
+    }
+    if let (Some(door), Some(raw)) = (single(Peer::Door), single(Peer::RawLanes)) {
+        lines.push(format!(
+            "{size} B: door/raw-lanes p50 {:.2}× ({:.1} / {:.1} µs: the door against the same \
+             handoff on one CPU without the framework)",
+            door.p50_us / raw.p50_us,
+            door.p50_us,
+            raw.p50_us,
+        ));
+    }
+    if let Some(door) = single(Peer::Door) {
+        lines.push(format!(
+            "{size} B: door p50 {:.1} µs unpinned (doors target ≤ {DOORS_TARGET_US:.0} µs: {})",
+            door.p50_us,
+            verdict(door.p50_us <= DOORS_TARGET_US)
         ));
     }
     let mut throughput = Vec::new();
@@ -148,10 +168,10 @@ pub fn door_threads(rows: &[Row]) -> Option<String> {
         .filter_map(|&size| {
             let loads: Vec<String> = rows
                 .iter()
-                .filter(|r| r.peer == Peer::Door && r.size == size)
+                .filter(|r| r.peer.is_door() && r.size == size)
                 .map(|r| {
                     let noun = if r.callers == 1 { "caller" } else { "callers" };
-                    format!("{} {noun} → {}", r.callers, r.threads.door_pool)
+                    format!("{} {} {noun} → {}", r.peer, r.callers, r.threads.door_pool)
                 })
                 .collect();
             (!loads.is_empty()).then(|| format!("{size} B: {}", loads.join(", ")))

@@ -49,7 +49,9 @@ pub use memfd::Memfd;
 pub use poller::{Event, Events, Poller};
 pub use random::fill_random;
 pub use rlimit::raise_fd_limit;
-pub use sched::{allowed_cpus, current_cpu, pin_current_thread, pin_process};
+pub use sched::{
+    allowed_cpus, current_cpu, pin_current_thread, pin_process, set_current_thread_cpus,
+};
 pub use socket::Socket;
 pub use tcp::{tcp_connect, tcp_listen, tcp_listen_reuseport};
 pub use timerfd::TimerFd;

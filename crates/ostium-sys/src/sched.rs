@@ -22,6 +22,19 @@ pub fn pin_process(pid: u32, cpu: usize) -> io::Result<()> {
     set_affinity(Some(pid), cpu)
 }
 
+/// `sched_setaffinity(0, cpus)`: lets the calling thread run on any of `cpus` from now on
+/// (undoing a [`pin_current_thread`] with the CPUs of [`allowed_cpus`], say).
+pub fn set_current_thread_cpus(cpus: &[usize]) -> io::Result<()> {
+    let mut set = CpuSet::new();
+    for &cpu in cpus {
+        if cpu >= CpuSet::MAX_CPU {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("no CPU {cpu}")));
+        }
+        set.set(cpu);
+    }
+    sched_setaffinity(None, &set).named(|| format!("sched_setaffinity({cpus:?})"))
+}
+
 fn set_affinity(pid: Option<Pid>, cpu: usize) -> io::Result<()> {
     if cpu >= CpuSet::MAX_CPU {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("no CPU {cpu}")));
@@ -62,5 +75,20 @@ mod tests {
     #[test]
     fn an_impossible_cpu_is_refused() {
         assert!(pin_current_thread(CpuSet::MAX_CPU).is_err());
+        assert!(set_current_thread_cpus(&[0, CpuSet::MAX_CPU]).is_err());
+    }
+
+    #[test]
+    fn a_pinned_thread_can_be_let_go_again() {
+        let cpus = allowed_cpus().unwrap();
+        let spread = cpus.clone();
+        std::thread::spawn(move || {
+            pin_current_thread(spread[0]).unwrap();
+            set_current_thread_cpus(&spread).unwrap();
+            assert_eq!(allowed_cpus().unwrap(), spread);
+        })
+        .join()
+        .unwrap();
+        assert_eq!(allowed_cpus().unwrap(), cpus, "another thread's affinity is its own");
     }
 }

@@ -144,7 +144,9 @@ fn many_threads_share_one_client() {
     for thread in threads {
         thread.join().unwrap();
     }
-    assert!(door.connections() <= 8, "one connection per concurrent caller at most");
+    // One connection per concurrent caller and lane (the CPU it called from) at most.
+    let lanes = ostium_sys::allowed_cpus().unwrap().len();
+    assert!(door.connections() <= 8 * lanes, "{} connections", door.connections());
 }
 
 #[test]
@@ -279,12 +281,77 @@ fn a_lingering_worker_serves_a_callers_next_calls_itself() {
     })
     .unwrap();
     let client = Client::open(&path).unwrap();
-    let threads: std::collections::HashSet<Vec<u8>> =
-        (0..100).map(|_| client.call(1, b"").unwrap().data).collect();
+    // From one CPU, so that every call takes the same lane, hence the same connection.
+    let cpu = ostium_sys::allowed_cpus().unwrap()[0];
+    let threads: std::collections::HashSet<Vec<u8>> = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                ostium_sys::pin_current_thread(cpu).unwrap();
+                (0..100).map(|_| client.call(1, b"").unwrap().data).collect()
+            })
+            .join()
+            .unwrap()
+    });
     assert_eq!(threads.len(), 1, "sequential calls were served by {} threads", threads.len());
     // A second caller is served meanwhile, by another thread, though the first lingers.
     let other = Client::open(&path).unwrap();
     let reply = other.call(1, b"").unwrap();
     assert!(!threads.contains(&reply.data));
+    drop(door);
+}
+
+/// The CPU a handler runs on, as a reply.
+fn where_am_i(_request: ostium::Request<'_>) -> Response {
+    Response::ok((ostium_sys::current_cpu() as u32).to_le_bytes().to_vec())
+}
+
+/// Calls `client` from a thread kept on `cpu`, and returns the CPU the handler ran on.
+fn served_on(client: &Client, cpu: usize) -> usize {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                ostium_sys::pin_current_thread(cpu).unwrap();
+                let reply = client.call(1, b"").unwrap().data;
+                u32::from_le_bytes(reply.try_into().unwrap()) as usize
+            })
+            .join()
+            .unwrap()
+    })
+}
+
+#[test]
+fn calls_are_served_on_the_callers_cpu() {
+    let cpus = ostium_sys::allowed_cpus().unwrap();
+    if cpus.len() < 2 {
+        eprintln!("skipped: lanes need two CPUs, this test may run on {cpus:?} only");
+        return;
+    }
+    let path = door_path("lanes");
+    let door = Door::create(&path, DoorOptions::default(), where_am_i).unwrap();
+    let client = Client::open(&path).unwrap();
+    // Back and forth, so that a worker kept to one lane must move, or another serve.
+    for round in 0..3 {
+        for &cpu in &cpus {
+            assert_eq!(served_on(&client, cpu), cpu, "round {round}: a call from CPU {cpu}");
+        }
+    }
+    drop(door);
+}
+
+#[test]
+fn without_lanes_a_worker_may_run_anywhere() {
+    let cpus = ostium_sys::allowed_cpus().unwrap();
+    let path = door_path("no-lanes");
+    let options = DoorOptions { cpu_lanes: false, ..DoorOptions::default() };
+    let door = Door::create(&path, options, |_request| {
+        let allowed = ostium_sys::allowed_cpus().unwrap();
+        Response::ok(allowed.iter().map(|&cpu| cpu as u8).collect::<Vec<u8>>())
+    })
+    .unwrap();
+    let client = Client::open(&path).unwrap();
+    let expected: Vec<u8> = cpus.iter().map(|&cpu| cpu as u8).collect();
+    for _ in 0..10 {
+        assert_eq!(client.call(1, b"").unwrap().data, expected, "the worker was pinned");
+    }
     drop(door);
 }

@@ -105,7 +105,17 @@ fn ten_thousand_calls_leak_no_descriptor_on_either_side() {
     let server = start_child("door_server_child", SERVER_ENV, &path);
     let pid = server.child.id();
     let client = Client::open(&path).unwrap();
-    client.call(ECHO, b"warm").unwrap();
+    // The client keeps a connection per CPU lane: make each before counting, from a thread
+    // kept on each CPU in turn.
+    std::thread::scope(|scope| {
+        for cpu in ostium_sys::allowed_cpus().unwrap() {
+            let client = &client;
+            scope.spawn(move || {
+                ostium_sys::pin_current_thread(cpu).unwrap();
+                client.call(ECHO, b"warm").unwrap();
+            });
+        }
+    });
     let (ours, theirs) =
         (count_entries("/proc/self/fd".into()), count_entries(format!("/proc/{pid}/fd")));
     for i in 0..10_000u32 {

@@ -113,7 +113,7 @@ fn every_malformed_message_is_rejected_where_it_goes_wrong() {
         ("reply bytes 18..24", R(None), with(reply(), 20, &[1]), 0, 18, reserved("bytes 18..24", 0x1_0000)),
         ("hello flags", client, with(client_hello(), 1, &[1]), 0, 1, reserved("flags", 1)),
         ("hello bytes 2..4", client, with(client_hello(), 2, &[1]), 0, 2, reserved("bytes 2..4", 1)),
-        ("hello bytes 44..48", client, with(client_hello(), 47, &[1]), 0, 44, reserved("bytes 44..48", 1 << 24)),
+        ("server hello lane", server, with(server_hello(), 47, &[1]), 0, 44, reserved("lane", 1 << 24)),
         // A count or length makes the message longer or shorter than it is.
         ("call header cut", C, call()[..20].to_vec(), 0, 0, short("CALL header", 32, 20)),
         ("arg_len too long", C, with(call(), 12, &[5]), 0, 32, short("arguments", 5, 4)),

@@ -170,8 +170,9 @@ fn hello_case() -> impl Strategy<Value = (Hello, Side)> {
         any::<[u8; 16]>(),
         status,
         any::<bool>(),
+        proptest::option::of(0..u32::MAX),
     )
-        .prop_map(|(min, max, max_message, caps, instance, status, client)| {
+        .prop_map(|(min, max, max_message, caps, instance, status, client, lane)| {
             let status = match Status::from_u32(status) {
                 Status::Fault(fault) => HelloStatus::Refused(fault),
                 _ => HelloStatus::Accepted,
@@ -183,10 +184,16 @@ fn hello_case() -> impl Strategy<Value = (Hello, Side)> {
                 capabilities: Capabilities::from_bits(caps),
                 instance: InstanceId(instance),
                 status,
+                lane: None,
             };
             if client {
                 (
-                    Hello { instance: InstanceId::ZERO, status: HelloStatus::Accepted, ..base },
+                    Hello {
+                        instance: InstanceId::ZERO,
+                        status: HelloStatus::Accepted,
+                        lane,
+                        ..base
+                    },
                     Side::Client,
                 )
             } else if status == HelloStatus::Accepted {

@@ -18,12 +18,17 @@ use crate::{CallError, Lend, Reply};
 /// The largest reply message this client accepts inline; larger replies come in a memfd.
 pub(crate) const MAX_MESSAGE: u32 = 64 * 1024;
 
+/// What this client supports.
+const CAPABILITIES: Capabilities = Capabilities::MEMFD.union(Capabilities::CPU_LANES);
+
 /// How long connecting may wait for the server's `HELLO` when the call has no deadline.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub(crate) struct Connection {
     socket: SeqpacketConn,
     pub(crate) instance: InstanceId,
+    /// The CPU the server keeps this connection's calls on, if it agreed to one.
+    pub(crate) lane: Option<u32>,
     server_max_message: u32,
     capabilities: Capabilities,
     /// The receive timeout set on the socket now, to skip setting it again.
@@ -48,20 +53,26 @@ pub(crate) struct Outgoing<'a, 'l> {
 }
 
 impl Connection {
-    /// Connects to the door at `path` and exchanges `HELLO`s.
-    pub(crate) fn open(path: &Path, deadline: Option<Instant>) -> Result<Connection, CallError> {
+    /// Connects to the door at `path` and exchanges `HELLO`s, asking for `lane` (the CPU
+    /// the calls will come from).
+    pub(crate) fn open(
+        path: &Path,
+        deadline: Option<Instant>,
+        lane: Option<u32>,
+    ) -> Result<Connection, CallError> {
         let socket = SeqpacketConn::connect(path)
             .map_err(|source| CallError::NoDoor { path: path.to_path_buf(), source })?;
         let mut conn = Connection {
             socket,
             instance: InstanceId::ZERO,
+            lane: None,
             server_max_message: wire::MIN_MAX_MESSAGE,
             capabilities: Capabilities::NONE,
             read_timeout: None,
             incoming: vec![0; MAX_MESSAGE as usize],
             outgoing: Vec::with_capacity(256),
         };
-        Hello::client(MAX_MESSAGE, Capabilities::MEMFD)
+        Hello { lane, ..Hello::client(MAX_MESSAGE, CAPABILITIES) }
             .encode(&mut conn.outgoing)
             .map_err(|err| CallError::Invalid(err.to_string()))?;
         conn.send(&[])?;
@@ -75,7 +86,10 @@ impl Connection {
         }
         conn.instance = hello.instance;
         conn.server_max_message = hello.max_message;
-        conn.capabilities = hello.capabilities.intersection(Capabilities::MEMFD);
+        conn.capabilities = hello.capabilities.intersection(CAPABILITIES);
+        if conn.capabilities.contains(Capabilities::CPU_LANES) {
+            conn.lane = lane;
+        }
         Ok(conn)
     }
 

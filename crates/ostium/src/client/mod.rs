@@ -4,7 +4,7 @@ mod connection;
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -62,10 +62,20 @@ pub struct Reply {
 /// A door's client. Calls block the calling thread until the reply, the deadline, or the
 /// server's death. The client is shared by many threads: each concurrent call uses its own
 /// connection, and connections are kept for reuse.
+///
+/// Where the server offers CPU lanes, connections are kept per CPU: a call takes one of
+/// the lane of the CPU its thread runs on at that instant, so that the server's worker
+/// runs where the caller does (the call and the reply are then handoffs on one CPU, not
+/// wakeups of another). A client that calls from N CPUs keeps up to N connections per
+/// concurrent caller.
 #[derive(Debug)]
 pub struct Client {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    /// Idle connections by lane: index 0 for connections without one, `cpu + 1` for the
+    /// lane of `cpu`.
+    idle: Mutex<Vec<Vec<Connection>>>,
+    /// The server offers lanes (as of the last connection made).
+    lanes: AtomicBool,
     /// The instance id of the server last connected to.
     instance: Mutex<InstanceId>,
     next_id: AtomicU32,
@@ -81,14 +91,16 @@ impl Client {
     /// Connects to the door at `path` (so that a door that is not there is reported now).
     pub fn open(path: impl AsRef<Path>) -> Result<Client, CallError> {
         let path = path.as_ref().to_path_buf();
-        let conn = Connection::open(&path, None)?;
-        let instance = conn.instance;
-        Ok(Client {
+        let conn = Connection::open(&path, None, Some(current_lane()))?;
+        let client = Client {
             path,
-            idle: Mutex::new(vec![conn]),
-            instance: Mutex::new(instance),
+            idle: Mutex::new(Vec::new()),
+            lanes: AtomicBool::new(conn.lane.is_some()),
+            instance: Mutex::new(conn.instance),
             next_id: AtomicU32::new(1),
-        })
+        };
+        client.put_idle(conn);
+        Ok(client)
     }
 
     /// The door's path.
@@ -131,16 +143,17 @@ impl Client {
         fds: &[BorrowedFd<'_>],
         deadline: Option<Instant>,
     ) -> Result<Reply, CallError> {
-        let mut conn = match self.take_idle() {
+        let lane = self.lanes.load(Ordering::Relaxed).then(current_lane);
+        let mut conn = match self.take_idle(lane) {
             Some(conn) => conn,
-            None => self.connect(deadline)?,
+            None => self.connect(deadline, lane)?,
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let outcome = conn.call(Outgoing { id, op, args, leases, fds, deadline }, &self.path);
         // After a fault the connection is in step; after anything else its state is unknown
         // (a late reply may still come), so it is dropped.
         if matches!(outcome, Ok(_) | Err(CallError::Fault(_))) {
-            self.idle.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
+            self.put_idle(conn);
         }
         outcome
     }
@@ -172,12 +185,27 @@ impl Client {
         self.call(Op::PING.0, &[]).map(drop)
     }
 
-    fn take_idle(&self) -> Option<Connection> {
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop()
+    fn take_idle(&self, lane: Option<u32>) -> Option<Connection> {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        idle.get_mut(lane_index(lane))?.pop()
     }
 
-    fn connect(&self, deadline: Option<Instant>) -> Result<Connection, CallError> {
-        let conn = Connection::open(&self.path, deadline)?;
+    fn put_idle(&self, conn: Connection) {
+        let index = lane_index(conn.lane);
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() <= index {
+            idle.resize_with(index + 1, Vec::new);
+        }
+        idle[index].push(conn);
+    }
+
+    fn connect(
+        &self,
+        deadline: Option<Instant>,
+        lane: Option<u32>,
+    ) -> Result<Connection, CallError> {
+        let conn = Connection::open(&self.path, deadline, lane)?;
+        self.lanes.store(conn.lane.is_some(), Ordering::Relaxed);
         let mut instance = self.instance.lock().unwrap_or_else(PoisonError::into_inner);
         if *instance != conn.instance {
             // A new server: connections to the old one are dead, even if unnoticed yet.
@@ -186,4 +214,14 @@ impl Client {
         }
         Ok(conn)
     }
+}
+
+/// The lane of the CPU the calling thread runs on now.
+fn current_lane() -> u32 {
+    u32::try_from(ostium_sys::current_cpu()).unwrap_or(0)
+}
+
+/// Where connections of `lane` wait in [`Client::idle`].
+fn lane_index(lane: Option<u32>) -> usize {
+    lane.map_or(0, |cpu| cpu as usize + 1)
 }

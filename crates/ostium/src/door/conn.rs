@@ -14,6 +14,9 @@ pub(crate) struct Session {
     pub(crate) client_max_message: u32,
     /// The capabilities both sides have.
     pub(crate) capabilities: Capabilities,
+    /// The CPU whose threads serve this connection's calls, when the client named one the
+    /// door may run on.
+    pub(crate) lane: Option<usize>,
 }
 
 /// A client connection. Registered one-shot with the door's poller, so that exactly one

@@ -37,6 +37,12 @@ pub struct DoorOptions {
     /// leader and the handoff to another thread: with 2 concurrent callers it tripled the
     /// calls per second in `door-bench`.
     pub linger: Duration,
+    /// Whether a client may ask for its calls to be served on the CPU it calls from (the
+    /// `CPU_LANES` capability): the worker serving such a connection keeps to that CPU, so
+    /// the call and its reply are handoffs on one CPU rather than wakeups of another, as
+    /// illumos doors run the server thread on the caller's CPU. On by default where the
+    /// door may run on more than one CPU.
+    pub cpu_lanes: bool,
 }
 
 impl Default for DoorOptions {
@@ -49,6 +55,7 @@ impl Default for DoorOptions {
             max_request: 64 * 1024,
             send_timeout: Duration::from_secs(10),
             linger: Duration::from_millis(1),
+            cpu_lanes: true,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! What a door's threads do: the leader waits on the door's poller and accepts new
 //! connections; a worker receives one message from a ready connection and answers it.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -34,7 +34,7 @@ const LISTENER: Token = Token(1);
 /// Connection ids start here, above the poller's reserved tokens, and are never reused.
 const FIRST_CONN: u64 = 2;
 
-/// The capabilities this server offers.
+/// The capabilities every door offers; `CPU_LANES` is added where it helps (§3.2).
 const CAPABILITIES: Capabilities = Capabilities::MEMFD;
 
 /// A door's state, shared by its threads.
@@ -45,6 +45,10 @@ pub(crate) struct Served {
     file_id: (u64, u64),
     instance: InstanceId,
     options: DoorOptions,
+    /// What this door offers in its `HELLO`.
+    capabilities: Capabilities,
+    /// The CPUs the door's threads may run on (when it started): the lanes it serves.
+    cpus: Vec<usize>,
     handler: Arc<Handler>,
     unref: Option<Box<dyn Fn() + Send + Sync>>,
     poller: Poller,
@@ -82,6 +86,12 @@ impl Served {
         let metadata = std::fs::symlink_metadata(&path).map_err(&err)?;
         let mut instance = [0u8; 16];
         ostium_sys::fill_random(&mut instance).map_err(&err)?;
+        let cpus = ostium_sys::allowed_cpus().map_err(&err)?;
+        let capabilities = if options.cpu_lanes && cpus.len() > 1 {
+            CAPABILITIES.union(Capabilities::CPU_LANES)
+        } else {
+            CAPABILITIES
+        };
         let poller = Poller::new().map_err(&err)?;
         let waker = Waker::new().map_err(&err)?;
         poller.add(&waker, WAKER, Interest::READABLE).map_err(&err)?;
@@ -91,6 +101,8 @@ impl Served {
             path,
             instance: InstanceId(instance),
             options,
+            capabilities,
+            cpus,
             handler,
             unref,
             poller,
@@ -255,9 +267,29 @@ impl Served {
             None => self.answer_hello(conn, msg, fds.len(), &mut buffers.outgoing),
             Some(session) => {
                 let session = *session;
+                self.keep_to_lane(session.lane);
                 self.answer_call(conn, session, received.len, fds, buffers)
             }
         })
+    }
+
+    /// Keeps the calling worker on `lane`'s CPU, or lets it run anywhere for a connection
+    /// without a lane. A worker changes its affinity only when the lane changes, so a
+    /// caller that stays on one CPU costs no system call here.
+    fn keep_to_lane(&self, lane: Option<usize>) {
+        let current = WORKER_LANE.get();
+        if current == lane {
+            return;
+        }
+        let outcome = match lane {
+            Some(cpu) => ostium_sys::pin_current_thread(cpu),
+            None => ostium_sys::set_current_thread_cpus(&self.cpus),
+        };
+        match outcome {
+            Ok(()) => WORKER_LANE.set(lane),
+            // Served all the same, only not on the caller's CPU.
+            Err(err) => debug!(%err, ?lane, "could not move a door worker to its lane"),
+        }
     }
 
     fn answer_hello(&self, conn: &Conn, msg: &[u8], fds: usize, out: &mut Vec<u8>) -> bool {
@@ -265,9 +297,10 @@ impl Served {
             min_version: wire::VERSION,
             max_version: wire::VERSION,
             max_message: self.options.max_request,
-            capabilities: CAPABILITIES,
+            capabilities: self.capabilities,
             instance: self.instance,
             status: HelloStatus::Accepted,
+            lane: None,
         };
         let hello = match Hello::decode(msg, fds, Side::Client) {
             Ok(hello) => hello,
@@ -290,10 +323,13 @@ impl Served {
         if answer.status != HelloStatus::Accepted {
             return false;
         }
-        let session = Session {
-            client_max_message: hello.max_message,
-            capabilities: hello.capabilities.intersection(CAPABILITIES),
-        };
+        let capabilities = hello.capabilities.intersection(self.capabilities);
+        // A lane the door's threads may not run on is ignored: the calls are served, only
+        // not kept to one CPU.
+        let lane = hello.lane.map(|cpu| cpu as usize).filter(|cpu| {
+            capabilities.contains(Capabilities::CPU_LANES) && self.cpus.contains(cpu)
+        });
+        let session = Session { client_max_message: hello.max_message, capabilities, lane };
         let _ = conn.session.set(session);
         true
     }
@@ -555,6 +591,8 @@ struct Buffers {
 
 thread_local! {
     static BUFFERS: RefCell<Buffers> = RefCell::default();
+    /// The CPU this worker is kept to, if any.
+    static WORKER_LANE: Cell<Option<usize>> = const { Cell::new(None) };
 }
 
 /// What the leader found for a worker to do.

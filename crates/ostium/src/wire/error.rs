@@ -200,6 +200,8 @@ pub enum EncodeError {
     FaultWithPayload,
     /// A `HELLO` whose `max_message` is below [`MIN_MAX_MESSAGE`](super::MIN_MAX_MESSAGE).
     MaxMessageTooSmall(u32),
+    /// A `HELLO` naming a lane (CPU) that cannot be encoded (`u32::MAX`).
+    LaneOutOfRange(u32),
 }
 
 impl fmt::Display for EncodeError {
@@ -220,6 +222,7 @@ impl fmt::Display for EncodeError {
             Self::MaxMessageTooSmall(n) => {
                 write!(f, "`max_message` {n} is below {}", super::MIN_MAX_MESSAGE)
             }
+            Self::LaneOutOfRange(cpu) => write!(f, "lane {cpu} cannot be encoded"),
         }
     }
 }

@@ -19,6 +19,9 @@ impl Capabilities {
     pub const NONE: Capabilities = Capabilities(0);
     /// Bit 0: payloads and leases may travel in sealed memfds.
     pub const MEMFD: Capabilities = Capabilities(1);
+    /// Bit 1: a client connection may name the CPU its calls come from (its *lane*), and
+    /// the server serves it on a thread kept on that CPU.
+    pub const CPU_LANES: Capabilities = Capabilities(2);
 
     /// The set whose bits are `bits`, unknown ones included.
     pub const fn from_bits(bits: u64) -> Capabilities {
@@ -93,6 +96,9 @@ pub struct Hello {
     pub instance: InstanceId,
     /// Accepted, or the server's refusal; always accepted from a client.
     pub status: HelloStatus,
+    /// A client's lane: the CPU its calls on this connection come from (§3.2). Always
+    /// `None` from a server.
+    pub lane: Option<u32>,
 }
 
 impl Hello {
@@ -110,6 +116,7 @@ impl Hello {
             capabilities,
             instance: InstanceId::ZERO,
             status: HelloStatus::Accepted,
+            lane: None,
         }
     }
 
@@ -126,10 +133,14 @@ impl Hello {
     /// refusing with `UNSUPPORTED_VERSION` and the server's own range.
     pub fn answer(&self, client: &Hello) -> Hello {
         match Self::negotiate(client, self.min_version, self.max_version) {
-            Ok(v) => {
-                Hello { min_version: v, max_version: v, status: HelloStatus::Accepted, ..*self }
-            }
-            Err(fault) => Hello { status: HelloStatus::Refused(fault), ..*self },
+            Ok(v) => Hello {
+                min_version: v,
+                max_version: v,
+                status: HelloStatus::Accepted,
+                lane: None,
+                ..*self
+            },
+            Err(fault) => Hello { status: HelloStatus::Refused(fault), lane: None, ..*self },
         }
     }
 
@@ -138,6 +149,11 @@ impl Hello {
         if self.max_message < MIN_MAX_MESSAGE {
             return Err(EncodeError::MaxMessageTooSmall(self.max_message));
         }
+        // The lane travels as CPU + 1, so that zero (what older peers send) means none.
+        let lane = match self.lane {
+            None => 0,
+            Some(cpu) => cpu.checked_add(1).ok_or(EncodeError::LaneOutOfRange(cpu))?,
+        };
         let status = match self.status {
             HelloStatus::Accepted => 0,
             HelloStatus::Refused(fault) => fault.code(),
@@ -151,7 +167,7 @@ impl Hello {
         out.extend_from_slice(&self.capabilities.bits().to_le_bytes());
         out.extend_from_slice(&self.instance.0);
         out.extend_from_slice(&status.to_le_bytes());
-        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&lane.to_le_bytes());
         Ok(())
     }
 
@@ -192,10 +208,17 @@ impl Hello {
             let kind = K::NoVersionChosen { min: min_version, max: max_version };
             return Err(DecodeError::new(8, kind));
         }
-        r.reserved::<4>("bytes 44..48")?;
+        let lane = match (from, r.u32("lane")?) {
+            (_, 0) => None,
+            (Side::Client, plus_one) => Some(plus_one - 1),
+            (Side::Server, value) => {
+                let kind = K::ReservedNotZero { field: "lane", value: value.into() };
+                return Err(DecodeError::new(44, kind));
+            }
+        };
         r.finish()?;
         check_fds(0, 0, fds_received)?;
-        Ok(Hello { min_version, max_version, max_message, capabilities, instance, status })
+        Ok(Hello { min_version, max_version, max_message, capabilities, instance, status, lane })
     }
 }
 
@@ -211,6 +234,7 @@ mod tests {
             capabilities: Capabilities::MEMFD,
             instance: InstanceId([7; 16]),
             status: HelloStatus::Accepted,
+            lane: None,
         }
     }
 
