@@ -1,0 +1,13 @@
+//! ostiumd, the portunusd of Ostium: it listens on network ports and forwards each request
+//! or connection to the door of the application that serves the port.
+//!
+//! This crate holds the daemon's pure front ends, which do no I/O and read no clock, so
+//! that they are tested and fuzzed on their own:
+//!
+//! - [`config`]: the configuration file — portunusd's grammar, so its files load as they
+//!   are, with Ostium's per-forward blocks for the mode, limits, timeouts and `exec`.
+//!   Every error names the file, line and column and shows the text.
+
+#![forbid(unsafe_code)]
+
+pub mod config;
