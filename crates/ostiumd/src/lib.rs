@@ -7,7 +7,11 @@
 //! - [`config`]: the configuration file — portunusd's grammar, so its files load as they
 //!   are, with Ostium's per-forward blocks for the mode, limits, timeouts and `exec`.
 //!   Every error names the file, line and column and shows the text.
+//! - [`http`]: HTTP/1.1 request framing as a sans-I/O decoder (bytes in, requests or a
+//!   located error with its status out; the phase it is in tells the caller which
+//!   timeout applies), and the response serializer.
 
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod http;
