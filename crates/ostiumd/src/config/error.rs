@@ -133,7 +133,8 @@ impl Location {
         let line_start = src[..start].rfind('\n').map_or(0, |k| k + 1);
         let line_end = src[start..].find('\n').map_or(src.len(), |k| start + k);
         let text = src[line_start..line_end].trim_end_matches('\r');
-        let end = floor_char(src, span.end.clamp(start, line_start + text.len()));
+        // The span may start at the line's CR, past its trimmed text.
+        let end = floor_char(src, span.end.clamp(start, (line_start + text.len()).max(start)));
         Location {
             file: file.to_owned(),
             line: line_of(src, start),

@@ -299,6 +299,13 @@ fn invalid_utf8_is_located() {
 }
 
 #[test]
+fn errors_at_a_crlf_line_end() {
+    let e = parse_bytes("t.conf", b"set\r\xff").unwrap_err();
+    assert_eq!((e.0[0].location.line, e.0[0].location.column), (1, 5));
+    assert_eq!(one_error("set threads\r\n"), (ErrorKind::Expected("a value"), 1, 12, 1));
+}
+
+#[test]
 fn non_ascii_columns_count_characters() {
     let (kind, line, column, width) = one_error("set domain é\nset wrong «x»");
     assert_eq!((kind, line, column, width), (ErrorKind::UnknownSetting, 2, 5, 5));

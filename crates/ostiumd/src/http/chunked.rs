@@ -69,7 +69,8 @@ impl Chunked {
             let rest = &input[pos..];
             match &mut self.state {
                 State::Size => {
-                    let Some((size, len)) = size_line(rest)? else { break };
+                    let located = |(kind, at)| (kind, pos + at);
+                    let Some((size, len)) = size_line(rest).map_err(located)? else { break };
                     let room = limits.max_body - body.len() as u64;
                     if size > room {
                         return Err((ErrorKind::BodyTooLarge, pos));
@@ -205,6 +206,7 @@ mod tests {
         assert_eq!(decode(b"65\r\n").unwrap_err(), (BodyTooLarge, 0));
         assert_eq!(decode(b"5\r\nhelloX").unwrap_err(), (ChunkEnd, 8));
         assert_eq!(decode(b"5\r\nhello\rX").unwrap_err(), (ChunkEnd, 9));
+        assert_eq!(decode(b"5\r\nhello\r\n0\rx\n").unwrap_err(), (ChunkSize, 11));
         assert_eq!(decode(b"0\r\nX: 1\n\r\n").unwrap_err(), (BareLineEnd, 7));
         assert_eq!(decode(b"0\r\nX : 1\r\n\r\n").unwrap_err(), (Trailer, 4));
         assert_eq!(decode(b"0\r\n a: 1\r\n\r\n").unwrap_err(), (ObsoleteFold, 3));

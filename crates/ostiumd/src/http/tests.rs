@@ -81,6 +81,7 @@ const BAD: &[(&str, &[u8], Expected)] = &[
     ("chunk size bare lf", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", (0, Some(ErrorKind::ChunkSize))),
     ("chunk data without crlf", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX0\r\n\r\n", (0, Some(ErrorKind::ChunkEnd))),
     ("chunk data bare lf", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\n0\r\n\r\n", (0, Some(ErrorKind::ChunkEnd))),
+    ("second chunk size bad", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;p=\"y z\"\r\nhello\r\n0\rT\n\r\n", (0, Some(ErrorKind::ChunkSize))),
     ("chunk ext control", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;a\x00\r\nhello\r\n0\r\n\r\n", (0, Some(ErrorKind::ChunkSize))),
     ("trailer folded", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nA: 1\r\n b\r\n\r\n", (0, Some(ErrorKind::ObsoleteFold))),
     // Line structure.
