@@ -183,10 +183,11 @@ fn leases(args: &Args, program: &Path, dir: &SocketDir) -> Result<()> {
          copy_from_slice of as many bytes between two buffers of this process, for as long"
     );
     println!(
-        "  via: how the lease reached the server (it counts its mapped memfds): inline in the \
-         call message (the client sends leases ≤ {} so; a write lease comes back in the reply) \
-         or in a memfd the client creates, fills and seals and the server maps (a write lease \
-         is copied back by the client after the reply)",
+        "  via: how the lease reached the server (as its handler saw it): inline in the call \
+         message (a write lease comes back in the reply) or in a memfd the client's connection \
+         keeps and the server keeps mapped (a write lease is copied back by the client after \
+         the reply); each size is measured by each of --lease-transports (by default the \
+         client sends ≤ {} inline)",
         size_name(lease::CLIENT_INLINE_MAX)
     );
     println!();
@@ -199,9 +200,17 @@ fn leases(args: &Args, program: &Path, dir: &SocketDir) -> Result<()> {
     for &size in &args.lease_sizes {
         let size = size as usize;
         let memcpy = lease::memcpy(size, lease::WARMUP, args.lease_seconds);
-        for direction in Direction::BOTH {
+        for (direction, choice) in Direction::BOTH
+            .into_iter()
+            .flat_map(|d| args.lease_transports.iter().map(move |&c| (d, c)))
+        {
             let what = || format!("a {} lease of {}", direction.name(), size_name(size));
+            client.set_inline_lease_max(choice.inline_max());
             let transport = lease::probe(&client, direction, size, GRACE).with_context(what)?;
+            if choice.forced().is_some_and(|forced| forced != transport) {
+                // Too large for a message: the client sent it in a memfd all the same.
+                continue;
+            }
             let load = lease::Load {
                 direction,
                 size,
@@ -222,6 +231,9 @@ fn leases(args: &Args, program: &Path, dir: &SocketDir) -> Result<()> {
         println!("{line}");
     }
     for line in lease_table::threshold(&rows) {
+        println!("{line}");
+    }
+    for line in lease_table::cheaper_by_size(&rows) {
         println!("{line}");
     }
     Ok(())

@@ -40,6 +40,10 @@ pub struct Args {
     /// Bytes per lease, each lent for reading and then for writing (a comma-separated list).
     #[arg(long, value_delimiter = ',', default_value = "4096,16384,65536,1048576", value_parser = clap::value_parser!(u32).range(1..=MAX_LEASE))]
     pub lease_sizes: Vec<u32>,
+    /// How leases are sent, each measured in turn at every size: `auto` (as the client
+    /// chooses), `inline` (in the message, where it can hold them) or `memfd`.
+    #[arg(long, value_delimiter = ',', default_value = "inline,memfd")]
+    pub lease_transports: Vec<lease::Choice>,
     /// Internal: serve one peer at a path (how the harness starts its servers).
     #[command(subcommand)]
     pub serve: Option<Serve>,
@@ -99,7 +103,9 @@ impl Args {
     pub fn lease_loads(&self) -> usize {
         match self.leases {
             LeaseRun::Off => 0,
-            LeaseRun::On | LeaseRun::Only => self.lease_sizes.len() * lease::Direction::BOTH.len(),
+            LeaseRun::On | LeaseRun::Only => {
+                self.lease_sizes.len() * lease::Direction::BOTH.len() * self.lease_transports.len()
+            }
         }
     }
 
@@ -151,14 +157,14 @@ mod tests {
         assert_eq!(args.callers, [1, 2, 8]);
         assert_eq!(args.peers, Peer::DEFAULT);
         assert_eq!(args.serve, None);
-        assert_eq!(args.loads(), 18);
+        assert_eq!(args.loads(), 24);
         assert_eq!(args.leases, LeaseRun::On);
         assert_eq!(args.lease_seconds, Duration::from_millis(300));
         assert_eq!(args.lease_sizes, [4096, 16384, 65536, 1 << 20]);
-        assert_eq!(args.lease_loads(), 8);
-        // 18 × 3.5 s of round trips, 8 lease loads and 4 memcpys of 0.4 s.
-        assert_eq!(args.estimate(), Duration::from_millis(63_000 + 12 * 400));
-        assert!(args.estimate() < Duration::from_secs(90), "well under two minutes");
+        assert_eq!(args.lease_loads(), 16);
+        // 24 × 3.5 s of round trips, 16 lease loads and 4 memcpys of 0.4 s.
+        assert_eq!(args.estimate(), Duration::from_millis(84_000 + 20 * 400));
+        assert!(args.estimate() < Duration::from_secs(120), "about a minute and a half");
     }
 
     #[test]
@@ -181,21 +187,25 @@ mod tests {
         assert_eq!(args.sizes, [1, 64]);
         assert_eq!(args.callers, [4]);
         assert_eq!(args.peers, [Peer::Raw, Peer::Door]);
-        assert_eq!(args.estimate(), Duration::from_millis(250) * 2 * 2 + args.lease_load() * 12);
+        // 4 sizes × 2 directions × 2 transports of leases, and 4 memcpys.
+        assert_eq!(args.estimate(), Duration::from_millis(250) * 2 * 2 + args.lease_load() * 20);
     }
 
     #[test]
     fn leases_can_be_left_out_or_measured_alone() {
         let off = parse(&["--leases", "off", "--sizes", "8", "--callers", "1"]).unwrap();
-        assert_eq!((off.loads(), off.lease_loads()), (3, 0));
-        assert_eq!(off.estimate(), Duration::from_millis(3500) * 3);
+        assert_eq!((off.loads(), off.lease_loads()), (4, 0), "a load per default peer");
+        assert_eq!(off.estimate(), Duration::from_millis(3500) * 4);
         let only =
             parse(&["--leases=only", "--lease-sizes", "4096,1048576", "--lease-seconds", "1"])
                 .unwrap();
-        assert_eq!((only.loads(), only.lease_loads()), (0, 4));
+        assert_eq!((only.loads(), only.lease_loads()), (0, 8));
         assert_eq!(only.lease_sizes, [4096, 1 << 20]);
         assert_eq!(only.lease_load(), Duration::from_millis(1100));
-        assert_eq!(only.estimate(), Duration::from_millis(1100) * 6);
+        assert_eq!(only.estimate(), Duration::from_millis(1100) * 10);
+        let auto = parse(&["--leases=only", "--lease-transports", "auto"]).unwrap();
+        assert_eq!(auto.lease_transports, [lease::Choice::Auto]);
+        assert_eq!(auto.lease_loads(), 8);
     }
 
     #[test]

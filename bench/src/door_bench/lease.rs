@@ -9,8 +9,8 @@
 //!   [`pattern`], its first and last eight bytes the call's sequence number (its eight
 //!   argument bytes; [`stamp_ends`]);
 //! - [`PROBE_OP`]: does one or the other, as the lease's access says, and tells what it saw:
-//!   how many Ostium memfds the server has mapped while it holds the lease (none: the lease
-//!   came inline in the message; one: in a memfd), and for a read lease a hash of all its
+//!   whether the lease came in a memfd or inline in the message
+//!   ([`Leased::in_memfd`](ostium::Leased::in_memfd)), and for a read lease a hash of all its
 //!   bytes.
 //!
 //! A [`Load`] is one caller on its own thread calling one of the first two, one call at a
@@ -36,27 +36,55 @@ use ostium::{Client, LeaseError, Lend, Request, Response};
 pub const READ_OP: u32 = 2;
 /// Writes the whole of lease 0 (write access): [`pattern`] stamped with the 8 argument bytes.
 pub const WRITE_OP: u32 = 3;
-/// [`READ_OP`] or [`WRITE_OP`] as lease 0's access says, replying with the number of Ostium
-/// memfds the server has mapped (`u32`, little-endian), then, for a read lease, the
-/// [`fnv1a`] hash of its bytes (`u64`).
+/// [`READ_OP`] or [`WRITE_OP`] as lease 0's access says, replying with 1 if the lease came
+/// in a memfd, 0 if inline (`u32`, little-endian), then, for a read lease, the [`fnv1a`]
+/// hash of its bytes (`u64`).
 pub const PROBE_OP: u32 = 4;
 
-/// The client's threshold: leases up to this many bytes travel inline in the call message,
-/// larger ones in a memfd. A copy of `ostium`'s private `INLINE_LEASE_MAX`, for the printed
-/// explanation only: the transport shown is the one [`probe`] sees.
-pub const CLIENT_INLINE_MAX: usize = 16 * 1024;
+/// The client's default threshold: leases up to this many bytes travel inline in the call
+/// message, larger ones in a memfd.
+pub const CLIENT_INLINE_MAX: usize = ostium::DEFAULT_INLINE_LEASE_MAX;
 /// Calls (or copies) made before each window opens, not counted.
 pub const WARMUP: Duration = Duration::from_millis(100);
 
-/// How Ostium's memfds appear in `/proc/PID/maps` (`/memfd:ostium-lease (deleted)`).
-const OSTIUM_MEMFD: &str = "/memfd:ostium-";
-/// Probe calls per transport seen: the fewest memfds mapped counts, since a worker may
-/// still be unmapping the previous call's lease as the next call is served.
+/// Probe calls per size and direction, each checked byte for byte; the transport must be the
+/// same in all.
 const PROBES: u64 = 3;
 /// Bytes stamped at each end of a lease.
 const STAMP: usize = 8;
 /// About how many bytes [`memcpy`] copies between two readings of the clock.
 const MEMCPY_BATCH_BYTES: usize = 1024 * 1024;
+
+/// How the client is told to send leases (`--lease-transports`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Choice {
+    /// As the client chooses by default (inline up to [`CLIENT_INLINE_MAX`]).
+    Auto,
+    /// Inline whenever the message can hold it.
+    Inline,
+    /// Always in a memfd.
+    Memfd,
+}
+
+impl Choice {
+    /// The client's inline threshold for this choice.
+    pub fn inline_max(self) -> usize {
+        match self {
+            Choice::Auto => CLIENT_INLINE_MAX,
+            Choice::Inline => usize::MAX,
+            Choice::Memfd => 0,
+        }
+    }
+
+    /// The transport this choice forces, if it forces one.
+    pub fn forced(self) -> Option<Transport> {
+        match self {
+            Choice::Auto => None,
+            Choice::Inline => Some(Transport::Inline),
+            Choice::Memfd => Some(Transport::Memfd),
+        }
+    }
+}
 
 /// Which way a lease's bytes go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -155,10 +183,13 @@ fn probe_lease(request: &mut Request<'_>) -> Result<Vec<u8>, Fault> {
         Some(_) => Some(read_lease(request, fnv1a)?),
         None => return Err(Fault::BadLease),
     };
-    // The lease is mapped until the reply is sent, if it came in a memfd.
-    let maps = std::fs::read_to_string("/proc/self/maps").map_err(|_| Fault::HandlerPanicked)?;
-    let mapped = maps.lines().filter(|line| line.contains(OSTIUM_MEMFD)).count();
-    let mut reply = u32::try_from(mapped).unwrap_or(u32::MAX).to_le_bytes().to_vec();
+    let in_memfd = match request.leases.access(0) {
+        Some(access) if access.can_write() => {
+            request.leases.write(0).map_err(bad_lease)?.in_memfd()
+        }
+        _ => request.leases.read(0).map_err(bad_lease)?.in_memfd(),
+    };
+    let mut reply = u32::from(in_memfd).to_le_bytes().to_vec();
     reply.extend(hash.map(u64::to_le_bytes).into_iter().flatten());
     Ok(reply)
 }
@@ -202,7 +233,7 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// Calls [`PROBE_OP`] with a lease of `size` bytes going `direction`, checking that every
 /// byte arrived (a read lease) or came back (a write lease), and says which transport the
-/// lease took: inline if, in any of a few calls, the server had no Ostium memfd mapped.
+/// lease took, as the server saw it.
 /// Each call may take up to `timeout`.
 pub fn probe(
     client: &Client,
@@ -210,7 +241,7 @@ pub fn probe(
     size: usize,
     timeout: Duration,
 ) -> Result<Transport> {
-    let mut fewest = u32::MAX;
+    let mut seen = None;
     for sequence in 1..=PROBES {
         let deadline = Some(Instant::now() + timeout);
         let mapped = match direction {
@@ -245,12 +276,17 @@ pub fn probe(
                 mapped
             }
         };
-        fewest = fewest.min(mapped);
+        let transport = if mapped == 0 { Transport::Inline } else { Transport::Memfd };
+        ensure!(
+            seen.is_none_or(|t| t == transport),
+            "a {size}-byte lease went one way, then the other"
+        );
+        seen = Some(transport);
     }
-    Ok(if fewest == 0 { Transport::Inline } else { Transport::Memfd })
+    seen.context("no probe call made")
 }
 
-/// A [`PROBE_OP`] reply: the memfds mapped, and the hash if `hashed`.
+/// A [`PROBE_OP`] reply: whether in a memfd (0 or 1), and the hash if `hashed`.
 fn parse_probe(data: &[u8], hashed: bool) -> Result<(u32, Option<u64>)> {
     let expected = if hashed { 12 } else { 4 };
     ensure!(data.len() == expected, "a probe reply of {} bytes, not {expected}", data.len());
@@ -409,8 +445,8 @@ mod tests {
     use crate::door_bench::peer::{ECHO_OP, Peer, Serving};
     use ostium::{CallError, Door, DoorOptions};
 
-    /// The tests that serve leases in this process run one at a time: a probe counts the
-    /// Ostium memfds the whole process has mapped.
+    /// The tests that serve leases in this process run one at a time, so that their
+    /// throughput windows do not share the CPUs.
     static DOORS: Mutex<()> = Mutex::new(());
 
     /// The `door` peer's server, in this process, and a client of it.

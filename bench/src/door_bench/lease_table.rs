@@ -227,6 +227,40 @@ pub fn threshold(rows: &[LeaseRow]) -> Vec<String> {
     lines
 }
 
+/// For each direction, the sizes measured by both transports and which was cheaper at each:
+/// the measurement the client's threshold is chosen by.
+pub fn cheaper_by_size(rows: &[LeaseRow]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for direction in Direction::BOTH {
+        let cost = |size, transport| {
+            rows.iter()
+                .find(|r| r.direction == direction && r.size == size && r.transport == transport)
+                .map(|r| r.us_per_call)
+        };
+        let mut sizes: Vec<usize> =
+            rows.iter().filter(|r| r.direction == direction).map(|r| r.size).collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        let compared: Vec<String> = sizes
+            .into_iter()
+            .filter_map(|size| {
+                let (inline, memfd) =
+                    (cost(size, Transport::Inline)?, cost(size, Transport::Memfd)?);
+                let cheaper = if inline <= memfd { "inline" } else { "memfd" };
+                Some(format!("{} {inline:.1} vs {memfd:.1} µs ({cheaper})", size_name(size)))
+            })
+            .collect();
+        if !compared.is_empty() {
+            lines.push(format!(
+                "{} leases, inline vs memfd µs/call: {}",
+                direction.name(),
+                compared.join(", ")
+            ));
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

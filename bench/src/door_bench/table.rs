@@ -245,22 +245,28 @@ mod tests {
             row(Peer::Raw, 8, 1, 50_000, 40_000),
             row(Peer::Raw, 8, 8, 80_000, 200_000),
             row(Peer::Tonic, 8, 1, 10_000, 200_000),
-            row(Peer::Door, 4096, 1, 40_000, 52_000),
+            row(Peer::RawLanes, 8, 1, 50_000, 25_000),
+            row(Peer::Door, 4096, 1, 40_000, 9_000),
             row(Peer::Raw, 4096, 1, 40_000, 50_000),
         ];
         let lines = ratios(&rows, 8);
-        assert_eq!(lines.len(), 3, "{lines:#?}");
+        assert_eq!(lines.len(), 5, "{lines:#?}");
         assert!(lines[0].starts_with("8 B: door/raw p50 1.25×"), "{}", lines[0]);
         assert!(lines[0].ends_with("NOT met)"), "{}", lines[0]);
+        assert!(lines[1].starts_with("8 B: door/raw-lanes p50 2.00×"), "{}", lines[1]);
+        assert!(lines[2].starts_with("8 B: door p50 50.0 µs"), "{}", lines[2]);
+        assert!(lines[2].ends_with("NOT met)"), "{}", lines[2]);
         assert_eq!(
-            lines[1],
+            lines[3],
             "8 B: raw/door calls/s: 1 caller 1.25×, 8 callers 1.00× (1.00× = the door as fast as raw)"
         );
-        assert!(lines[2].starts_with("8 B: tonic/door p50 4.00×"), "{}", lines[2]);
-        assert!(lines[2].ends_with(": met)"), "{}", lines[2]);
+        assert!(lines[4].starts_with("8 B: tonic/door p50 4.00×"), "{}", lines[4]);
+        assert!(lines[4].ends_with(": met)"), "{}", lines[4]);
         let lines = ratios(&rows, 4096);
-        assert_eq!(lines.len(), 2, "no tonic row at 4096 B: {lines:#?}");
-        assert!(lines[0].contains("1.04×") && lines[0].ends_with(": met)"), "{}", lines[0]);
+        assert_eq!(lines.len(), 3, "no tonic or raw-lanes row at 4096 B: {lines:#?}");
+        assert!(lines[0].contains("0.18×") && lines[0].ends_with(": met)"), "{}", lines[0]);
+        assert!(lines[1].starts_with("4096 B: door p50 9.0 µs"), "{}", lines[1]);
+        assert!(lines[1].ends_with(": met)"), "{}", lines[1]);
         assert!(ratios(&rows, 1).is_empty());
     }
 
@@ -274,7 +280,9 @@ mod tests {
         ];
         let text = door_threads(&rows).unwrap();
         assert!(
-            text.ends_with("8 B: 1 caller → 1, 8 callers → 8; 4096 B: 2 callers → 2"),
+            text.ends_with(
+                "8 B: door 1 caller → 1, door 8 callers → 8; 4096 B: door 2 callers → 2"
+            ),
             "{text}"
         );
         assert_eq!(door_threads(&rows[2..3]), None);

@@ -44,6 +44,16 @@ use crate::error::{Named, retry_on_intr};
 /// File seals (`F_SEAL_*`), as [`Memfd::seal`] adds them and [`Memfd::seals`] reports them.
 pub use rustix::fs::SealFlags as Seals;
 
+/// Which file a descriptor refers to: its device and inode.
+///
+/// While any descriptor or mapping of the file is held, no other file can have the same
+/// pair, so a mapping kept with its `FileId` is known to be of the same file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
 /// A memory file (`memfd_create`): an anonymous, growable file living in memory, which can
 /// be passed to another process and sealed against change.
 #[derive(Debug)]
@@ -84,6 +94,15 @@ impl Memfd {
         let stat = rustix::fs::fstat(&self.fd).named(|| "fstat(memfd)")?;
         // A file length is never negative.
         Ok(u64::try_from(stat.st_size).unwrap_or(0))
+    }
+
+    /// `fstat`: which file this is (its device and inode, the same for every descriptor of
+    /// it, in any process) and its current length. A peer that sends the same memfd again
+    /// sends the same file: a mapping of it made earlier can be used again.
+    pub fn identity(&self) -> io::Result<(FileId, u64)> {
+        let stat = rustix::fs::fstat(&self.fd).named(|| "fstat(memfd)")?;
+        let id = FileId { dev: stat.st_dev, ino: stat.st_ino };
+        Ok((id, u64::try_from(stat.st_size).unwrap_or(0)))
     }
 
     /// `fstat`: whether the length is zero.

@@ -11,7 +11,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Range;
 
-use ostium_sys::memfd::{SealedMap, SharedMap};
+use ostium_sys::memfd::{FileId, SealedMap, SharedMap};
 
 use crate::wire::Access;
 
@@ -47,10 +47,10 @@ pub(crate) enum Backing {
     InlineRead(Range<usize>),
     /// Writable, inline: a copy of the caller's bytes, returned in the reply.
     InlineWrite(Vec<u8>),
-    /// Read-only, in a sealed memfd.
+    /// Read-only, in a memfd sealed against writing.
     MemfdRead(SealedMap, usize),
-    /// Writable, in a memfd shared with the caller.
-    MemfdWrite(SharedMap, usize),
+    /// In a memfd shared with the caller (file `FileId`), read and written by copying.
+    MemfdShared(SharedMap, usize, FileId),
 }
 
 impl Backing {
@@ -58,7 +58,7 @@ impl Backing {
         match self {
             Backing::InlineRead(range) => range.len(),
             Backing::InlineWrite(bytes) => bytes.len(),
-            Backing::MemfdRead(_, len) | Backing::MemfdWrite(_, len) => *len,
+            Backing::MemfdRead(_, len) | Backing::MemfdShared(_, len, _) => *len,
         }
     }
 
@@ -74,7 +74,7 @@ impl Backing {
             Backing::MemfdRead(map, _) => {
                 dest.copy_from_slice(&map.as_slice()[offset..offset + dest.len()]);
             }
-            Backing::MemfdWrite(map, _) => {
+            Backing::MemfdShared(map, ..) => {
                 // In bounds: checked against `len`, which is at most the mapping's length.
                 let _ = map.read_at(offset, dest);
             }
@@ -84,7 +84,7 @@ impl Backing {
     fn write(&mut self, offset: usize, src: &[u8]) {
         match self {
             Backing::InlineWrite(bytes) => bytes[offset..offset + src.len()].copy_from_slice(src),
-            Backing::MemfdWrite(map, _) => {
+            Backing::MemfdShared(map, ..) => {
                 let _ = map.write_at(offset, src);
             }
             // `Leases` hands out writable views only of writable leases.
@@ -168,6 +168,12 @@ impl<A> Leased<'_, A> {
     /// Whether the lease is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Whether the lease came in a memfd shared with the caller rather than inline in the
+    /// call message (for diagnostics and benchmarks: access is the same either way).
+    pub fn in_memfd(&self) -> bool {
+        matches!(self.backing, Backing::MemfdRead(..) | Backing::MemfdShared(..))
     }
 
     fn check(&self, range: &Range<usize>) -> Result<(), LeaseError> {

@@ -15,6 +15,8 @@ use crate::wire::{
 };
 use crate::{CallError, Lend, Reply};
 
+use super::arena::{ARENA_MAX, Arenas};
+
 /// The largest reply message this client accepts inline; larger replies come in a memfd.
 pub(crate) const MAX_MESSAGE: u32 = 64 * 1024;
 
@@ -35,12 +37,25 @@ pub(crate) struct Connection {
     read_timeout: Option<Duration>,
     incoming: Vec<u8>,
     outgoing: Vec<u8>,
+    /// The memfds kept for large leases.
+    arenas: Arenas,
 }
 
-/// Leases longer than this travel in a memfd both processes map, shorter ones inline in
-/// the message (copied twice, which is cheaper than creating, sealing and mapping a memfd).
-/// Provisional: the lease benchmark is to settle it.
-pub(crate) const INLINE_LEASE_MAX: usize = 16 * 1024;
+/// Where one lease of a call travels.
+enum LeaseHome {
+    /// In the call message.
+    Inline,
+    /// In the connection's arena of this position.
+    Arena(usize),
+    /// In a memfd made for this call (a lease larger than any arena).
+    Own(Memfd),
+}
+
+/// Leases longer than this travel by default in a memfd both processes map (the
+/// connection's arena), shorter ones inline in the message. Chosen by `door-bench
+/// --lease-transports inline,memfd`, which times both at each size: see
+/// [`Client::set_inline_lease_max`](crate::Client::set_inline_lease_max).
+pub const DEFAULT_INLINE_LEASE_MAX: usize = 16 * 1024;
 
 /// The arguments of one call.
 pub(crate) struct Outgoing<'a, 'l> {
@@ -50,6 +65,8 @@ pub(crate) struct Outgoing<'a, 'l> {
     pub(crate) leases: &'a mut [Lend<'l>],
     pub(crate) fds: &'a [BorrowedFd<'a>],
     pub(crate) deadline: Option<Instant>,
+    /// Leases up to this many bytes travel inline.
+    pub(crate) inline_lease_max: usize,
 }
 
 impl Connection {
@@ -71,6 +88,7 @@ impl Connection {
             read_timeout: None,
             incoming: vec![0; MAX_MESSAGE as usize],
             outgoing: Vec::with_capacity(256),
+            arenas: Arenas::default(),
         };
         Hello { lane, ..Hello::client(MAX_MESSAGE, CAPABILITIES) }
             .encode(&mut conn.outgoing)
@@ -103,16 +121,24 @@ impl Connection {
         // accepts and the lease is small, else in a memfd made for it.
         let mut inline_len =
             wire::CallHeader::SIZE + call.args.len() + wire::LeaseDesc::SIZE * call.leases.len();
-        let mut lease_memfds: Vec<Option<Memfd>> = Vec::with_capacity(call.leases.len());
+        let mut homes: Vec<LeaseHome> = Vec::with_capacity(call.leases.len());
+        let mut arenas_used = 0;
         for lend in call.leases.iter() {
             let bytes = lend.bytes();
             let fits = inline_len + bytes.len() <= self.server_max_message as usize;
-            if bytes.len() <= INLINE_LEASE_MAX && fits {
+            if bytes.len() <= call.inline_lease_max && fits {
                 inline_len += bytes.len();
-                lease_memfds.push(None);
+                homes.push(LeaseHome::Inline);
+            } else if bytes.len() <= ARENA_MAX {
+                self.require_memfd("a lease too large for a message")?;
+                self.arenas.fill(arenas_used, bytes).map_err(CallError::Io)?;
+                homes.push(LeaseHome::Arena(arenas_used));
+                arenas_used += 1;
             } else {
                 self.require_memfd("a lease too large for a message")?;
-                lease_memfds.push(Some(lease_memfd(bytes, lend.access()).map_err(CallError::Io)?));
+                homes.push(LeaseHome::Own(
+                    lease_memfd(bytes, lend.access()).map_err(CallError::Io)?,
+                ));
             }
         }
         let args_memfd = if inline_len > self.server_max_message as usize {
@@ -132,14 +158,14 @@ impl Connection {
             let leases: Vec<Lease<'_>> = call
                 .leases
                 .iter()
-                .zip(&lease_memfds)
-                .map(|(lend, memfd)| Lease {
+                .zip(&homes)
+                .map(|(lend, home)| Lease {
                     access: lend.access(),
-                    contents: match memfd {
-                        Some(_) => Payload::InMemfd {
+                    contents: match home {
+                        LeaseHome::Inline => Payload::Inline(lend.bytes()),
+                        LeaseHome::Arena(_) | LeaseHome::Own(_) => Payload::InMemfd {
                             len: u32::try_from(lend.bytes().len()).unwrap_or(u32::MAX),
                         },
-                        None => Payload::Inline(lend.bytes()),
                     },
                 })
                 .collect();
@@ -157,10 +183,17 @@ impl Connection {
                 .map_err(|err| CallError::Invalid(err.to_string()))?;
             WritableLeases::of(&leases)
         };
-        let mut passed: Vec<BorrowedFd<'_>> =
-            Vec::with_capacity(call.fds.len() + 1 + lease_memfds.len());
+        let mut passed: Vec<BorrowedFd<'_>> = Vec::with_capacity(call.fds.len() + 1 + homes.len());
         passed.extend(args_memfd.as_ref().map(|m| m.as_fd()));
-        passed.extend(lease_memfds.iter().flatten().map(|m| m.as_fd()));
+        for home in &homes {
+            match home {
+                LeaseHome::Inline => {}
+                LeaseHome::Arena(index) => {
+                    passed.extend(self.arenas.get(*index).map(|a| a.as_fd()))
+                }
+                LeaseHome::Own(memfd) => passed.push(memfd.as_fd()),
+            }
+        }
         passed.extend_from_slice(call.fds);
         if passed.len() > wire::MAX_FDS {
             return Err(CallError::Invalid(format!("{} descriptors in one call", passed.len())));
@@ -191,15 +224,22 @@ impl Connection {
         let inline_lens = call
             .leases
             .iter()
-            .zip(&lease_memfds)
-            .filter(|(lend, memfd)| memfd.is_none() && lend.access().can_write())
+            .zip(&homes)
+            .filter(|(lend, home)| matches!(home, LeaseHome::Inline) && lend.access().can_write())
             .map(|(lend, _)| u32::try_from(lend.bytes().len()).unwrap_or(u32::MAX));
         let mut chunks = view.lease_chunks(inline_lens.collect::<Vec<_>>());
-        for (lend, memfd) in call.leases.iter_mut().zip(&lease_memfds) {
+        for (lend, home) in call.leases.iter_mut().zip(&homes) {
             let Some(buffer) = lend.writable() else { continue };
-            match memfd {
-                Some(memfd) => memfd.read_exact_at(buffer, 0).map_err(CallError::Io)?,
-                None => {
+            match home {
+                LeaseHome::Own(memfd) => memfd.read_exact_at(buffer, 0).map_err(CallError::Io)?,
+                LeaseHome::Arena(index) => {
+                    let arena = self
+                        .arenas
+                        .get(*index)
+                        .ok_or_else(|| CallError::Protocol("a lease arena went missing".into()))?;
+                    arena.read_back(buffer).map_err(CallError::Io)?;
+                }
+                LeaseHome::Inline => {
                     let chunk = chunks
                         .next()
                         .ok_or_else(|| CallError::Protocol("missing lease contents".into()))?;

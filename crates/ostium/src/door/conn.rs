@@ -1,7 +1,8 @@
 //! One client connection of a door, as the server keeps it.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
+use ostium_sys::memfd::{FileId, SharedMap};
 use ostium_sys::unix::SeqpacketConn;
 
 use crate::Caller;
@@ -27,4 +28,31 @@ pub(crate) struct Conn {
     pub(crate) caller: Caller,
     /// Set once the client's `HELLO` has been answered.
     pub(crate) session: OnceLock<Session>,
+    /// Mappings of the lease memfds this client sent, kept for its next calls (a client
+    /// reuses its lease arenas, protocol §4.3). One worker serves the connection at a
+    /// time, so the lock is never contended.
+    pub(crate) lease_maps: Mutex<Vec<(FileId, SharedMap)>>,
+}
+
+/// How many lease mappings a connection keeps: a call with more memfd leases than this
+/// maps the rest each time.
+const KEPT_LEASE_MAPS: usize = 4;
+
+impl Conn {
+    /// A kept mapping of file `id` at least `len` bytes long, taken out for a call.
+    pub(crate) fn take_lease_map(&self, id: FileId, len: usize) -> Option<SharedMap> {
+        let mut maps = self.lease_maps.lock().unwrap_or_else(PoisonError::into_inner);
+        let index = maps.iter().position(|(kept, map)| *kept == id && map.len() >= len)?;
+        Some(maps.swap_remove(index).1)
+    }
+
+    /// Keeps a lease mapping for the connection's next calls.
+    pub(crate) fn keep_lease_map(&self, id: FileId, map: SharedMap) {
+        let mut maps = self.lease_maps.lock().unwrap_or_else(PoisonError::into_inner);
+        maps.retain(|(kept, _)| *kept != id);
+        if maps.len() == KEPT_LEASE_MAPS {
+            maps.remove(0);
+        }
+        maps.push((id, map));
+    }
 }

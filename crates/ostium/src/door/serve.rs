@@ -191,7 +191,13 @@ impl Served {
             let mut conns = lock(&self.conns);
             let id = conns.next_id;
             conns.next_id += 1;
-            let conn = Arc::new(Conn { id, socket, caller, session: OnceLock::new() });
+            let conn = Arc::new(Conn {
+                id,
+                socket,
+                caller,
+                session: OnceLock::new(),
+                lease_maps: Mutex::default(),
+            });
             if let Err(err) = self.poller.add_oneshot(&conn.socket, Token(id), Interest::READABLE) {
                 warn!(%err, "could not watch a connection; dropped");
                 continue;
@@ -361,7 +367,7 @@ impl Served {
         let mut leases = Vec::new();
         let outcome = self.run_call(conn, &view, &mut fds, &mut leases, msg);
         drop(fds);
-        match outcome {
+        let kept = match outcome {
             Ok(response) => {
                 // What the handler wrote in inline leases goes back in the reply (§5.2).
                 let returned: Vec<&[u8]> = leases
@@ -384,7 +390,14 @@ impl Served {
                 kept
             }
             Err(fault) => self.send_fault(conn, header.id, fault, buffers),
+        };
+        // The client will likely send the same lease memfds again (its arenas).
+        for (_, backing) in leases {
+            if let Backing::MemfdShared(map, _, id) = backing {
+                conn.keep_lease_map(id, map);
+            }
         }
+        kept
     }
 
     /// Runs a decoded call: the runtime's checks and reserved operations, then the handler.
@@ -406,7 +419,7 @@ impl Served {
         };
         let layout = view.fds();
         for index in 0..view.lease_count() {
-            leases.push(lease_backing(view, index, fds, msg)?);
+            leases.push(lease_backing(conn, view, index, fds, msg)?);
         }
         let args_map;
         let args: &[u8] = match view.args() {
@@ -499,10 +512,12 @@ fn send_fault(conn: &Conn, id: u32, fault: Fault, outgoing: &mut Vec<u8>) -> boo
     send(conn, outgoing, &[])
 }
 
-/// Where lease `index` of a call is, checked as §4.3 asks: a read-only memfd sealed
-/// against any change, a writable one against changes of size, each at least as long as
-/// the lease.
+/// Where lease `index` of a call is, checked as §4.3 asks: a memfd sealed against
+/// shrinking and at least as long as the lease (mapped shared, or taken from the mappings
+/// the connection kept), or, for a read-only lease, sealed against writing too (mapped
+/// read-only).
 fn lease_backing(
+    conn: &Conn,
     view: &wire::CallView<'_>,
     index: usize,
     fds: &[OwnedFd],
@@ -520,22 +535,27 @@ fn lease_backing(
             let fd = view.lease_fd(index).and_then(|i| fds.get(i)).ok_or(Fault::BadLease)?;
             let memfd = fd.try_clone().and_then(Memfd::from_fd).map_err(|_| Fault::BadLease)?;
             let len = len as usize;
-            if lease.access.can_write() {
-                let seals = memfd.seals().map_err(|_| Fault::BadLease)?;
-                if !seals.contains(Seals::SHRINK | Seals::GROW) {
-                    return Err(Fault::BadLease);
-                }
-                let map = memfd.map_shared().map_err(|_| Fault::BadLease)?;
-                if map.len() < len {
-                    return Err(Fault::BadLease);
-                }
-                Backing::MemfdWrite(map, len)
-            } else {
+            let (id, size) = memfd.identity().map_err(|_| Fault::BadLease)?;
+            if size < len as u64 {
+                return Err(Fault::BadLease);
+            }
+            if let Some(map) = conn.take_lease_map(id, len) {
+                Backing::MemfdShared(map, len, id)
+            } else if !lease.access.can_write()
+                && memfd.seals().map_err(|_| Fault::BadLease)?.contains(Seals::WRITE)
+            {
                 let map = memfd.map_sealed().map_err(|_| Fault::BadLease)?;
                 if map.as_slice().len() < len {
                     return Err(Fault::BadLease);
                 }
                 Backing::MemfdRead(map, len)
+            } else {
+                // `map_shared` refuses a memfd that could shrink under the mapping.
+                let map = memfd.map_shared().map_err(|_| Fault::BadLease)?;
+                if map.len() < len {
+                    return Err(Fault::BadLease);
+                }
+                Backing::MemfdShared(map, len, id)
             }
         }
     };
