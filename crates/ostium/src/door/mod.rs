@@ -36,6 +36,12 @@ pub struct DoorOptions {
     /// blocked in `recv`, not spinning. It spares a busy caller the pass through the pool's
     /// leader and the handoff to another thread: with 2 concurrent callers it tripled the
     /// calls per second in `door-bench`.
+    ///
+    /// A lingering worker counts as busy. The pool therefore follows the peak of
+    /// connections that made a call within the last `linger`, which can exceed the peak of
+    /// calls in flight: with CPU lanes, a caller that moves between CPUs uses a connection
+    /// on each (8 callers on 2 CPUs reached 14 workers in `door-bench`, 2 callers 3). The
+    /// extra workers are blocked, not spinning, and retire after `idle_timeout` like any.
     pub linger: Duration,
     /// Whether a client may ask for its calls to be served on the CPU it calls from (the
     /// `CPU_LANES` capability): the worker serving such a connection keeps to that CPU, so
