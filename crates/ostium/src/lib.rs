@@ -24,7 +24,7 @@ mod lease;
 mod pool;
 mod request;
 
-pub use client::{Client, DEFAULT_INLINE_LEASE_MAX, Lend, Reply};
+pub use client::{Client, DEFAULT_INLINE_LEASE_MAX, Lend, LoopConnection, LoopEvent, Reply};
 pub use door::{Door, DoorOptions};
 pub use error::{CallError, DoorError};
 pub use lease::{LeaseError, Leased, Leases, R, RW, Readable, W, Writable};

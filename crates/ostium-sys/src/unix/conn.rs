@@ -42,6 +42,26 @@ impl SeqpacketConn {
         Ok(SeqpacketConn { fd })
     }
 
+    /// `socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK)` then `connect(path)`: like
+    /// [`connect`](Self::connect) for an event loop, which must never wait. The socket is
+    /// non-blocking from the start. Where `connect` would wait (the server's backlog is
+    /// full) this fails with `WouldBlock` and nothing is left pending: unlike TCP, an
+    /// `AF_UNIX` connect does not go on in the background, so the caller tries again later.
+    pub fn connect_nonblocking(path: impl AsRef<Path>) -> io::Result<SeqpacketConn> {
+        let path = path.as_ref();
+        let fd = rustix::net::socket_with(
+            AddressFamily::UNIX,
+            SocketType::SEQPACKET,
+            SocketFlags::CLOEXEC | SocketFlags::NONBLOCK,
+            None,
+        )
+        .named(|| "socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK)")?;
+        let addr = SocketAddrUnix::new(path).named(|| format!("connect {}", path.display()))?;
+        retry_on_intr(|| rustix::net::connect(&fd, &addr))
+            .named(|| format!("connect {}", path.display()))?;
+        Ok(SeqpacketConn { fd })
+    }
+
     /// `socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)`: two sockets connected to each
     /// other.
     pub fn pair() -> io::Result<(SeqpacketConn, SeqpacketConn)> {
@@ -201,6 +221,30 @@ mod tests {
     use super::*;
     use crate::unix::testing::{is_cloexec, unique_path};
     use rustix::pipe::{PipeFlags, pipe_with};
+
+    #[test]
+    fn a_nonblocking_connect_to_a_full_backlog_would_block() {
+        let path = unique_path("full-backlog");
+        let listener = crate::unix::SeqpacketListener::bind(&path, 0).unwrap();
+        // A backlog of 0 still admits a connection or so; fill it, then one more must not
+        // wait.
+        let mut admitted = Vec::new();
+        let refused = loop {
+            match SeqpacketConn::connect_nonblocking(&path) {
+                Ok(conn) => admitted.push(conn),
+                Err(err) => break err,
+            }
+            assert!(admitted.len() < 64, "the backlog never filled");
+        };
+        assert_eq!(refused.kind(), io::ErrorKind::WouldBlock, "{refused}");
+        // Room again once the server accepts.
+        drop(listener.accept().unwrap());
+        let conn = SeqpacketConn::connect_nonblocking(&path).unwrap();
+        let mut buf = [0u8; 1];
+        let err = conn.recv(&mut buf, &mut Vec::new()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock, "non-blocking from the start");
+        let _ = std::fs::remove_file(&path);
+    }
 
     #[test]
     fn one_message_carries_max_fds_descriptors() {

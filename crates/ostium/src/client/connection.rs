@@ -247,26 +247,7 @@ impl Connection {
                 }
             }
         }
-        let layout = view.fds();
-        let data = match view.data() {
-            Payload::Inline(bytes) => bytes.to_vec(),
-            Payload::InMemfd { len } => {
-                let index =
-                    layout.data().ok_or_else(|| CallError::Protocol("no data memfd".into()))?;
-                let fd = fds[index].try_clone().map_err(CallError::Io)?;
-                let map = Memfd::from_fd(fd).and_then(|m| m.map_sealed()).map_err(|err| {
-                    CallError::Protocol(format!("the reply's data memfd is unusable: {err}"))
-                })?;
-                map.as_slice()
-                    .get(..len as usize)
-                    .ok_or_else(|| {
-                        CallError::Protocol("the reply's data memfd is too short".into())
-                    })?
-                    .to_vec()
-            }
-        };
-        let returned_fds: Vec<OwnedFd> = fds.drain(layout.returned()).collect();
-        Ok(Reply { status, data, fds: returned_fds })
+        reply_of(&view, fds)
     }
 
     fn require_memfd(&self, what: &str) -> Result<(), CallError> {
@@ -323,7 +304,32 @@ impl Connection {
     }
 }
 
-fn is_disconnect(err: &io::Error) -> bool {
+/// The data and descriptors of a successful reply (its data copied out of the message, or
+/// out of the memfd it came in).
+pub(crate) fn reply_of(
+    view: &wire::ReplyView<'_>,
+    mut fds: Vec<OwnedFd>,
+) -> Result<Reply, CallError> {
+    let layout = view.fds();
+    let data = match view.data() {
+        Payload::Inline(bytes) => bytes.to_vec(),
+        Payload::InMemfd { len } => {
+            let index = layout.data().ok_or_else(|| CallError::Protocol("no data memfd".into()))?;
+            let fd = fds[index].try_clone().map_err(CallError::Io)?;
+            let map = Memfd::from_fd(fd).and_then(|m| m.map_sealed()).map_err(|err| {
+                CallError::Protocol(format!("the reply's data memfd is unusable: {err}"))
+            })?;
+            map.as_slice()
+                .get(..len as usize)
+                .ok_or_else(|| CallError::Protocol("the reply's data memfd is too short".into()))?
+                .to_vec()
+        }
+    };
+    let returned_fds: Vec<OwnedFd> = fds.drain(layout.returned()).collect();
+    Ok(Reply { status: view.status(), data, fds: returned_fds })
+}
+
+pub(crate) fn is_disconnect(err: &io::Error) -> bool {
     matches!(
         err.kind(),
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::NotConnected
@@ -343,7 +349,7 @@ fn lease_memfd(bytes: &[u8], access: Access) -> io::Result<Memfd> {
 }
 
 /// A memfd holding `data`, sealed against any change, as §4.3 asks of read-only payloads.
-fn sealed_memfd(data: &[u8]) -> io::Result<Memfd> {
+pub(crate) fn sealed_memfd(data: &[u8]) -> io::Result<Memfd> {
     let memfd = Memfd::create("ostium-args", data.len() as u64)?;
     memfd.write_all_at(data, 0)?;
     memfd.seal(Seals::SHRINK | Seals::GROW | Seals::WRITE | Seals::SEAL)?;

@@ -2,6 +2,7 @@
 
 mod arena;
 mod connection;
+mod loop_conn;
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use crate::wire::{InstanceId, Op, Status};
 
 pub use connection::DEFAULT_INLINE_LEASE_MAX;
 use connection::{Connection, Outgoing};
+pub use loop_conn::{LoopConnection, LoopEvent};
 
 /// Memory lent to the server for one call (a lease), with the access granted.
 #[derive(Debug)]

@@ -1,0 +1,279 @@
+//! [`LoopConnection`]: a connection to a door for an event loop, which must never wait.
+//!
+//! [`Client`](crate::Client) blocks the calling thread until the reply comes, which is what
+//! a program's own threads want. An event loop serving many sockets (ostiumd's) cannot
+//! wait on one: it registers the connection's descriptor with its poller, starts a call
+//! with [`LoopConnection::call`], and hands the connection each readiness it reports
+//! ([`on_readable`](LoopConnection::on_readable), [`on_writable`](LoopConnection::on_writable))
+//! until the reply comes out. Nothing here blocks or keeps time: deadlines are the loop's
+//! timers, and a call whose deadline passes is abandoned by dropping the connection (its
+//! late reply would otherwise be taken for the next call's).
+//!
+//! One call at a time per connection, as the door serves a connection's calls in order:
+//! a loop that wants concurrency opens more connections, and the door's pool grows to
+//! match them.
+
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use ostium_sys::unix::SeqpacketConn;
+
+use super::connection::{MAX_MESSAGE, is_disconnect, reply_of, sealed_memfd};
+use crate::wire::{self, Capabilities, Hello, HelloStatus, InstanceId, Op, Payload, Side};
+use crate::{CallError, Reply};
+
+/// What a connection is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Our `HELLO` is sent; the server's has not come yet.
+    Greeting,
+    /// Ready for a call.
+    Idle,
+    /// Call `id` is sent (or waiting to be: see `unsent`); its reply has not come.
+    Calling { id: u32 },
+    /// The server refused us, died, or broke the protocol; only dropping is left.
+    Broken,
+}
+
+/// What [`LoopConnection::on_readable`] found.
+#[derive(Debug)]
+pub enum LoopEvent {
+    /// The server's `HELLO` came: the connection is ready for calls.
+    Ready,
+    /// The reply of the call in flight, or the fault the server answered it with
+    /// ([`CallError::Fault`]); the connection is ready for the next call either way.
+    Reply(Result<Reply, CallError>),
+}
+
+/// A connection to a door driven by an event loop (see the [module](self) doc).
+pub struct LoopConnection {
+    socket: SeqpacketConn,
+    /// The door's path, for errors.
+    path: PathBuf,
+    state: State,
+    instance: InstanceId,
+    server_max_message: u32,
+    capabilities: Capabilities,
+    next_id: u32,
+    /// A call the socket had no room for: its message and the descriptors it carries.
+    unsent: Option<(Vec<u8>, Vec<OwnedFd>)>,
+}
+
+impl std::fmt::Debug for LoopConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoopConnection")
+            .field("state", &self.state)
+            .field("instance", &self.instance)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LoopConnection {
+    /// Connects to the door at `path` without waiting and sends our `HELLO`; the server's
+    /// comes later, as [`LoopEvent::Ready`]. A door whose backlog is full fails with
+    /// [`CallError::NoDoor`] whose source is `WouldBlock`: try again later.
+    pub fn connect(path: &Path) -> Result<LoopConnection, CallError> {
+        let socket = SeqpacketConn::connect_nonblocking(path)
+            .map_err(|source| CallError::NoDoor { path: path.to_path_buf(), source })?;
+        let mut hello = Vec::with_capacity(Hello::SIZE);
+        Hello::client(MAX_MESSAGE, Capabilities::MEMFD)
+            .encode(&mut hello)
+            .map_err(|err| CallError::Invalid(err.to_string()))?;
+        // A new connection's socket buffer is empty: a 48-byte message always fits.
+        socket.send(&hello, &[]).map_err(CallError::Io)?;
+        Ok(LoopConnection {
+            socket,
+            path: path.to_path_buf(),
+            state: State::Greeting,
+            instance: InstanceId::ZERO,
+            server_max_message: wire::MIN_MAX_MESSAGE,
+            capabilities: Capabilities::NONE,
+            next_id: 1,
+            unsent: None,
+        })
+    }
+
+    /// The server's instance id (zero until [`LoopEvent::Ready`]).
+    pub fn instance(&self) -> InstanceId {
+        self.instance
+    }
+
+    /// Whether a call may be started now.
+    pub fn is_idle(&self) -> bool {
+        self.state == State::Idle
+    }
+
+    /// Whether the connection is of no further use (drop it).
+    pub fn is_broken(&self) -> bool {
+        self.state == State::Broken
+    }
+
+    /// Whether a call waits for room in the socket: watch for writability and call
+    /// [`on_writable`](Self::on_writable).
+    pub fn wants_write(&self) -> bool {
+        self.unsent.is_some()
+    }
+
+    /// Starts a call of `op` with `args` and `fds` (passed on: the server gets its own
+    /// copies). Arguments larger than the server takes in a message travel in a sealed
+    /// memfd. Returns the call's id; its reply comes as [`LoopEvent::Reply`].
+    pub fn call(&mut self, op: u32, args: &[u8], fds: &[BorrowedFd<'_>]) -> Result<u32, CallError> {
+        if self.state != State::Idle {
+            return Err(CallError::Invalid(format!(
+                "a call on a connection that is {:?}",
+                self.state
+            )));
+        }
+        let fd_count = u16::try_from(fds.len())
+            .map_err(|_| CallError::Invalid(format!("{} descriptors in one call", fds.len())))?;
+        let inline = wire::CallHeader::SIZE + args.len() <= self.server_max_message as usize;
+        let args_memfd = if inline {
+            None
+        } else if self.capabilities.contains(Capabilities::MEMFD) {
+            Some(sealed_memfd(args).map_err(CallError::Io)?)
+        } else {
+            return Err(CallError::Invalid(
+                "arguments too large for a message, and this server takes no memfds".into(),
+            ));
+        };
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        let message = wire::Call {
+            id,
+            op: Op(op),
+            deadline_ms: None,
+            args: match args_memfd {
+                Some(_) => Payload::InMemfd { len: u32::try_from(args.len()).unwrap_or(u32::MAX) },
+                None => Payload::Inline(args),
+            },
+            leases: &[],
+            fd_count,
+        };
+        let mut bytes = Vec::with_capacity(message.encoded_len());
+        message.encode(&mut bytes).map_err(|err| CallError::Invalid(err.to_string()))?;
+        let mut passed: Vec<BorrowedFd<'_>> = Vec::with_capacity(fds.len() + 1);
+        passed.extend(args_memfd.as_ref().map(|m| m.as_fd()));
+        passed.extend_from_slice(fds);
+        if passed.len() > wire::MAX_FDS {
+            return Err(CallError::Invalid(format!("{} descriptors in one call", passed.len())));
+        }
+        self.state = State::Calling { id };
+        match self.socket.send(&bytes, &passed) {
+            Ok(_) => Ok(id),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                let owned = passed
+                    .iter()
+                    .map(|fd| fd.try_clone_to_owned())
+                    .collect::<io::Result<Vec<OwnedFd>>>()
+                    .map_err(CallError::Io)?;
+                self.unsent = Some((bytes, owned));
+                Ok(id)
+            }
+            Err(err) => Err(self.broken_by(err)),
+        }
+    }
+
+    /// Sends the call that waited for room, if the socket has some now.
+    pub fn on_writable(&mut self) -> Result<(), CallError> {
+        let Some((bytes, fds)) = self.unsent.take() else { return Ok(()) };
+        let borrowed: Vec<BorrowedFd<'_>> = fds.iter().map(|fd| fd.as_fd()).collect();
+        match self.socket.send(&bytes, &borrowed) {
+            Ok(_) => Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                self.unsent = Some((bytes, fds));
+                Ok(())
+            }
+            Err(err) => Err(self.broken_by(err)),
+        }
+    }
+
+    /// Receives what has come, one message at most, into `scratch` (a buffer the loop
+    /// lends every connection, so that idle connections hold none): `Ok(None)` if nothing
+    /// had. An error means the connection is broken: [`CallError::ServerDeath`] when the
+    /// server closed it (or died), with a call in flight or not.
+    pub fn on_readable(&mut self, scratch: &mut Vec<u8>) -> Result<Option<LoopEvent>, CallError> {
+        if scratch.len() < MAX_MESSAGE as usize {
+            scratch.resize(MAX_MESSAGE as usize, 0);
+        }
+        let mut fds = Vec::new();
+        let len = match self.socket.recv(scratch, &mut fds) {
+            Ok(received) if received.len == 0 => return Err(self.died()),
+            Ok(received) => received.len,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+            Err(err) if is_disconnect(&err) => return Err(self.died()),
+            Err(err) => return Err(self.broken_by(err)),
+        };
+        let msg = &scratch[..len];
+        match self.state {
+            State::Greeting => self.greeted(msg, fds.len()).map(Some),
+            State::Calling { id } => Ok(Some(LoopEvent::Reply(self.replied(id, msg, fds)))),
+            State::Idle | State::Broken => {
+                self.state = State::Broken;
+                Err(CallError::Protocol("a message from the server with no call in flight".into()))
+            }
+        }
+    }
+
+    fn greeted(&mut self, msg: &[u8], fds: usize) -> Result<LoopEvent, CallError> {
+        let hello = Hello::decode(msg, fds, Side::Server).map_err(|err| {
+            self.state = State::Broken;
+            CallError::Protocol(err.to_string())
+        })?;
+        if let HelloStatus::Refused(fault) = hello.status {
+            self.state = State::Broken;
+            return Err(CallError::Fault(fault));
+        }
+        self.instance = hello.instance;
+        self.server_max_message = hello.max_message;
+        self.capabilities = hello.capabilities.intersection(Capabilities::MEMFD);
+        self.state = State::Idle;
+        Ok(LoopEvent::Ready)
+    }
+
+    /// The outcome of call `id` from its reply `msg`; a reply that breaks the protocol
+    /// breaks the connection too.
+    fn replied(&mut self, id: u32, msg: &[u8], fds: Vec<OwnedFd>) -> Result<Reply, CallError> {
+        let outcome = wire::decode_reply(msg, fds.len(), Some(wire::WritableLeases::of(&[])))
+            .map_err(|err| CallError::Protocol(err.to_string()))
+            .and_then(|view| {
+                if view.id() != id {
+                    return Err(CallError::Protocol(format!(
+                        "reply to call {} while waiting for {id}",
+                        view.id()
+                    )));
+                }
+                match view.status() {
+                    wire::Status::Fault(fault) => Err(CallError::Fault(fault)),
+                    _ => reply_of(&view, fds),
+                }
+            });
+        self.state = match outcome {
+            Ok(_) | Err(CallError::Fault(_)) => State::Idle,
+            Err(_) => State::Broken,
+        };
+        outcome
+    }
+
+    fn died(&mut self) -> CallError {
+        self.state = State::Broken;
+        CallError::ServerDeath { path: self.path.clone() }
+    }
+
+    fn broken_by(&mut self, err: io::Error) -> CallError {
+        self.state = State::Broken;
+        if is_disconnect(&err) {
+            CallError::ServerDeath { path: self.path.clone() }
+        } else {
+            CallError::Io(err)
+        }
+    }
+}
+
+impl AsFd for LoopConnection {
+    /// The socket, to register with the loop's poller (readable, and writable while
+    /// [`wants_write`](LoopConnection::wants_write)).
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+}

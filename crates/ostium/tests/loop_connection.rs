@@ -1,0 +1,148 @@
+//! `LoopConnection` driven the way an event loop drives it: a poller reports readiness and
+//! the connection never waits.
+
+use std::os::fd::AsFd;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use ostium::wire::Fault;
+use ostium::{CallError, Door, DoorOptions, LoopConnection, LoopEvent, Reply, Request, Response};
+use ostium_sys::unix::SeqpacketListener;
+use ostium_sys::{Events, Interest, Poller, Token};
+
+const ECHO: u32 = 1;
+const FD_COUNT: u32 = 2;
+const NEVER: u32 = 3; // answered only when the test lets it
+
+fn door_path(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ostium-loop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+fn handler(request: Request<'_>) -> Response {
+    match request.op {
+        ECHO => Response::ok(request.args.to_vec()),
+        FD_COUNT => Response::ok((request.fds.len() as u32).to_le_bytes().to_vec()),
+        NEVER => {
+            std::thread::sleep(Duration::from_millis(300));
+            Response::ok(Vec::new())
+        }
+        _ => Response::fault(Fault::UnknownOperation),
+    }
+}
+
+/// A poller watching one connection, as a loop would.
+struct Driver {
+    poller: Poller,
+    events: Events,
+    scratch: Vec<u8>,
+}
+
+impl Driver {
+    fn new(conn: &LoopConnection) -> Driver {
+        let poller = Poller::new().unwrap();
+        poller.add(conn, Token(1), Interest::READABLE).unwrap();
+        Driver { poller, events: Events::with_capacity(4), scratch: Vec::new() }
+    }
+
+    /// Waits (in the poller, as a loop does) for the connection's next event.
+    fn next(&mut self, conn: &mut LoopConnection) -> Result<LoopEvent, CallError> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(event) = conn.on_readable(&mut self.scratch)? {
+                return Ok(event);
+            }
+            let left = deadline.checked_duration_since(Instant::now()).expect("an event in 10 s");
+            self.poller.wait(&mut self.events, Some(left)).unwrap();
+        }
+    }
+
+    fn reply(&mut self, conn: &mut LoopConnection) -> Result<Reply, CallError> {
+        match self.next(conn)? {
+            LoopEvent::Reply(outcome) => outcome,
+            LoopEvent::Ready => panic!("a second HELLO"),
+        }
+    }
+}
+
+fn ready(path: &PathBuf) -> (LoopConnection, Driver) {
+    let mut conn = LoopConnection::connect(path).unwrap();
+    let mut driver = Driver::new(&conn);
+    assert!(!conn.is_idle(), "not before the server's HELLO");
+    assert!(matches!(driver.next(&mut conn), Ok(LoopEvent::Ready)));
+    assert!(conn.is_idle());
+    (conn, driver)
+}
+
+#[test]
+fn calls_small_and_large_with_descriptors() {
+    let path = door_path("calls");
+    let door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let (mut conn, mut driver) = ready(&path);
+    assert_eq!(conn.instance(), door.instance());
+    for i in 0..100u32 {
+        let id = conn.call(ECHO, &i.to_le_bytes(), &[]).unwrap();
+        assert!(id > 0 && !conn.is_idle());
+        assert_eq!(driver.reply(&mut conn).unwrap().data, i.to_le_bytes());
+        assert!(conn.is_idle());
+    }
+    // Larger than a message both ways: arguments and reply in memfds.
+    let big: Vec<u8> = (0..3 << 20).map(|i| (i % 253) as u8).collect();
+    conn.call(ECHO, &big, &[]).unwrap();
+    assert!(driver.reply(&mut conn).unwrap().data == big);
+    let file = std::fs::File::open("/dev/null").unwrap();
+    conn.call(FD_COUNT, b"", &[file.as_fd(), file.as_fd()]).unwrap();
+    assert_eq!(driver.reply(&mut conn).unwrap().data, 2u32.to_le_bytes());
+}
+
+#[test]
+fn a_fault_leaves_the_connection_usable_and_a_second_call_is_refused() {
+    let path = door_path("fault");
+    let _door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let (mut conn, mut driver) = ready(&path);
+    conn.call(99, b"", &[]).unwrap();
+    assert!(matches!(driver.reply(&mut conn), Err(CallError::Fault(Fault::UnknownOperation))));
+    assert!(conn.is_idle());
+    conn.call(ECHO, b"x", &[]).unwrap();
+    assert!(matches!(conn.call(ECHO, b"y", &[]), Err(CallError::Invalid(_))), "one at a time");
+    assert_eq!(driver.reply(&mut conn).unwrap().data, b"x");
+}
+
+#[test]
+fn nothing_waits() {
+    let path = door_path("never");
+    let _door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let (mut conn, mut driver) = ready(&path);
+    conn.call(NEVER, b"", &[]).unwrap();
+    let started = Instant::now();
+    assert!(conn.on_readable(&mut Vec::new()).unwrap().is_none(), "no reply yet");
+    assert!(started.elapsed() < Duration::from_millis(100), "on_readable returned at once");
+    assert!(driver.reply(&mut conn).is_ok(), "the reply comes later");
+}
+
+#[test]
+fn a_missing_door_and_a_dying_server_are_reported() {
+    let path = door_path("missing");
+    assert!(matches!(LoopConnection::connect(&path), Err(CallError::NoDoor { .. })));
+    // A server that accepts, then closes: the call in flight ends in ServerDeath.
+    let listener = SeqpacketListener::bind(&path, 8).unwrap();
+    let mut conn = LoopConnection::connect(&path).unwrap();
+    let mut driver = Driver::new(&conn);
+    drop(listener.accept().unwrap());
+    assert!(matches!(driver.next(&mut conn), Err(CallError::ServerDeath { .. })));
+    assert!(conn.is_broken());
+    assert!(matches!(conn.call(ECHO, b"", &[]), Err(CallError::Invalid(_))));
+}
+
+#[test]
+fn a_revoked_door_answers_with_a_fault() {
+    let path = door_path("revoked");
+    let door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let (mut conn, mut driver) = ready(&path);
+    door.revoke();
+    conn.call(ECHO, b"late", &[]).unwrap();
+    assert!(matches!(driver.reply(&mut conn), Err(CallError::Fault(Fault::Revoked))));
+}
