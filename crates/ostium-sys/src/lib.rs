@@ -11,6 +11,7 @@
 //! - [`Poller`] (epoll), [`Interest`], [`Token`], [`Events`]: readiness notification.
 //! - [`Waker`] (eventfd): wakes a blocked [`Poller::wait`] from another thread.
 //! - [`TimerFd`] and [`Memfd`]: timers as descriptors, and sealed anonymous memory.
+//! - [`signal_process`] and [`die_with_parent`]: what a supervisor needs of its children.
 //!
 //! # Principles
 //!
@@ -25,7 +26,8 @@
 //! `unsafe` is confined to the few places rustix cannot cover, each calling through the
 //! `libc` crate's declarations (never hand-written ones): memory mappings ([`memfd`]),
 //! receiving credentials and `SO_PEERPIDFD` ([`unix`], whose docs say why rustix cannot be
-//! used there), and `epoll_wait` where `epoll_pwait2` is missing ([`Poller::wait`]). Each
+//! used there), the child-side hook of [`die_with_parent`] (`Command::pre_exec`), and
+//! `epoll_wait` where `epoll_pwait2` is missing ([`Poller::wait`]). Each
 //! block carries a `// SAFETY:` comment saying why it is sound, and clippy denies one
 //! without it.
 
@@ -33,6 +35,7 @@ mod error;
 mod interest;
 pub mod memfd;
 mod poller;
+mod process;
 mod random;
 mod rlimit;
 mod sched;
@@ -47,6 +50,7 @@ pub use error::is_out_of_resources;
 pub use interest::Interest;
 pub use memfd::Memfd;
 pub use poller::{Event, Events, Poller};
+pub use process::{ProcessSignal, die_with_parent, signal_process};
 pub use random::fill_random;
 pub use rlimit::raise_fd_limit;
 pub use sched::{

@@ -10,8 +10,13 @@
 //! - [`http`]: HTTP/1.1 request framing as a sans-I/O decoder (bytes in, requests or a
 //!   located error with its status out; the phase it is in tells the caller which
 //!   timeout applies), and the response serializer.
+//!
+//! And the parts of the daemon that do I/O:
+//!
+//! - [`supervise`]: `exec`, starting an application and restarting it with backoff.
 
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod http;
+pub mod supervise;
