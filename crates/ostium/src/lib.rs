@@ -11,10 +11,14 @@
 //!   `docs/door-protocol.md` defines. Payloads too large for a message travel in sealed
 //!   memfds.
 //!
+//! - [`http`]: HTTP over doors, the message format ostiumd and applications exchange, and
+//!   [`http::serve`], which serves an application written with the `http` crate's types.
+//!
 //! - [`Leases`]: memory a caller lends for one call, inline in the message or in a memfd
 //!   both processes map, seen by the handler as [`Leased<R>`], [`Leased<W>`] or
 //!   [`Leased<RW>`] with every access checked.
 
+pub mod http;
 pub mod wire;
 
 mod client;
