@@ -11,6 +11,8 @@
 //! - [`Poller`] (epoll), [`Interest`], [`Token`], [`Events`]: readiness notification.
 //! - [`Waker`] (eventfd): wakes a blocked [`Poller::wait`] from another thread.
 //! - [`TimerFd`] and [`Memfd`]: timers as descriptors, and sealed anonymous memory.
+//! - [`UdpSocket`] ([`udp_bind`], [`udp_bind_reuseport`]): non-blocking datagrams, IPv4 or
+//!   IPv6; [`duplicate_fd`]: a second owned number for an open file.
 //! - [`signal_process`] and [`die_with_parent`]: what a supervisor needs of its children.
 //!
 //! # Principles
@@ -31,6 +33,7 @@
 //! block carries a `// SAFETY:` comment saying why it is sound, and clippy denies one
 //! without it.
 
+mod dup;
 mod error;
 mod interest;
 pub mod memfd;
@@ -43,9 +46,11 @@ mod socket;
 mod tcp;
 mod timerfd;
 mod token;
+mod udp;
 pub mod unix;
 mod waker;
 
+pub use dup::duplicate_fd;
 pub use error::is_out_of_resources;
 pub use interest::Interest;
 pub use memfd::Memfd;
@@ -60,4 +65,5 @@ pub use socket::Socket;
 pub use tcp::{tcp_connect, tcp_listen, tcp_listen_reuseport};
 pub use timerfd::TimerFd;
 pub use token::Token;
+pub use udp::{UdpSocket, udp_bind, udp_bind_reuseport};
 pub use waker::Waker;

@@ -108,7 +108,7 @@ impl Socket {
 }
 
 /// Converts a socket address from the kernel to an IPv4 or IPv6 `SocketAddr`.
-fn inet_addr(addr: SocketAddrAny) -> io::Result<SocketAddr> {
+pub(crate) fn inet_addr(addr: SocketAddrAny) -> io::Result<SocketAddr> {
     let family = addr.address_family();
     SocketAddr::try_from(addr).map_err(|_| {
         io::Error::new(
