@@ -13,10 +13,12 @@
 //!
 //! And the parts of the daemon that do I/O:
 //!
+//! - [`engine`]: between the clients' sockets and the applications' doors.
 //! - [`supervise`]: `exec`, starting an application and restarting it with backoff.
 
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod engine;
 pub mod http;
 pub mod supervise;
