@@ -27,6 +27,7 @@ mod error;
 mod lease;
 mod pool;
 mod request;
+pub mod rpc;
 
 pub use client::{Client, DEFAULT_INLINE_LEASE_MAX, Lend, LoopConnection, LoopEvent, Reply};
 pub use door::{Door, DoorOptions};
