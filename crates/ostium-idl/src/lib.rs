@@ -37,6 +37,7 @@
 
 #![forbid(unsafe_code)]
 
+mod codegen;
 mod diagnostic;
 mod error;
 pub mod model;
@@ -45,6 +46,10 @@ mod span;
 mod syntax;
 mod validate;
 
+pub use codegen::{
+    Allowed, GenerateError, Generator, Style, build_client_stub, build_restricted_server_support,
+    build_server_support,
+};
 pub use diagnostic::{Diagnostic, Diagnostics, Note};
 pub use error::{ErrorKind, Item};
 pub use model::{

@@ -1,0 +1,77 @@
+//! What generation decides once per operation, before any item is emitted: the codec that
+//! carries its arguments and reply, and how its reply reads. Emitters consult the plan
+//! rather than matching on the encoding themselves.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::model::{Encoding, ErrorType, Operation, Reply, Type};
+
+/// The codec type of `ostium::rpc` for an encoding.
+pub(crate) fn codec(encoding: Encoding) -> TokenStream {
+    match encoding {
+        Encoding::Zerocopy => quote!(::ostium::rpc::Zerocopy),
+        Encoding::Hubpack => quote!(::ostium::rpc::Hubpack),
+        Encoding::Ssmarshal => quote!(::ostium::rpc::Ssmarshal),
+    }
+}
+
+/// How an operation's reply is shaped, for both sides.
+pub(crate) enum ReplyKind<'a> {
+    /// `Simple(T)`, or `Result` with `ServerDeath`: the handler returns `T`, the client
+    /// gets `Result<T, Failure>`.
+    Infallible,
+    /// `CLike(E)`: a status code.
+    CLike(&'a Type),
+    /// `Complex(E)`: a Hubpack-encoded error.
+    Complex(&'a Type),
+}
+
+/// The reply kind of `op`.
+pub(crate) fn reply_kind(op: &Operation) -> ReplyKind<'_> {
+    match &op.reply {
+        Reply::Simple(_) | Reply::Result { err: ErrorType::ServerDeath, .. } => {
+            ReplyKind::Infallible
+        }
+        Reply::Result { err: ErrorType::CLike(ty), .. } => ReplyKind::CLike(ty),
+        Reply::Result { err: ErrorType::Complex(ty), .. } => ReplyKind::Complex(ty),
+    }
+}
+
+/// What a handler of `op` returns: `T`, or `Result<T, HandlerError<E>>`.
+pub(crate) fn handler_return(op: &Operation) -> TokenStream {
+    let ok = &op.reply.ok().ty.syn;
+    match reply_kind(op) {
+        ReplyKind::Infallible => quote!(#ok),
+        ReplyKind::CLike(e) | ReplyKind::Complex(e) => {
+            let e = &e.syn;
+            quote!(::core::result::Result<#ok, ::ostium::rpc::HandlerError<#e>>)
+        }
+    }
+}
+
+/// What a client method of `op` returns.
+pub(crate) fn client_return(op: &Operation) -> TokenStream {
+    let ok = &op.reply.ok().ty.syn;
+    match reply_kind(op) {
+        ReplyKind::Infallible => {
+            quote!(::core::result::Result<#ok, ::ostium::rpc::Failure>)
+        }
+        ReplyKind::CLike(e) | ReplyKind::Complex(e) => {
+            let e = &e.syn;
+            quote!(::core::result::Result<#ok, ::ostium::rpc::RequestError<#e>>)
+        }
+    }
+}
+
+/// `#[doc = …]` attributes of an item's `doc:`, if any.
+pub(crate) fn doc(doc: Option<&str>) -> TokenStream {
+    match doc {
+        Some(text) => {
+            let lines =
+                text.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+            quote!(#(#[doc = #lines])*)
+        }
+        None => quote!(),
+    }
+}

@@ -1,0 +1,100 @@
+//! The server traits, one per style of DESIGN.md §3: `InOrder…Impl` (`&mut self`),
+//! `Concurrent…Impl` (`&self`) and `Pipelined…Impl` (`&self` and a reply token). Every
+//! method gets the caller's credentials, the arguments in order, then the leases as typed
+//! [`ostium::rpc::Lease`]s; infallible operations return their value directly.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::names::Names;
+use super::plan::{doc, handler_return};
+use crate::model::{Access, Interface, Operation};
+
+/// The style of a server trait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Style {
+    /// `&mut self`, one call at a time.
+    InOrder,
+    /// `&self`, called from the door's elastic pool.
+    Concurrent,
+    /// `&self` with a `ReplyToken` the handler may complete later, from any thread.
+    Pipelined,
+}
+
+impl Style {
+    /// Every style.
+    pub const ALL: [Style; 3] = [Style::InOrder, Style::Concurrent, Style::Pipelined];
+
+    pub(crate) fn trait_name(self, names: &Names) -> &proc_macro2::Ident {
+        match self {
+            Style::InOrder => &names.in_order,
+            Style::Concurrent => &names.concurrent,
+            Style::Pipelined => &names.pipelined,
+        }
+    }
+}
+
+/// The trait of `style`.
+pub(crate) fn server_trait(interface: &Interface, names: &Names, style: Style) -> TokenStream {
+    let name = style.trait_name(names);
+    let methods = interface.ops.iter().map(|op| trait_method(op, style));
+    let (title, bound) = match style {
+        Style::InOrder => ("serves one call at a time (`&mut self`)", quote!()),
+        Style::Concurrent => ("serves calls concurrently, on the door's pool", quote!(: Sync)),
+        Style::Pipelined => ("replies through tokens, later and from any thread", quote!(: Sync)),
+    };
+    let title = format!(" A server of `{}` that {title}.", interface.name);
+    let docs = doc(interface.doc.as_deref());
+    quote! {
+        #[doc = #title]
+        #docs
+        pub trait #name #bound {
+            #(#methods)*
+        }
+    }
+}
+
+/// One operation's method in the trait of `style`.
+fn trait_method(op: &Operation, style: Style) -> TokenStream {
+    let name = op.name.to_ident();
+    let docs = doc(op.doc.as_deref());
+    let ret = handler_return(op);
+    let (receiver, token, output) = match style {
+        Style::InOrder => (quote!(&mut self), quote!(), quote!(-> #ret)),
+        Style::Concurrent => (quote!(&self), quote!(), quote!(-> #ret)),
+        Style::Pipelined => {
+            (quote!(&self), quote!(reply: ::ostium::rpc::ReplyToken<#ret>,), quote!())
+        }
+    };
+    let params = parameters(op);
+    let lint = (op.args.len() + op.leases.len() >= 4)
+        .then(|| quote!(#[allow(clippy::too_many_arguments, reason = "one per argument")]));
+    quote! {
+        #docs
+        #lint
+        fn #name(#receiver, #token caller: &::ostium::Caller, #(#params),*) #output;
+    }
+}
+
+/// The arguments and leases of `op` as a handler receives them.
+pub(crate) fn parameters(op: &Operation) -> Vec<TokenStream> {
+    let args = op.args.iter().map(|arg| {
+        let (n, ty) = (arg.name.to_ident(), &arg.value.ty.syn);
+        quote!(#n: #ty)
+    });
+    let leases = op.leases.iter().map(|lease| {
+        let (n, ty) = (lease.name.to_ident(), &lease.ty.syn);
+        let access = access_marker(lease.access);
+        quote!(#n: ::ostium::rpc::Lease<'_, #access, #ty>)
+    });
+    args.chain(leases).collect()
+}
+
+/// `ostium::R`, `W` or `RW`.
+pub(crate) fn access_marker(access: Access) -> TokenStream {
+    match access {
+        Access::Read => quote!(::ostium::R),
+        Access::Write => quote!(::ostium::W),
+        Access::ReadWrite => quote!(::ostium::RW),
+    }
+}
