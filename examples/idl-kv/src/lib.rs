@@ -1,0 +1,20 @@
+//! A key-value store defined in Idol (`idl/kv.idol`), with its client and server generated
+//! by `ostium-idl` in `build.rs`, and a store served in each server style. The tests call
+//! the generated client against the generated server on real doors, in one process and
+//! across processes (`kv-server`).
+
+#![forbid(unsafe_code)]
+
+mod store;
+mod types;
+
+pub use store::{Piped, Shared, Store};
+pub use types::{Entry, KeyProblem, KvError, Mode, Stats};
+
+/// The generated code: the `Kv` client, the `KvOperation` enum, the server traits
+/// `InOrderKvImpl`, `ConcurrentKvImpl`, `PipelinedKvImpl`, and `KvServer`.
+pub mod kv {
+    use crate::types::*;
+
+    include!(concat!(env!("OUT_DIR"), "/kv.rs"));
+}
