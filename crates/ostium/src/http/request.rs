@@ -173,6 +173,9 @@ pub fn decode_request_parts(msg: &[u8]) -> Result<RequestParts<'_>, DecodeError>
     let at = r.offset();
     let target = r.take("target", u64::from(target_len))?;
     check_target(target).map_err(|(i, kind)| DecodeError::new(at + i, kind))?;
+    if !super::convert::target_parses(target) {
+        return Err(DecodeError::new(at, ErrorKind::Target));
+    }
     let at = r.offset();
     let block = r.take("header block", u64::from(headers_len))?;
     let headers = fields::read_fields(block, count, at)?;

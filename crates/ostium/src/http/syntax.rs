@@ -74,8 +74,8 @@ const fn is_target_byte(b: u8) -> bool {
 
 /// A target: 1 to [`MAX_TARGET`] target bytes in one of the four forms of RFC 9112 §3.2:
 /// origin (`/path?query`), asterisk (`*`), absolute (`scheme://…`) or authority
-/// (`host:port`). Absolute and authority forms are checked further by the decoder's URI
-/// parser.
+/// (`host:port`). Absolute and authority forms are checked further by a URI parser
+/// (`convert::target_parses`), in both directions.
 pub(crate) fn check_target(target: &[u8]) -> Result<(), (usize, ErrorKind)> {
     if target.is_empty() || target.len() > MAX_TARGET {
         return Err((0, ErrorKind::TargetLength(target.len() as u64)));
