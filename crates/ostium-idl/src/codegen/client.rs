@@ -7,7 +7,7 @@ use quote::quote;
 
 use super::convert::{reply_decoder, send};
 use super::names::Names;
-use super::plan::{ReplyKind, client_return, codec, doc, reply_kind};
+use super::plan::{ReplyKind, client_return, codec, doc, op_doc, reply_kind};
 use crate::model::{Access, Interface, Lease, Operation};
 
 /// The client type and its methods.
@@ -57,7 +57,7 @@ pub(crate) fn client(interface: &Interface, names: &Names) -> TokenStream {
 /// One operation's method.
 fn method(op: &Operation, names: &Names) -> TokenStream {
     let name = op.name.to_ident();
-    let docs = doc(op.doc.as_deref());
+    let docs = op_doc(op);
     let params = op.args.iter().map(|arg| {
         let (n, ty) = (arg.name.to_ident(), &arg.value.ty.syn);
         quote!(#n: #ty)

@@ -75,3 +75,15 @@ pub(crate) fn doc(doc: Option<&str>) -> TokenStream {
         None => quote!(),
     }
 }
+
+/// The rustdoc of an operation's items: its `doc:`, or a line naming it when it has none
+/// (so that generated items never lack docs in a crate that warns of missing ones).
+pub(crate) fn op_doc(op: &crate::model::Operation) -> TokenStream {
+    match op.doc.as_deref() {
+        Some(text) => doc(Some(text)),
+        None => {
+            let line = format!(" Operation {} of the interface, `{}`.", op.number, op.name);
+            quote!(#[doc = #line])
+        }
+    }
+}

@@ -7,8 +7,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::names::Names;
-use super::plan::{doc, handler_return};
-use crate::model::{Access, Interface, Operation};
+use super::plan::{ReplyKind, doc, handler_return, op_doc, reply_kind};
+use crate::model::{Access, Interface, Operation, Shape};
 
 /// The style of a server trait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,11 +57,14 @@ pub(crate) fn server_trait(interface: &Interface, names: &Names, style: Style) -
 /// One operation's method in the trait of `style`.
 fn trait_method(op: &Operation, style: Style) -> TokenStream {
     let name = op.name.to_ident();
-    let docs = doc(op.doc.as_deref());
+    let docs = op_doc(op);
     let ret = handler_return(op);
+    let unit =
+        matches!(reply_kind(op), ReplyKind::Infallible) && op.reply.ok().ty.shape == Shape::Unit;
+    let output = if unit { quote!() } else { quote!(-> #ret) };
     let (receiver, token, output) = match style {
-        Style::InOrder => (quote!(&mut self), quote!(), quote!(-> #ret)),
-        Style::Concurrent => (quote!(&self), quote!(), quote!(-> #ret)),
+        Style::InOrder => (quote!(&mut self), quote!(), output),
+        Style::Concurrent => (quote!(&self), quote!(), output),
         Style::Pipelined => {
             (quote!(&self), quote!(reply: ::ostium::rpc::ReplyToken<#ret>,), quote!())
         }

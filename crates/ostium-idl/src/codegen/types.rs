@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::names::Names;
-use super::plan::doc;
+use super::plan::op_doc;
 use crate::model::{Encoding, Interface, Operation};
 
 /// `enum SpiOperation { read = 1, … }`, numbered as on the wire, as Idol generates it.
@@ -13,7 +13,7 @@ pub(crate) fn operation_enum(interface: &Interface, names: &Names) -> TokenStrea
     let variants = interface.ops.iter().map(|op| {
         let variant = op.name.to_ident();
         let number = super::names::int(op.number.get());
-        let docs = doc(op.doc.as_deref());
+        let docs = op_doc(op);
         quote!(#docs #variant = #number)
     });
     let from = interface.ops.iter().map(|op| {
