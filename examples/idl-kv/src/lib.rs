@@ -5,9 +5,11 @@
 
 #![forbid(unsafe_code)]
 
+mod corpus;
 mod store;
 mod types;
 
+pub use corpus::{spi, user_leds};
 pub use store::{Piped, Shared, Store};
 pub use types::{Entry, KeyProblem, KvError, Mode, Stats};
 
