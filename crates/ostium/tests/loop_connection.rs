@@ -68,7 +68,7 @@ impl Driver {
     }
 }
 
-fn ready(path: &PathBuf) -> (LoopConnection, Driver) {
+fn ready(path: &std::path::Path) -> (LoopConnection, Driver) {
     let mut conn = LoopConnection::connect(path).unwrap();
     let mut driver = Driver::new(&conn);
     assert!(!conn.is_idle(), "not before the server's HELLO");
