@@ -25,8 +25,6 @@ pub enum ErrorKind {
     NotSupportedYet(&'static str),
     /// An address that is not `IP:PORT` (`0.0.0.0:80`, `[::1]:8080`).
     BadAddress,
-    /// Port 0: every loop binds its own listener, so the port must be known.
-    PortZero,
     /// A second forward on a transport address already forwarded.
     DuplicateListen {
         /// The line of the first forward.
@@ -82,7 +80,6 @@ impl fmt::Display for ErrorKind {
             ErrorKind::BadAddress => {
                 f.write_str("not an address (expected IP:PORT, like 0.0.0.0:80 or [::]:80)")
             }
-            ErrorKind::PortZero => f.write_str("port 0 is not allowed: name the port"),
             ErrorKind::DuplicateListen { first_line } => {
                 write!(f, "this address is already forwarded, on line {first_line}")
             }

@@ -76,10 +76,15 @@ pub fn parse(file: &str, src: &str) -> Result<Config, ConfigErrors> {
     for raw in &parsed.forwards {
         let mut error =
             |kind, span| errors.push(ConfigError { kind, location: Location::of(file, src, span) });
-        if let Some(&first_line) = listening.get(&(raw.protocol.is_udp(), raw.listen)) {
-            error(ErrorKind::DuplicateListen { first_line }, raw.listen_span);
-        } else {
-            listening.insert((raw.protocol.is_udp(), raw.listen), raw.line);
+        // Port 0 is a new port for each forward: never a duplicate.
+        let key = (raw.protocol.is_udp(), raw.listen);
+        match listening.get(&key) {
+            Some(&first_line) if raw.listen.port() != 0 => {
+                error(ErrorKind::DuplicateListen { first_line }, raw.listen_span);
+            }
+            _ => {
+                listening.insert(key, raw.line);
+            }
         }
         match check(raw) {
             Ok(forward) => forwards.push(build(forward, raw, &parsed.defaults)),

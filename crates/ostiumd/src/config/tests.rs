@@ -175,7 +175,6 @@ fn every_error_is_located() {
         ("forward tcp localhost:7 to /a", (BadAddress, 1, 13, 11)),
         ("forward tcp 0.0.0.0 to /a", (BadAddress, 1, 13, 7)),
         ("forward tcp 0.0.0.0:99999 to /a", (BadAddress, 1, 13, 13)),
-        ("forward tcp 0.0.0.0:0 to /a", (PortZero, 1, 13, 9)),
         ("forward tcp 0.0.0.0:7 at /a", (Expected("`to`"), 1, 23, 2)),
         ("forward tcp 0.0.0.0:7 to\n", (Expected("a door path"), 1, 25, 1)),
         ("forward tcp 0.0.0.0:7 to \"\"", (Empty, 1, 26, 2)),
