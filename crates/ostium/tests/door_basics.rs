@@ -355,3 +355,25 @@ fn without_lanes_a_worker_may_run_anywhere() {
     }
     drop(door);
 }
+
+#[test]
+fn describe_reaches_the_handler_and_ping_never_does() {
+    let path = door_path("describe");
+    let door = Door::create(&path, DoorOptions::default(), |request| {
+        if request.op == ostium::wire::Op::DESCRIBE.0 {
+            Response::ok(b"an interface".to_vec())
+        } else {
+            Response::fault(ostium::wire::Fault::UnknownOperation)
+        }
+    })
+    .unwrap();
+    let client = Client::open(&path).unwrap();
+    assert_eq!(client.call(ostium::wire::Op::DESCRIBE.0, b"").unwrap().data, b"an interface");
+    client.ping().unwrap();
+    // Other reserved operations are the runtime's, and unknown.
+    assert!(matches!(
+        client.call(0xFFFF_FF7F, b""),
+        Err(CallError::Fault(ostium::wire::Fault::UnknownOperation))
+    ));
+    drop(door);
+}

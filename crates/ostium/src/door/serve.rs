@@ -414,6 +414,9 @@ impl Served {
         }
         let op = match view.header().op {
             Op::PING => return Ok(Response::ok(Vec::new())),
+            // The handler describes its interface if it can (generated Idol servers do);
+            // any other answers UNKNOWN_OPERATION, as for any operation it does not know.
+            Op::DESCRIBE => Op::DESCRIBE.0,
             op if !op.is_application() => return Err(Fault::UnknownOperation),
             Op(op) => op,
         };
