@@ -2,6 +2,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use ostium_sys::{Interest, tcp_connect};
@@ -9,10 +10,10 @@ use ostium_sys::{Interest, tcp_connect};
 use crate::connection::{Connecting, Connection};
 use crate::core::{Core, TimerKind};
 use crate::handshake::{ConnectState, Handshake};
-use crate::{ConnId, TimerId};
+use crate::{ConnId, TimerId, WatchId};
 
 /// The loop, as a service callback sees it: write to and close connections, set timers,
-/// open outgoing connections, stop the loop.
+/// open outgoing connections, watch other descriptors, stop the loop.
 ///
 /// Writes made here are sent when the callback returns, together with anything else the
 /// callback wrote, in as few system calls as the socket allows.
@@ -136,6 +137,49 @@ impl<'a> Context<'a> {
     pub fn connect_state(&self, conn: ConnId) -> Option<ConnectState> {
         let conn = self.core.conns.get(conn)?;
         Some(conn.connecting.as_ref().map_or(ConnectState::Connected, |c| c.state))
+    }
+
+    /// Starts reporting the readiness of a descriptor the service owns (a door connection,
+    /// a UDP socket, a pipe) to [`Service::on_ready`](crate::Service::on_ready); the service
+    /// does the I/O itself, without waiting (the descriptor should be non-blocking).
+    ///
+    /// Level-triggered: while the descriptor is ready for `interest` it is reported at each
+    /// turn of the loop, one callback per turn, so the service may take one message per
+    /// callback and lose nothing. In return a readiness the service does not act on keeps
+    /// coming: drop the interest (or [`unwatch`](Self::unwatch)) when the service will not
+    /// read or write for a while, and ask for writable only while it has something to send.
+    /// Hang-up and error are reported whatever the interest, for as long as they last:
+    /// after end of stream or an error, unwatch. An idle descriptor costs nothing.
+    ///
+    /// The loop registers its own duplicate of `fd` (one more descriptor per watch, closed
+    /// at [`unwatch`](Self::unwatch)), so the service's descriptor stays the service's: the
+    /// loop never closes it. Unwatch before dropping it — until then the loop's duplicate
+    /// keeps the file open.
+    pub fn watch(&mut self, fd: &impl AsFd, interest: Interest) -> io::Result<WatchId> {
+        self.core.watches.add(&self.core.poller, fd, interest)
+    }
+
+    /// Changes what a watch waits for. `None` pauses it: nothing at all is reported for it
+    /// (not even a hang-up) until an interest is set again, when whatever readiness it has
+    /// then is reported. Fails with `NotFound` if `watch` names no watch.
+    pub fn set_watch_interest(
+        &mut self,
+        watch: WatchId,
+        interest: impl Into<Option<Interest>>,
+    ) -> io::Result<()> {
+        self.core.watches.set_interest(&self.core.poller, watch, interest.into())
+    }
+
+    /// Stops watching: no [`Service::on_ready`](crate::Service::on_ready) reaches the
+    /// service for `watch` after this, even for readiness already collected in the current
+    /// turn, and the loop keeps nothing of the descriptor. Returns whether it was watched.
+    pub fn unwatch(&mut self, watch: WatchId) -> bool {
+        self.core.watches.remove(&self.core.poller, watch)
+    }
+
+    /// How many descriptors the loop watches for the service.
+    pub fn watch_count(&self) -> usize {
+        self.core.watches.len()
     }
 
     /// Stops the loop after the current callback: its listeners close, and every connection

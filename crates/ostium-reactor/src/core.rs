@@ -9,7 +9,7 @@
 use std::io;
 use std::time::Instant;
 
-use ostium_sys::{Interest, Poller, Socket, Token};
+use ostium_sys::{Interest, Poller, Socket};
 use tracing::warn;
 
 use crate::buffer::BufferPool;
@@ -17,6 +17,8 @@ use crate::connection::Connection;
 use crate::handshake::ConnectState;
 use crate::slab::Slab;
 use crate::timers::Timers;
+use crate::tokens::listener_token;
+use crate::watch::Watches;
 use crate::{CloseReason, Config, ConnId};
 
 /// What a timer of the loop is for.
@@ -39,14 +41,11 @@ pub(crate) struct Listener {
     pub(crate) active: bool,
 }
 
-/// The token of the loop's waker; listener `i` has token `LISTENER_TOKEN_BASE + i`.
-/// Connection tokens have a non-zero high half, so these never collide with them.
-pub(crate) const WAKER_TOKEN: Token = Token(0);
-pub(crate) const LISTENER_TOKEN_BASE: u64 = 1;
-
 pub(crate) struct Core {
     pub(crate) poller: Poller,
     pub(crate) conns: Slab<Connection>,
+    /// Descriptors the service owns and the loop reports readiness for.
+    pub(crate) watches: Watches,
     pub(crate) timers: Timers<TimerKind>,
     pub(crate) pool: BufferPool,
     pub(crate) config: Config,
@@ -69,6 +68,7 @@ impl Core {
         Ok(Core {
             poller: Poller::new()?,
             conns: Slab::with_capacity(config.max_connections),
+            watches: Watches::new(),
             timers: Timers::new(),
             pool: BufferPool::new(config.read_chunk, config.pooled_buffers),
             listeners: Vec::new(),
@@ -191,7 +191,7 @@ impl Core {
         if listener.active == active {
             return Ok(());
         }
-        let token = Token(LISTENER_TOKEN_BASE + index as u64);
+        let token = listener_token(index);
         if active {
             self.poller.add(&listener.socket, token, Interest::READABLE)?;
         } else {

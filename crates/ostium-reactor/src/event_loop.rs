@@ -9,10 +9,14 @@ use ostium_sys::{Event, Events, Interest, Socket};
 use tracing::{debug, trace, warn};
 
 use crate::connection::Read;
-use crate::core::{Core, LISTENER_TOKEN_BASE, Listener, TimerKind, WAKER_TOKEN};
+use crate::core::{Core, Listener, TimerKind};
 use crate::handle::Shared;
 use crate::handshake::{Ack, ConnectState};
-use crate::{Buffer, CloseReason, Config, ConnId, Context, Flow, LoopHandle, Origin, Service};
+use crate::tokens::{Source, WAKER_TOKEN};
+use crate::{
+    Buffer, CloseReason, Config, ConnId, Context, Flow, LoopHandle, Origin, Readiness, Service,
+    WatchId,
+};
 
 /// How long a listener rests after the process ran out of descriptors.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
@@ -88,15 +92,22 @@ impl<S: Service> EventLoop<S> {
     }
 
     fn dispatch(&mut self, event: Event) -> io::Result<()> {
-        let token = event.token();
-        if token == WAKER_TOKEN {
-            return self.run_posted_jobs();
-        }
-        match ConnId::from_token(token) {
-            Some(id) => self.connection_ready(id, event),
-            None => self.accept_ready((token.0 - LISTENER_TOKEN_BASE) as usize),
+        match Source::of(event.token()) {
+            Source::Waker => return self.run_posted_jobs(),
+            Source::Listener(index) => self.accept_ready(index),
+            Source::Conn(id) => self.connection_ready(id, event),
+            Source::Watch(id) => self.watch_ready(id, event),
         }
         Ok(())
+    }
+
+    /// Tells the service a watched descriptor is ready, unless the watch was removed or
+    /// paused earlier in this batch of events (its event was collected before that).
+    fn watch_ready(&mut self, id: WatchId, event: Event) {
+        if self.core.watches.is_active(id) {
+            let ready = Readiness::of(&event);
+            self.service.on_ready(&mut Context::new(&mut self.core), id, ready);
+        }
     }
 
     fn run_posted_jobs(&mut self) -> io::Result<()> {
@@ -393,6 +404,7 @@ impl<S: Service> EventLoop<S> {
 
     fn shut_down(&mut self) {
         self.core.listeners.clear();
+        self.core.watches.clear(&self.core.poller);
         let ids: Vec<ConnId> = self.core.conns.ids().collect();
         for id in ids {
             self.core.finish(id, CloseReason::Shutdown);

@@ -13,6 +13,8 @@
 //!   the service writes is sent before the loop waits again; nothing is deferred to a tick.
 //! - **Not only request-driven.** Timers are events like readiness ([`Context::set_timer`],
 //!   [`Context::set_interval`]); other threads post work through a [`LoopHandle`].
+//! - **Not only its own sockets.** A service can have the loop watch descriptors it owns
+//!   (door connections, UDP sockets) and do their I/O itself.
 //!
 //! # Edge-triggered, and why
 //!
@@ -37,6 +39,40 @@
 //! Listeners and the waker stay level-triggered: they are few, and a listener that stops
 //! accepting at its batch limit must be reported again.
 //!
+//! # Watches: level-triggered, and why
+//!
+//! [`Context::watch`] registers a descriptor the service owns; the loop reports its
+//! readiness to [`Service::on_ready`] and never reads or writes it. These registrations
+//! are level-triggered, unlike connections. The loop drains a connection itself, so it can
+//! keep the edge-triggered contract; for a foreign descriptor it cannot, and the service
+//! often should not: a door client takes one reply message per callback, a UDP service a
+//! bounded batch of datagrams. Level-triggered, whatever is left is reported again at the
+//! next turn, so taking one message at a time loses nothing, and one busy descriptor gets
+//! one callback per turn — bounded work, like the connections' read budget. Edge-triggered,
+//! a service that stopped one message short of `WouldBlock` would never hear of the rest.
+//!
+//! The price is that a readiness the service ignores comes back at every turn. So the
+//! rules are: ask for writable only while there is something to send; drop readable (or
+//! pause the watch with [`Context::set_watch_interest`]`(id, None)`) while the service will
+//! not read; unwatch after end of stream or an error, which epoll reports whatever the
+//! interest. Keep them and an idle watched descriptor costs nothing: no event, no wakeup.
+//!
+//! The loop registers its own duplicate of the descriptor (one more descriptor per watch),
+//! so it can always change or remove the registration exactly, even if the service has
+//! closed its own number meanwhile; [`Context::unwatch`] removes the registration and
+//! closes that duplicate, and the service's descriptor is never touched. Watches end when
+//! the loop stops, without a callback.
+//!
+//! # UDP
+//!
+//! There is no datagram path inside the loop: a UDP socket is a watched descriptor like
+//! any other. Bind a group with [`udp_socket_group`] (one `SO_REUSEPORT` member per loop,
+//! the kernel spreading datagrams by source), give member `i` to the service of loop `i`,
+//! watch it for readable, and in `on_ready` answer a bounded batch of datagrams with
+//! `recv_from` and `send_to`. Everything the loop promises holds without new machinery: no
+//! blocking (the socket is non-blocking), no busy loop (level-triggered on readable only),
+//! bounded work per turn (the batch).
+//!
 //! # Buffers and limits
 //!
 //! Each connection has an input and an output [`Buffer`]; their storage comes from a
@@ -55,20 +91,25 @@ mod connection;
 mod context;
 mod core;
 mod event_loop;
+mod group;
 mod handle;
 mod handshake;
 mod runner;
 mod service;
 mod slab;
 mod timers;
+mod tokens;
+mod watch;
 
 pub use buffer::Buffer;
 pub use config::Config;
 pub use context::Context;
 pub use event_loop::EventLoop;
+pub use group::{tcp_listener_group, udp_socket_group};
 pub use handle::{Job, LoopHandle};
 pub use handshake::{Ack, ConnectState, Handshake};
 pub use runner::{Runner, Server};
 pub use service::{CloseReason, Flow, Origin, Service};
 pub use slab::ConnId;
 pub use timers::TimerId;
+pub use watch::{Readiness, WatchId};

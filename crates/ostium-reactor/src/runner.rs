@@ -8,10 +8,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::thread::JoinHandle;
 
-use ostium_sys::{Socket, tcp_listen, tcp_listen_reuseport};
 use tracing::{info, warn};
 
-use crate::{Config, EventLoop, LoopHandle, Service};
+use crate::{Config, EventLoop, LoopHandle, Service, tcp_listener_group};
 
 /// Starts a group of event loops serving one address.
 #[derive(Clone, Debug)]
@@ -69,7 +68,7 @@ impl Runner {
         S: Service + 'static,
         F: Fn(usize) -> S + Send + Sync + 'static,
     {
-        let listeners = bind_group(addr, self.threads, self.backlog)?;
+        let listeners = tcp_listener_group(addr, self.threads, self.backlog)?;
         let local_addr = listeners[0].local_addr()?;
         let cpus = if self.pin { ostium_sys::allowed_cpus()? } else { Vec::new() };
         let make_service = std::sync::Arc::new(make_service);
@@ -110,31 +109,6 @@ impl Runner {
         info!(%local_addr, threads = loops.len(), pinned = self.pin, "serving");
         Ok(Server { local_addr, loops })
     }
-}
-
-/// Binds the listeners of a group: one plain listener for a single loop; otherwise a
-/// `SO_REUSEPORT` group, after checking that nobody listens on the address already.
-///
-/// That check matters because `SO_REUSEPORT` would otherwise let a second server of the
-/// same user silently join the group of a running one and take a share of its connections,
-/// where the user expects "address in use". A plain bind (without `SO_REUSEPORT`) fails
-/// against any listener; if it succeeds the probe is closed and the group bound at once.
-fn bind_group(addr: SocketAddr, count: usize, backlog: u32) -> io::Result<Vec<Socket>> {
-    if count == 1 {
-        return Ok(vec![tcp_listen(addr, backlog)?]);
-    }
-    let mut addr = addr;
-    if addr.port() != 0 {
-        drop(tcp_listen(addr, 1)?);
-    }
-    let mut listeners = Vec::with_capacity(count);
-    for _ in 0..count {
-        let listener = tcp_listen_reuseport(addr, backlog)?;
-        // Port 0: the first member gets a port from the system, the others join it.
-        addr = listener.local_addr()?;
-        listeners.push(listener);
-    }
-    Ok(listeners)
 }
 
 /// A running group of loops.

@@ -3,7 +3,7 @@
 use std::io;
 use std::net::SocketAddr;
 
-use crate::{Buffer, ConnId, Context, TimerId};
+use crate::{Buffer, ConnId, Context, Readiness, TimerId, WatchId};
 
 /// Whether a connection stays open after a callback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +96,13 @@ pub trait Service {
     /// A timer set with [`Context::set_timer`] or [`Context::set_interval`] came due.
     fn on_timer(&mut self, cx: &mut Context<'_>, timer: TimerId) {
         let _ = (cx, timer);
+    }
+
+    /// A descriptor watched with [`Context::watch`] is ready. The service does the I/O, one
+    /// message or as much as it likes: level-triggered, what it leaves is reported again at
+    /// the loop's next turn. See [`Context::watch`] for the rules that keep a loop quiet.
+    fn on_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {
+        let _ = (cx, watch, ready);
     }
 
     /// A connection closed; its id is no longer valid.

@@ -1,11 +1,24 @@
-//! `Slab` and `ConnId`: the loop's connections, addressed by index and generation.
+//! `Slab` and `ConnId`: the loop's connections (and watches), addressed by index and
+//! generation.
 //!
 //! A connection's [`ConnId`] is its slot index plus the slot's generation, which changes
 //! every time the slot is reused. An event or a service that names a connection closed
 //! since (even one closed and replaced within the same batch of events) finds the
-//! generation changed and reaches nothing.
+//! generation changed and reaches nothing. Watches ([`WatchId`](crate::WatchId)) are kept
+//! the same way, in a slab of their own.
 
-use ostium_sys::Token;
+use std::marker::PhantomData;
+
+/// Generations use 31 bits, so that a generation and an index fit a poller token with its
+/// top bit left to tell connections from watches (see `tokens`).
+pub(crate) const MAX_GENERATION: u32 = (1 << 31) - 1;
+
+/// The id type of a slab: an index and a generation, made and taken apart by the slab.
+pub(crate) trait Key: Copy {
+    fn from_parts(index: u32, generation: u32) -> Self;
+    fn index(self) -> u32;
+    fn generation(self) -> u32;
+}
 
 /// A loop's name for one of its connections, valid until the connection closes and never
 /// reused for another connection of that loop.
@@ -15,18 +28,17 @@ pub struct ConnId {
     generation: u32,
 }
 
-impl ConnId {
-    /// The poller token of this connection: the generation in the high half, the index in
-    /// the low half. Generations start at 1, so tokens with a zero high half are free for the
-    /// loop's own descriptors (its waker and listeners).
-    pub(crate) fn token(self) -> Token {
-        Token((u64::from(self.generation) << 32) | u64::from(self.index))
+impl Key for ConnId {
+    fn from_parts(index: u32, generation: u32) -> ConnId {
+        ConnId { index, generation }
     }
 
-    /// The connection a token names, or `None` for the loop's own tokens.
-    pub(crate) fn from_token(token: Token) -> Option<ConnId> {
-        let generation = (token.0 >> 32) as u32;
-        (generation != 0).then_some(ConnId { index: token.0 as u32, generation })
+    fn index(self) -> u32 {
+        self.index
+    }
+
+    fn generation(self) -> u32 {
+        self.generation
     }
 }
 
@@ -35,19 +47,20 @@ struct Slot<T> {
     value: Option<T>,
 }
 
-/// Values in reusable slots, at most `capacity` at once.
-pub(crate) struct Slab<T> {
+/// Values in reusable slots, at most `capacity` at once, named by ids of type `K`.
+pub(crate) struct Slab<T, K = ConnId> {
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
     len: usize,
     capacity: usize,
+    key: PhantomData<K>,
 }
 
-impl<T> Slab<T> {
+impl<T, K: Key> Slab<T, K> {
     /// An empty slab that will hold at most `capacity` values.
-    pub(crate) fn with_capacity(capacity: usize) -> Slab<T> {
+    pub(crate) fn with_capacity(capacity: usize) -> Slab<T, K> {
         let capacity = capacity.min(u32::MAX as usize);
-        Slab { slots: Vec::new(), free: Vec::new(), len: 0, capacity }
+        Slab { slots: Vec::new(), free: Vec::new(), len: 0, capacity, key: PhantomData }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -59,7 +72,7 @@ impl<T> Slab<T> {
     }
 
     /// Stores `value` in a free slot, or gives it back when the slab is full.
-    pub(crate) fn insert(&mut self, value: T) -> Result<ConnId, T> {
+    pub(crate) fn insert(&mut self, value: T) -> Result<K, T> {
         if self.is_full() {
             return Err(value);
         }
@@ -71,40 +84,40 @@ impl<T> Slab<T> {
             }
         };
         let slot = &mut self.slots[index as usize];
-        slot.generation = slot.generation.checked_add(1).unwrap_or(1);
+        slot.generation = if slot.generation >= MAX_GENERATION { 1 } else { slot.generation + 1 };
         slot.value = Some(value);
         self.len += 1;
-        Ok(ConnId { index, generation: slot.generation })
+        Ok(K::from_parts(index, slot.generation))
     }
 
-    pub(crate) fn get(&self, id: ConnId) -> Option<&T> {
-        let slot = self.slots.get(id.index as usize)?;
-        if slot.generation == id.generation { slot.value.as_ref() } else { None }
+    pub(crate) fn get(&self, id: K) -> Option<&T> {
+        let slot = self.slots.get(id.index() as usize)?;
+        if slot.generation == id.generation() { slot.value.as_ref() } else { None }
     }
 
-    pub(crate) fn get_mut(&mut self, id: ConnId) -> Option<&mut T> {
-        let slot = self.slots.get_mut(id.index as usize)?;
-        if slot.generation == id.generation { slot.value.as_mut() } else { None }
+    pub(crate) fn get_mut(&mut self, id: K) -> Option<&mut T> {
+        let slot = self.slots.get_mut(id.index() as usize)?;
+        if slot.generation == id.generation() { slot.value.as_mut() } else { None }
     }
 
-    pub(crate) fn remove(&mut self, id: ConnId) -> Option<T> {
-        let slot = self.slots.get_mut(id.index as usize)?;
-        if slot.generation != id.generation {
+    pub(crate) fn remove(&mut self, id: K) -> Option<T> {
+        let slot = self.slots.get_mut(id.index() as usize)?;
+        if slot.generation != id.generation() {
             return None;
         }
         let value = slot.value.take()?;
-        self.free.push(id.index);
+        self.free.push(id.index());
         self.len -= 1;
         Some(value)
     }
 
     /// The ids of every value, in slot order.
-    pub(crate) fn ids(&self) -> impl Iterator<Item = ConnId> + '_ {
+    pub(crate) fn ids(&self) -> impl Iterator<Item = K> + '_ {
         self.slots
             .iter()
             .enumerate()
             .filter(|(_, slot)| slot.value.is_some())
-            .map(|(index, slot)| ConnId { index: index as u32, generation: slot.generation })
+            .map(|(index, slot)| K::from_parts(index as u32, slot.generation))
     }
 }
 
@@ -114,7 +127,7 @@ mod tests {
 
     #[test]
     fn a_reused_slot_does_not_answer_to_the_old_id() {
-        let mut slab = Slab::with_capacity(4);
+        let mut slab: Slab<_> = Slab::with_capacity(4);
         let old = slab.insert("old").unwrap();
         assert_eq!(slab.remove(old), Some("old"));
         let new = slab.insert("new").unwrap();
@@ -126,7 +139,7 @@ mod tests {
 
     #[test]
     fn the_slab_refuses_values_beyond_its_capacity() {
-        let mut slab = Slab::with_capacity(2);
+        let mut slab: Slab<_> = Slab::with_capacity(2);
         let a = slab.insert(1).unwrap();
         slab.insert(2).unwrap();
         assert_eq!(slab.insert(3), Err(3));
@@ -136,17 +149,19 @@ mod tests {
     }
 
     #[test]
-    fn tokens_round_trip_and_never_collide_with_the_loops_own() {
-        let mut slab = Slab::with_capacity(8);
-        let id = slab.insert(()).unwrap();
-        assert_eq!(ConnId::from_token(id.token()), Some(id));
-        assert_eq!(ConnId::from_token(Token(0)), None);
-        assert_eq!(ConnId::from_token(Token(5)), None);
+    fn generations_wrap_within_31_bits_and_skip_zero() {
+        let mut slab: Slab<()> = Slab::with_capacity(1);
+        slab.slots.push(Slot { generation: MAX_GENERATION - 1, value: None });
+        slab.free.push(0);
+        let last = slab.insert(()).unwrap();
+        assert_eq!(last.generation, MAX_GENERATION);
+        slab.remove(last);
+        assert_eq!(slab.insert(()).unwrap().generation, 1);
     }
 
     #[test]
     fn ids_lists_the_live_values() {
-        let mut slab = Slab::with_capacity(8);
+        let mut slab: Slab<_> = Slab::with_capacity(8);
         let a = slab.insert('a').unwrap();
         let b = slab.insert('b').unwrap();
         let c = slab.insert('c').unwrap();
