@@ -10,10 +10,10 @@ use ostium_sys::{Interest, tcp_connect};
 use crate::connection::{Connecting, Connection};
 use crate::core::{Core, TimerKind};
 use crate::handshake::{ConnectState, Handshake};
-use crate::{ConnId, TimerId, WatchId};
+use crate::{ConnId, Detached, TimerId, WatchId};
 
-/// The loop, as a service callback sees it: write to and close connections, set timers,
-/// open outgoing connections, watch other descriptors, stop the loop.
+/// The loop, as a service callback sees it: write to, close and detach connections, set
+/// timers, open outgoing connections, watch other descriptors, stop the loop.
 ///
 /// Writes made here are sent when the callback returns, together with anything else the
 /// callback wrote, in as few system calls as the socket allows.
@@ -51,6 +51,21 @@ impl<'a> Context<'a> {
     /// Closes a connection once its buffered output has been sent.
     pub fn close(&mut self, conn: ConnId) {
         self.core.close_gracefully(conn, crate::CloseReason::Service);
+    }
+
+    /// Takes an established connection out of the loop without closing it: its socket,
+    /// unregistered and open, and the bytes the loop held for it (read and not consumed,
+    /// written and not sent). `None` if `conn` is gone, closing, or not yet established.
+    ///
+    /// The id ends here: [`Service::on_close`](crate::Service::on_close) is not called for
+    /// it, since the service has the connection in hand.
+    ///
+    /// Inside `on_data` or `on_read_closed` *of this connection*, its buffers are the ones
+    /// that callback was lent: the unconsumed input is in its `input`, not in
+    /// [`Detached::input`], so append `input` to it (and `output` to
+    /// [`Detached::output`]); what the callback leaves in them is dropped when it returns.
+    pub fn detach(&mut self, conn: ConnId) -> Option<Detached> {
+        self.core.detach(conn)
     }
 
     /// How many connections the loop holds, established or not.

@@ -272,7 +272,9 @@ impl<S: Service> EventLoop<S> {
         let mut output = std::mem::take(&mut conn.output);
         let flow =
             callback(&mut self.service, &mut Context::new(&mut self.core), &mut input, &mut output);
-        let Some(conn) = self.core.conns.get_mut(id) else { return };
+        let Some(conn) = self.core.conns.get_mut(id) else {
+            return self.detached_while_lent(id, input, output);
+        };
         conn.input = input;
         // Anything written to this connection through the context during the callback went
         // to the slot's (empty) output: it follows what the callback wrote directly.
@@ -282,6 +284,23 @@ impl<S: Service> EventLoop<S> {
             self.core.close_gracefully(id, CloseReason::Service);
         }
         self.core.mark_dirty(id);
+    }
+
+    /// The service detached a connection from inside a callback that held its buffers; the
+    /// bytes still in them were the service's to take along (`Context::detach` says so).
+    fn detached_while_lent(&mut self, id: ConnId, mut input: Buffer, mut output: Buffer) {
+        if !input.is_empty() || !output.is_empty() {
+            warn!(
+                ?id,
+                input = input.len(),
+                output = output.len(),
+                "bytes left in the buffers of a detached connection were dropped"
+            );
+        }
+        for buffer in [&mut input, &mut output] {
+            buffer.clear();
+            buffer.return_storage(&mut self.core.pool);
+        }
     }
 
     /// An outgoing connect finished: send the hello, or hand the connection over.

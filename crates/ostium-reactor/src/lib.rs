@@ -14,7 +14,8 @@
 //! - **Not only request-driven.** Timers are events like readiness ([`Context::set_timer`],
 //!   [`Context::set_interval`]); other threads post work through a [`LoopHandle`].
 //! - **Not only its own sockets.** A service can have the loop watch descriptors it owns
-//!   (door connections, UDP sockets) and do their I/O itself.
+//!   (door connections, UDP sockets) and do their I/O itself, and can take a TCP
+//!   connection out of the loop, still open, to hand it to another process.
 //!
 //! # Edge-triggered, and why
 //!
@@ -63,6 +64,14 @@
 //! closes that duplicate, and the service's descriptor is never touched. Watches end when
 //! the loop stops, without a callback.
 //!
+//! # Detaching connections
+//!
+//! [`Context::detach`] takes an established connection out of the loop without closing
+//! it: its socket (unregistered, still non-blocking) and, as [`Detached`], the bytes read
+//! and not consumed and those written and not yet sent, so that whoever takes it — another
+//! process, through a door, in ostiumd's `handoff` mode — loses nothing. The id ends there:
+//! the service has the connection in hand, so [`Service::on_close`] is not called for it.
+//!
 //! # UDP
 //!
 //! There is no datagram path inside the loop: a UDP socket is a watched descriptor like
@@ -90,6 +99,7 @@ mod config;
 mod connection;
 mod context;
 mod core;
+mod detach;
 mod event_loop;
 mod group;
 mod handle;
@@ -104,6 +114,7 @@ mod watch;
 pub use buffer::Buffer;
 pub use config::Config;
 pub use context::Context;
+pub use detach::Detached;
 pub use event_loop::EventLoop;
 pub use group::{tcp_listener_group, udp_socket_group};
 pub use handle::{Job, LoopHandle};

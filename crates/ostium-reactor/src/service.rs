@@ -56,7 +56,8 @@ pub enum CloseReason {
 /// connections one callback at a time. Output written to the `output` buffer (or with
 /// [`Context::write`]) is sent as soon as the callback returns, before the loop waits
 /// again. Every [`ConnId`] the loop hands to a service (in `on_open`, or from
-/// [`Context::connect`]) ends with exactly one `on_close`.
+/// [`Context::connect`]) ends with exactly one `on_close`, or with the service taking it
+/// out of the loop ([`Context::detach`]).
 pub trait Service {
     /// The loop is about to serve (set up timers here).
     fn on_start(&mut self, cx: &mut Context<'_>) {
