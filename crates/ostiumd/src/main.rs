@@ -1,46 +1,118 @@
-//! `ostiumd`: for now, `ostiumd --check CONFIG` only — it reads a configuration, prints
-//! every error (file, line, column, the text) and exits 1, or prints `ok` and the forwards
-//! and exits 0. The daemon itself comes with the engine.
+//! `ostiumd`: ports to doors.
+//!
+//! `ostiumd --config FILE` reads the configuration, starts the applications it names with
+//! `exec`, listens on every forward's port and serves until `SIGTERM` or `SIGINT`, then
+//! drains (no new requests; those in flight answered within `shutdown-timeout`), stops the
+//! applications and exits 0. `ostiumd --check FILE` only validates the file: every error
+//! with its file, line and column, exit 1; or `ok` and the forwards, exit 0.
 
 #![forbid(unsafe_code)]
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+use ostiumd::config::Config;
+use ostiumd::engine::daemon::Daemon;
 
 /// Ports to doors: forwards network ports to the doors of the applications serving them.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// Check the configuration file CONFIG, print what it forwards, and exit.
+    /// Serve the forwards of this configuration file.
+    #[arg(
+        long,
+        value_name = "CONFIG",
+        required_unless_present = "check",
+        conflicts_with = "check"
+    )]
+    config: Option<PathBuf>,
+    /// Check this configuration file, print what it forwards, and exit.
     #[arg(long, value_name = "CONFIG")]
-    check: PathBuf,
+    check: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
     let args = Args::parse();
-    let name = args.check.display().to_string();
-    let bytes = match std::fs::read(&args.check) {
+    match (args.check, args.config) {
+        (Some(path), _) => match load(&path) {
+            Some(config) => {
+                let n = config.forwards.len();
+                println!("ok: {}: {n} forward{}", path.display(), if n == 1 { "" } else { "s" });
+                for forward in &config.forwards {
+                    println!("  {forward}");
+                }
+                ExitCode::SUCCESS
+            }
+            None => ExitCode::FAILURE,
+        },
+        (None, Some(path)) => match load(&path) {
+            Some(config) => serve(&config),
+            None => ExitCode::FAILURE,
+        },
+        (None, None) => unreachable!("clap requires one of them"),
+    }
+}
+
+/// Reads and parses `path`, printing every error.
+fn load(path: &Path) -> Option<Config> {
+    let name = path.display().to_string();
+    let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
-        Err(e) => {
-            eprintln!("error: cannot read {name}: {e}");
-            return ExitCode::FAILURE;
+        Err(err) => {
+            eprintln!("error: cannot read {name}: {err}");
+            return None;
         }
     };
     match ostiumd::config::parse_bytes(&name, &bytes) {
-        Ok(config) => {
-            let n = config.forwards.len();
-            println!("ok: {name}: {n} forward{}", if n == 1 { "" } else { "s" });
-            for forward in &config.forwards {
-                println!("  {forward}");
-            }
-            ExitCode::SUCCESS
-        }
+        Ok(config) => Some(config),
         Err(errors) => {
             eprintln!("{errors}");
             let n = errors.0.len();
             eprintln!("\n{name}: {n} error{}", if n == 1 { "" } else { "s" });
+            None
+        }
+    }
+}
+
+/// Serves `config` until a signal to stop.
+fn serve(config: &Config) -> ExitCode {
+    // Installed before anything starts, so that a signal during start-up is not lost.
+    let mut signals = match Signals::new([SIGINT, SIGTERM]) {
+        Ok(signals) => signals,
+        Err(err) => {
+            eprintln!("error: installing signal handlers: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let daemon = match Daemon::start(config) {
+        Ok(daemon) => daemon,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for addr in daemon.local_addrs() {
+        println!("ostiumd: listening on {addr}");
+    }
+    if let Some(signal) = signals.forever().next() {
+        tracing::info!(signal, "draining");
+    }
+    match daemon.shutdown() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
             ExitCode::FAILURE
         }
     }

@@ -176,6 +176,12 @@ impl HttpConn {
         written
     }
 
+    /// Reads no more requests: the connection closes once those read are answered (the
+    /// daemon is draining).
+    pub fn stop_reading(&mut self) {
+        self.closing = true;
+    }
+
     /// Whether everything has been answered and the connection is to close.
     pub fn finished(&self) -> bool {
         self.closing && self.slots.is_empty()
@@ -228,6 +234,8 @@ impl std::fmt::Debug for HttpConn {
 fn failure_status(err: &CallError) -> Status {
     match err {
         CallError::NoDoor { .. } => Status::SERVICE_UNAVAILABLE,
+        // A request the door format cannot carry (a method or target too long for it).
+        CallError::Invalid(_) => Status::BAD_REQUEST,
         CallError::Deadline => Status::GATEWAY_TIMEOUT,
         CallError::Fault(Fault::HandlerPanicked) => Status::INTERNAL_SERVER_ERROR,
         CallError::Fault(Fault::RequestTooLarge) => Status::CONTENT_TOO_LARGE,

@@ -3,8 +3,19 @@
 //!
 //! - [`http_conn`]: one client connection in `http` mode, sans I/O — requests in, door
 //!   calls out, responses back in request order, each failure with its status.
+//! - [`door_pool`]: a loop's connections to a door, opened as concurrency needs them.
+//! - [`http_service`]: `http` mode on one loop, gluing the two to the reactor.
+//! - [`bytes_service`] and [`handoff_service`]: the `bytes` and `handoff` modes on TCP.
+//! - [`service`]: the service of a loop for a forward, whichever its mode.
+//! - [`daemon`]: every forward's loops and applications, started and stopped in order.
 
+pub mod bytes_service;
+pub mod daemon;
+pub mod door_pool;
+pub mod handoff_service;
 pub mod http_conn;
+pub mod http_service;
+pub mod service;
 
 #[cfg(test)]
 mod http_conn_tests;

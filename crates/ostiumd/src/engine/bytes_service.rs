@@ -1,0 +1,193 @@
+//! `bytes` mode over TCP on one loop: the request is everything the client sends until it
+//! half-closes, one door call carries it, and the reply's data are written back before
+//! the connection closes (portunusd's first protocol, without its single 1 KiB read).
+//!
+//! Bounded: a request larger than `max-body`, a client that pauses longer than
+//! `body-timeout` between bytes or takes longer than `request-timeout` in all, and an
+//! application slower than `reply-timeout` each end the connection (logged), with
+//! nothing written: this mode has no way to say what went wrong, so it says nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ostium_reactor::{Buffer, CloseReason, ConnId, Context, Flow, Origin, Readiness, Service};
+use ostium_reactor::{TimerId, WatchId};
+use tracing::debug;
+
+use super::door_pool::{Done, DoorPool, Job};
+use crate::config::Forward;
+
+/// The door operation that carries a request's bytes.
+pub const BYTES_REQUEST: u32 = 1;
+
+/// A client connection.
+#[derive(Default)]
+struct Client {
+    request: Vec<u8>,
+    /// The body timer (renewed by each read), and the whole request's.
+    pause_timer: Option<TimerId>,
+    request_timer: Option<TimerId>,
+    /// The call is made; its reply timer.
+    reply_timer: Option<TimerId>,
+}
+
+/// The `bytes` service of one loop for one TCP forward.
+pub struct BytesService {
+    forward: Arc<Forward>,
+    clients: HashMap<ConnId, Client>,
+    pool: DoorPool<ConnId>,
+    timers: HashMap<TimerId, ConnId>,
+    done: Vec<Done<ConnId>>,
+    draining: bool,
+}
+
+impl BytesService {
+    /// The service for `forward` on one loop.
+    pub fn new(forward: Arc<Forward>) -> BytesService {
+        BytesService {
+            pool: DoorPool::new(&forward.door, super::http_service::MAX_DOOR_CONNECTIONS),
+            forward,
+            clients: HashMap::new(),
+            timers: HashMap::new(),
+            done: Vec::new(),
+            draining: false,
+        }
+    }
+
+    /// Stops taking connections; the loop stops once those open are answered.
+    pub fn begin_drain(&mut self, cx: &mut Context<'_>) {
+        self.draining = true;
+        self.stop_if_drained(cx);
+    }
+
+    fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
+        if self.draining && self.clients.is_empty() {
+            self.pool.close_all(cx);
+            cx.stop();
+        }
+    }
+
+    fn set_timer(
+        &mut self,
+        cx: &mut Context<'_>,
+        conn: ConnId,
+        after: std::time::Duration,
+    ) -> TimerId {
+        let timer = cx.set_timer(after);
+        self.timers.insert(timer, conn);
+        timer
+    }
+
+    fn cancel(&mut self, cx: &mut Context<'_>, timer: Option<TimerId>) {
+        if let Some(timer) = timer {
+            cx.cancel_timer(timer);
+            self.timers.remove(&timer);
+        }
+    }
+
+    fn deliver(&mut self, cx: &mut Context<'_>) {
+        while let Some(Done { tag: conn, outcome }) = self.done.pop() {
+            let Some(client) = self.clients.get_mut(&conn) else { continue };
+            let timer = client.reply_timer.take();
+            self.cancel(cx, timer);
+            match outcome {
+                Ok(reply) => {
+                    cx.write(conn, &reply.data);
+                }
+                Err(err) => debug!(%err, "a bytes call failed; closing the connection"),
+            }
+            cx.close(conn);
+        }
+    }
+}
+
+impl Service for BytesService {
+    fn on_open(&mut self, cx: &mut Context<'_>, conn: ConnId, _origin: Origin) {
+        if self.draining {
+            cx.close(conn);
+            return;
+        }
+        let mut client = Client::default();
+        let timeouts = self.forward.timeouts;
+        client.pause_timer = Some(self.set_timer(cx, conn, timeouts.body));
+        client.request_timer = Some(self.set_timer(cx, conn, timeouts.request));
+        self.clients.insert(conn, client);
+    }
+
+    fn on_data(
+        &mut self,
+        cx: &mut Context<'_>,
+        conn: ConnId,
+        input: &mut Buffer,
+        _: &mut Buffer,
+    ) -> Flow {
+        let Some(client) = self.clients.get_mut(&conn) else { return Flow::Close };
+        if client.reply_timer.is_some() {
+            // Bytes after the half-close cannot come; anything else is ignored.
+            input.clear();
+            return Flow::Keep;
+        }
+        if (client.request.len() + input.len()) as u64 > self.forward.limits.max_body {
+            debug!(limit = self.forward.limits.max_body, "a bytes request over max-body; closed");
+            return Flow::Close;
+        }
+        client.request.extend_from_slice(input.as_slice());
+        input.clear();
+        let pause = client.pause_timer.take();
+        self.cancel(cx, pause);
+        let timer = self.set_timer(cx, conn, self.forward.timeouts.body);
+        if let Some(client) = self.clients.get_mut(&conn) {
+            client.pause_timer = Some(timer);
+        }
+        Flow::Keep
+    }
+
+    fn on_read_closed(
+        &mut self,
+        cx: &mut Context<'_>,
+        conn: ConnId,
+        input: &mut Buffer,
+        out: &mut Buffer,
+    ) -> Flow {
+        if !input.is_empty() && self.on_data(cx, conn, input, out) == Flow::Close {
+            return Flow::Close;
+        }
+        let Some(client) = self.clients.get_mut(&conn) else { return Flow::Close };
+        let (pause, whole) = (client.pause_timer.take(), client.request_timer.take());
+        let request = std::mem::take(&mut client.request);
+        self.cancel(cx, pause);
+        self.cancel(cx, whole);
+        let timer = self.set_timer(cx, conn, self.forward.timeouts.reply);
+        if let Some(client) = self.clients.get_mut(&conn) {
+            client.reply_timer = Some(timer);
+        }
+        let job =
+            Job { tag: conn, op: BYTES_REQUEST, args: request, fds: Vec::new(), retryable: false };
+        self.pool.submit(cx, job, &mut self.done);
+        self.deliver(cx);
+        Flow::Keep
+    }
+
+    fn on_timer(&mut self, cx: &mut Context<'_>, timer: TimerId) {
+        let Some(conn) = self.timers.remove(&timer) else { return };
+        debug!("a bytes connection timed out; closed");
+        self.pool.abandon(cx, &conn, &mut self.done);
+        cx.close(conn);
+        self.deliver(cx);
+    }
+
+    fn on_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {
+        if self.pool.on_ready(cx, watch, ready, &mut self.done) {
+            self.deliver(cx);
+        }
+    }
+
+    fn on_close(&mut self, cx: &mut Context<'_>, conn: ConnId, _reason: &CloseReason) {
+        let Some(client) = self.clients.remove(&conn) else { return };
+        for timer in [client.pause_timer, client.request_timer, client.reply_timer] {
+            self.cancel(cx, timer);
+        }
+        self.pool.forget_waiting(|&owner| owner == conn);
+        self.stop_if_drained(cx);
+    }
+}

@@ -1,0 +1,318 @@
+//! `http` mode on one loop: the [`Service`] that reads clients' requests, calls the
+//! application's door for each (through the loop's [`DoorPool`]), and writes the
+//! responses back.
+//!
+//! Timers: the header timeout runs from a request's first byte to the end of its head
+//! (not renewed by each byte, so a client trickling bytes cannot hold a connection
+//! forever), the body timeout between body bytes, the idle timeout between requests, and
+//! one reply timeout per call (504, and the door connection dropped so that a late reply
+//! is never taken for another call's).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use ostium::http::{Peer, RequestParts};
+use ostium_reactor::{Buffer, CloseReason, ConnId, Context, Flow, Origin, Readiness, Service};
+use ostium_reactor::{TimerId, WatchId};
+
+use super::door_pool::{Done, DoorPool, Job};
+use super::http_conn::{Call, HttpConn, Outcome};
+use crate::config::Forward;
+use crate::http::{HttpDate, Limits, Phase};
+
+/// The door operation that carries one HTTP request (docs/http-over-doors.md §2).
+pub const HTTP_REQUEST: u32 = 1;
+
+/// Door connections one loop may hold for one forward; more concurrent calls wait.
+pub const MAX_DOOR_CONNECTIONS: usize = 1024;
+
+type Tag = (ConnId, u64);
+
+/// A client connection.
+struct Client {
+    http: HttpConn,
+    peer: SocketAddr,
+    /// The read timer, and the phase it was set for.
+    read_timer: Option<(TimerId, Phase)>,
+    /// Reply timers of the calls in flight, by request.
+    reply_timers: HashMap<u64, TimerId>,
+    /// The client half-closed: close once its responses are written.
+    read_closed: bool,
+}
+
+/// What a timer is for.
+#[derive(Clone, Copy, Debug)]
+enum TimerFor {
+    Read(ConnId),
+    Reply(ConnId, u64),
+}
+
+/// The `http` service of one loop for one forward.
+pub struct HttpService {
+    forward: Arc<Forward>,
+    limits: Limits,
+    clients: HashMap<ConnId, Client>,
+    pool: DoorPool<Tag>,
+    timers: HashMap<TimerId, TimerFor>,
+    /// Scratch lists, kept to avoid allocating per event.
+    calls: Vec<Call>,
+    done: Vec<Done<Tag>>,
+    out: Vec<u8>,
+    args: Vec<u8>,
+    /// The daemon is stopping: no new requests, close once those read are answered.
+    draining: bool,
+}
+
+impl HttpService {
+    /// The service for `forward` on one loop.
+    pub fn new(forward: Arc<Forward>) -> HttpService {
+        HttpService {
+            limits: Limits::from(&forward.limits),
+            pool: DoorPool::new(&forward.door, MAX_DOOR_CONNECTIONS),
+            forward,
+            clients: HashMap::new(),
+            timers: HashMap::new(),
+            calls: Vec::new(),
+            done: Vec::new(),
+            out: Vec::new(),
+            args: Vec::new(),
+            draining: false,
+        }
+    }
+
+    /// Stops taking requests: idle connections close now, the others once the requests
+    /// they sent are answered, and new connections are closed as they come; the loop stops
+    /// when no client is left.
+    pub fn begin_drain(&mut self, cx: &mut Context<'_>) {
+        self.draining = true;
+        let conns: Vec<ConnId> = self.clients.keys().copied().collect();
+        for conn in conns {
+            if let Some(client) = self.clients.get_mut(&conn) {
+                client.http.stop_reading();
+            }
+            self.flush(cx, conn);
+        }
+        self.stop_if_drained(cx);
+    }
+
+    fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
+        if self.draining && self.clients.is_empty() {
+            self.pool.close_all(cx);
+            cx.stop();
+        }
+    }
+
+    /// Client connections open on this loop.
+    pub fn clients(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// Makes a door call for each request in `self.calls`, from `conn`.
+    fn start_calls(&mut self, cx: &mut Context<'_>, conn: ConnId) {
+        let calls = std::mem::take(&mut self.calls);
+        for Call { seq, request } in calls.iter() {
+            let Some(client) = self.clients.get_mut(&conn) else { break };
+            let parts = RequestParts {
+                method: request.method.as_bytes(),
+                target: request.target.as_bytes(),
+                version: match request.version {
+                    crate::http::Version::Http10 => ::http::Version::HTTP_10,
+                    crate::http::Version::Http11 => ::http::Version::HTTP_11,
+                },
+                peer: Peer::new(client.peer, self.forward.listen),
+                headers: request.headers.iter().map(|h| (h.name.as_bytes(), h.value.as_slice())),
+                body: &request.body,
+            };
+            self.args.clear();
+            if let Err(err) = ostium::http::encode_request_into(&parts, &mut self.args) {
+                tracing::debug!(%err, "a request the door format cannot carry: 400");
+                client.http.on_reply(
+                    *seq,
+                    Outcome::Failed(ostium::CallError::Invalid(err.to_string())),
+                    date(),
+                );
+                continue;
+            }
+            let timer = cx.set_timer(self.forward.timeouts.reply);
+            self.timers.insert(timer, TimerFor::Reply(conn, *seq));
+            client.reply_timers.insert(*seq, timer);
+            let job = Job {
+                tag: (conn, *seq),
+                op: HTTP_REQUEST,
+                args: std::mem::take(&mut self.args),
+                fds: Vec::new(),
+                retryable: matches!(request.method.as_str(), "GET" | "HEAD" | "OPTIONS"),
+            };
+            self.pool.submit(cx, job, &mut self.done);
+        }
+        self.calls = calls;
+        self.calls.clear();
+        self.deliver(cx);
+    }
+
+    /// Hands finished calls to their clients and writes what is ready.
+    fn deliver(&mut self, cx: &mut Context<'_>) {
+        while let Some(Done { tag: (conn, seq), outcome }) = self.done.pop() {
+            let Some(client) = self.clients.get_mut(&conn) else { continue };
+            if let Some(timer) = client.reply_timers.remove(&seq) {
+                cx.cancel_timer(timer);
+                self.timers.remove(&timer);
+            }
+            let outcome = match outcome {
+                Ok(reply) => Outcome::Replied(reply.data),
+                Err(err) => Outcome::Failed(err),
+            };
+            client.http.on_reply(seq, outcome, date());
+            self.flush(cx, conn);
+        }
+    }
+
+    /// Writes `conn`'s ready responses, starts the calls that freed room allows, renews its
+    /// read timer, and closes it if it is finished.
+    fn flush(&mut self, cx: &mut Context<'_>, conn: ConnId) {
+        let Some(client) = self.clients.get_mut(&conn) else { return };
+        self.out.clear();
+        client.http.take_output(&mut self.out, &mut self.calls);
+        if !self.out.is_empty() {
+            cx.write(conn, &self.out);
+        }
+        let finished = client.http.finished() || (client.read_closed && client.http.pending() == 0);
+        if finished {
+            cx.close(conn);
+            return;
+        }
+        self.arm_read_timer(cx, conn);
+        if !self.calls.is_empty() {
+            self.start_calls(cx, conn);
+        }
+    }
+
+    /// Sets the read timer the connection's phase asks for, unless it is already set for it.
+    fn arm_read_timer(&mut self, cx: &mut Context<'_>, conn: ConnId) {
+        let Some(client) = self.clients.get_mut(&conn) else { return };
+        let phase = client.http.phase();
+        if client.read_timer.is_some_and(|(_, set_for)| set_for == phase && phase != Phase::Body) {
+            return;
+        }
+        if let Some((timer, _)) = client.read_timer.take() {
+            cx.cancel_timer(timer);
+            self.timers.remove(&timer);
+        }
+        let timeouts = &self.forward.timeouts;
+        let after = match phase {
+            Phase::Idle => timeouts.idle,
+            Phase::Head => timeouts.header,
+            // Renewed by every body byte: the longest wait for the next.
+            Phase::Body => timeouts.body,
+            // Waiting for replies (the reply timers cover it), or done.
+            Phase::Closed => return,
+        };
+        let timer = cx.set_timer(after);
+        self.timers.insert(timer, TimerFor::Read(conn));
+        client.read_timer = Some((timer, phase));
+    }
+}
+
+/// The `Date` field of a response written now.
+fn date() -> Option<HttpDate> {
+    Some(HttpDate::from_system(SystemTime::now()))
+}
+
+impl Service for HttpService {
+    fn on_open(&mut self, cx: &mut Context<'_>, conn: ConnId, origin: Origin) {
+        let peer = match origin {
+            Origin::Accepted(peer) | Origin::Outgoing(peer) => peer,
+        };
+        if self.draining {
+            cx.close(conn);
+            return;
+        }
+        let client = Client {
+            http: HttpConn::new(self.limits),
+            peer,
+            read_timer: None,
+            reply_timers: HashMap::new(),
+            read_closed: false,
+        };
+        self.clients.insert(conn, client);
+        self.arm_read_timer(cx, conn);
+    }
+
+    fn on_data(
+        &mut self,
+        cx: &mut Context<'_>,
+        conn: ConnId,
+        input: &mut Buffer,
+        _output: &mut Buffer,
+    ) -> Flow {
+        let Some(client) = self.clients.get_mut(&conn) else { return Flow::Close };
+        client.http.on_bytes(input.as_slice(), &mut self.calls);
+        input.clear();
+        self.start_calls(cx, conn);
+        self.flush(cx, conn);
+        Flow::Keep
+    }
+
+    fn on_read_closed(
+        &mut self,
+        cx: &mut Context<'_>,
+        conn: ConnId,
+        _input: &mut Buffer,
+        _output: &mut Buffer,
+    ) -> Flow {
+        let Some(client) = self.clients.get_mut(&conn) else { return Flow::Close };
+        client.read_closed = true;
+        if client.http.pending() == 0 {
+            return Flow::Close;
+        }
+        // Answer what was asked, then close (flush does).
+        self.flush(cx, conn);
+        Flow::Keep
+    }
+
+    fn on_timer(&mut self, cx: &mut Context<'_>, timer: TimerId) {
+        match self.timers.remove(&timer) {
+            Some(TimerFor::Read(conn)) => {
+                let Some(client) = self.clients.get_mut(&conn) else { return };
+                client.read_timer = None;
+                match client.http.phase() {
+                    Phase::Head | Phase::Body => {
+                        client.http.on_read_timeout(date());
+                        self.flush(cx, conn);
+                    }
+                    // Idle past the keep-alive timeout: close without a word, as servers do.
+                    _ => cx.close(conn),
+                }
+            }
+            Some(TimerFor::Reply(conn, seq)) => {
+                self.pool.abandon(cx, &(conn, seq), &mut self.done);
+                if let Some(client) = self.clients.get_mut(&conn) {
+                    client.reply_timers.remove(&seq);
+                    client.http.on_reply(seq, Outcome::TimedOut, date());
+                }
+                self.flush(cx, conn);
+                self.deliver(cx);
+            }
+            None => {}
+        }
+    }
+
+    fn on_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {
+        if self.pool.on_ready(cx, watch, ready, &mut self.done) {
+            self.deliver(cx);
+        }
+    }
+
+    fn on_close(&mut self, cx: &mut Context<'_>, conn: ConnId, _reason: &CloseReason) {
+        let Some(client) = self.clients.remove(&conn) else { return };
+        // Calls in flight run to their end and their replies are discarded; the timers go.
+        for timer in client.reply_timers.into_values().chain(client.read_timer.map(|(t, _)| t)) {
+            cx.cancel_timer(timer);
+            self.timers.remove(&timer);
+        }
+        self.pool.forget_waiting(|&(owner, _)| owner == conn);
+        self.stop_if_drained(cx);
+    }
+}

@@ -1,0 +1,92 @@
+//! [`ForwardService`]: the service of one loop for one forward, whichever its mode — so
+//! that the daemon runs every forward the same way.
+
+use std::sync::Arc;
+
+use ostium_reactor::{Buffer, CloseReason, ConnId, Context, Flow, Origin, Readiness, Service};
+use ostium_reactor::{TimerId, WatchId};
+
+use super::bytes_service::BytesService;
+use super::handoff_service::HandoffService;
+use super::http_service::HttpService;
+use crate::config::{Forward, Mode};
+
+/// One loop's service for one forward.
+pub enum ForwardService {
+    /// `http` mode.
+    Http(HttpService),
+    /// `bytes` mode over TCP.
+    Bytes(BytesService),
+    /// `handoff` mode.
+    Handoff(HandoffService),
+}
+
+impl ForwardService {
+    /// The service `forward`'s mode asks for.
+    pub fn new(forward: Arc<Forward>) -> ForwardService {
+        match forward.mode {
+            Mode::Http => ForwardService::Http(HttpService::new(forward)),
+            Mode::Bytes => ForwardService::Bytes(BytesService::new(forward)),
+            Mode::Handoff => ForwardService::Handoff(HandoffService::new(forward)),
+        }
+    }
+
+    /// Stops taking requests; the loop stops once those in progress are answered.
+    pub fn begin_drain(&mut self, cx: &mut Context<'_>) {
+        match self {
+            ForwardService::Http(s) => s.begin_drain(cx),
+            ForwardService::Bytes(s) => s.begin_drain(cx),
+            ForwardService::Handoff(s) => s.begin_drain(cx),
+        }
+    }
+
+    fn inner(&mut self) -> &mut dyn Service {
+        match self {
+            ForwardService::Http(s) => s,
+            ForwardService::Bytes(s) => s,
+            ForwardService::Handoff(s) => s,
+        }
+    }
+}
+
+impl Service for ForwardService {
+    fn on_start(&mut self, cx: &mut Context<'_>) {
+        self.inner().on_start(cx);
+    }
+
+    fn on_open(&mut self, cx: &mut Context<'_>, conn: ConnId, origin: Origin) {
+        self.inner().on_open(cx, conn, origin);
+    }
+
+    fn on_data(
+        &mut self,
+        cx: &mut Context<'_>,
+        conn: ConnId,
+        input: &mut Buffer,
+        output: &mut Buffer,
+    ) -> Flow {
+        self.inner().on_data(cx, conn, input, output)
+    }
+
+    fn on_read_closed(
+        &mut self,
+        cx: &mut Context<'_>,
+        conn: ConnId,
+        input: &mut Buffer,
+        output: &mut Buffer,
+    ) -> Flow {
+        self.inner().on_read_closed(cx, conn, input, output)
+    }
+
+    fn on_timer(&mut self, cx: &mut Context<'_>, timer: TimerId) {
+        self.inner().on_timer(cx, timer);
+    }
+
+    fn on_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {
+        self.inner().on_ready(cx, watch, ready);
+    }
+
+    fn on_close(&mut self, cx: &mut Context<'_>, conn: ConnId, reason: &CloseReason) {
+        self.inner().on_close(cx, conn, reason);
+    }
+}

@@ -1,0 +1,118 @@
+//! `bytes` and `handoff` modes over TCP end to end: a real ostiumd, the test application
+//! it starts with `exec`, and plain TCP clients.
+
+mod app;
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::Duration;
+
+use common::{Ostiumd, TempDir, exec_app};
+
+/// Not a test: the application ostiumd starts in these tests.
+#[test]
+#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
+fn app_child() {
+    app::run();
+}
+
+fn start(name: &str, mode: &str, extra: &str) -> (TempDir, Ostiumd) {
+    let dir = TempDir::new(name);
+    let door = dir.path().join(format!("{mode}.door"));
+    let config = format!(
+        "forward tcp 127.0.0.1:0 to {} {{\n  mode {mode}\n  {}\n  {extra}\n}}\n",
+        door.display(),
+        exec_app()
+    );
+    let ostiumd = Ostiumd::start(&dir, &config);
+    (dir, ostiumd)
+}
+
+/// Sends `request`, half-closes, and reads everything until the server closes.
+fn round_trip(ostiumd: &Ostiumd, request: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(ostiumd.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream.write_all(request).unwrap();
+    stream.shutdown(Shutdown::Write).unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).unwrap();
+    reply
+}
+
+/// Retries until the application answers (it starts with ostiumd).
+fn eventually(ostiumd: &Ostiumd, request: &[u8]) -> Vec<u8> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let reply = round_trip(ostiumd, request);
+        if !reply.is_empty() {
+            return reply;
+        }
+        assert!(std::time::Instant::now() < deadline, "the application never answered");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+#[test]
+fn bytes_mode_is_one_call_per_connection_whatever_its_size() {
+    let (_dir, ostiumd) = start("bytes", "bytes", "max-body 1M");
+    assert_eq!(eventually(&ostiumd, b"hi there"), b"len=8 HI THERE");
+    // Far more than one read (portunusd read 1 KiB once), sent in pieces.
+    let big = vec![b'a'; 200_000];
+    let reply = round_trip(&ostiumd, &big);
+    assert!(reply.starts_with(b"len=200000 AAAA") && reply.len() == 200_000 + 11);
+    // An empty request is a request too.
+    assert_eq!(round_trip(&ostiumd, b""), b"len=0 ");
+    // Over max-body: closed (reset, as the rest is unread), nothing written back.
+    let mut stream = TcpStream::connect(ostiumd.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let _ = stream.write_all(&vec![b'x'; 2 << 20]);
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    assert!(reply.is_empty(), "{} bytes came back", reply.len());
+    assert_eq!(ostiumd.terminate().code(), Some(0));
+}
+
+#[test]
+fn a_bytes_client_that_never_finishes_is_timed_out() {
+    let (_dir, ostiumd) = start("bytes-slow", "bytes", "body-timeout 200ms");
+    eventually(&ostiumd, b"up?");
+    let mut stream = TcpStream::connect(ostiumd.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream.write_all(b"never half-closed").unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).unwrap();
+    assert!(reply.is_empty(), "closed without a reply");
+}
+
+#[test]
+fn handoff_gives_the_application_the_connection_itself() {
+    let (_dir, ostiumd) = start("handoff", "handoff", "");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let reply = loop {
+        let reply = round_trip(&ostiumd, b"ping pong");
+        if !reply.is_empty() {
+            break reply;
+        }
+        assert!(std::time::Instant::now() < deadline, "the application never answered");
+        std::thread::sleep(Duration::from_millis(25));
+    };
+    let text = String::from_utf8(reply).unwrap();
+    assert!(text.starts_with("handoff from 127.0.0.1:"), "{text}");
+    assert!(
+        text.ends_with("ping pong"),
+        "every byte the client sent reached the application: {text}"
+    );
+    // The application talks with the client directly, back and forth.
+    let mut stream = TcpStream::connect(ostiumd.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut greeting = [0u8; 13];
+    stream.read_exact(&mut greeting).unwrap();
+    assert_eq!(&greeting, b"handoff from ");
+    stream.write_all(b"more").unwrap();
+    stream.shutdown(Shutdown::Write).unwrap();
+    let mut rest = String::new();
+    stream.read_to_string(&mut rest).unwrap();
+    assert!(rest.ends_with("\nmore"), "{rest}");
+    assert_eq!(ostiumd.terminate().code(), Some(0));
+}
