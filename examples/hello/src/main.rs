@@ -2,8 +2,7 @@
 //! [`ostium::http::serve`], and ostiumd puts it on the network:
 //!
 //! ```text
-//! cargo build --release -p hello -p ostiumd
-//! target/release/ostiumd --config examples/hello/ostiumd.conf
+//! cargo run --release -p ostiumd -- --config examples/hello/ostiumd.conf
 //! curl http://127.0.0.1:8080/
 //! ```
 //!
