@@ -14,6 +14,8 @@
 //! - [`UdpSocket`] ([`udp_bind`], [`udp_bind_reuseport`]): non-blocking datagrams, IPv4 or
 //!   IPv6; [`duplicate_fd`]: a second owned number for an open file.
 //! - [`signal_process`] and [`die_with_parent`]: what a supervisor needs of its children.
+//! - [`Signal`], [`block_signals`] and [`SignalFd`]: signals read from a descriptor;
+//!   [`ProcessFd`] (pidfd): a process's exit as a readable descriptor.
 //!
 //! # Principles
 //!
@@ -29,7 +31,8 @@
 //! `libc` crate's declarations (never hand-written ones): memory mappings ([`memfd`]),
 //! receiving credentials and `SO_PEERPIDFD` ([`unix`], whose docs say why rustix cannot be
 //! used there), the child-side hook of [`die_with_parent`] (`Command::pre_exec`), and
-//! `epoll_wait` where `epoll_pwait2` is missing ([`Poller::wait`]). Each
+//! `epoll_wait` where `epoll_pwait2` is missing ([`Poller::wait`]), signal masks and
+//! `signalfd` ([`Signal`], [`SignalFd`]). Each
 //! block carries a `// SAFETY:` comment saying why it is sound, and clippy denies one
 //! without it.
 
@@ -37,11 +40,14 @@ mod dup;
 mod error;
 mod interest;
 pub mod memfd;
+mod pidfd;
 mod poller;
 mod process;
 mod random;
 mod rlimit;
 mod sched;
+mod signal;
+mod signalfd;
 mod socket;
 mod tcp;
 mod timerfd;
@@ -54,6 +60,7 @@ pub use dup::duplicate_fd;
 pub use error::is_out_of_resources;
 pub use interest::Interest;
 pub use memfd::Memfd;
+pub use pidfd::ProcessFd;
 pub use poller::{Event, Events, Poller};
 pub use process::{ProcessSignal, die_with_parent, signal_process};
 pub use random::fill_random;
@@ -61,6 +68,8 @@ pub use rlimit::raise_fd_limit;
 pub use sched::{
     allowed_cpus, current_cpu, pin_current_thread, pin_process, set_current_thread_cpus,
 };
+pub use signal::{Signal, block_signals, is_blocked};
+pub use signalfd::SignalFd;
 pub use socket::Socket;
 pub use tcp::{tcp_connect, tcp_listen, tcp_listen_reuseport};
 pub use timerfd::TimerFd;
