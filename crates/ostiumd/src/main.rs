@@ -96,6 +96,11 @@ fn serve(config: &Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Each client connection, door connection and watch is a descriptor: take all the
+    // soft limit the hard limit allows (a no-op where it is already there).
+    if let Err(err) = ostium_sys::raise_fd_limit() {
+        tracing::warn!(%err, "could not raise the descriptor limit");
+    }
     let daemon = match Daemon::start(config) {
         Ok(daemon) => daemon,
         Err(err) => {

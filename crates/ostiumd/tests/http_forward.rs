@@ -130,6 +130,65 @@ fn real_clients_curl_and_python() {
 }
 
 #[test]
+fn a_ten_megabyte_body_goes_through_a_memfd_both_ways() {
+    let (_dir, ostiumd) = start("ten-mb", "max-body 16M");
+    let body: Vec<u8> = (0..10 << 20).map(|i| (i % 251) as u8).collect();
+    let mut request =
+        format!("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n", body.len())
+            .into_bytes();
+    request.extend_from_slice(&body);
+    let response = exchange(ostiumd.addr, &request);
+    assert_eq!(response.status, 200);
+    assert!(response.body == body, "the 10 MB came back whole");
+}
+
+#[test]
+fn header_body_and_idle_timeouts() {
+    let (_dir, ostiumd) =
+        start("timeouts", "header-timeout 300ms\n  body-timeout 300ms\n  idle-timeout 300ms");
+    let read_all = |request: &[u8]| {
+        let mut stream = TcpStream::connect(ostiumd.addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        stream.write_all(request).unwrap();
+        let mut out = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stream, &mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    // Headers that never end: 408, then closed.
+    assert!(read_all(b"GET / HTTP/1.1\r\nHost: t\r\n").starts_with("HTTP/1.1 408 "));
+    // A body that stops coming: 408.
+    let body = read_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc");
+    assert!(body.starts_with("HTTP/1.1 408 "), "{body}");
+    // A keep-alive connection idle past the timeout: closed after its response, quietly.
+    let idle = read_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert!(idle.starts_with("HTTP/1.1 200 ") && idle.ends_with("hello\n"), "{idle}");
+}
+
+#[test]
+fn a_thousand_concurrent_connections_are_all_answered() {
+    ostium_sys::raise_fd_limit().unwrap();
+    let (_dir, ostiumd) = start("thousand", "");
+    let streams: Vec<TcpStream> = (0..1000)
+        .map(|i| {
+            let stream = TcpStream::connect(ostiumd.addr).unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            let body = format!("c{i}");
+            let request = format!(
+                "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            (&stream).write_all(request.as_bytes()).unwrap();
+            stream
+        })
+        .collect();
+    for (i, stream) in streams.into_iter().enumerate() {
+        let response = read_response(&mut BufReader::new(stream), false);
+        assert_eq!(response.status, 200, "connection {i}");
+        assert_eq!(response.body, format!("c{i}").as_bytes());
+    }
+}
+
+#[test]
 fn limits_and_smuggling_get_their_status() {
     let (_dir, ostiumd) =
         start("limits", "max-header-bytes 1K\n  max-body 1K\n  reply-timeout 300ms");

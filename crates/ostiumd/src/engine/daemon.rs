@@ -10,9 +10,9 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ostium_reactor::{Runner, Server};
 use tracing::{info, warn};
 
+use super::group::Group;
 use super::service::ForwardService;
 use crate::config::Config;
 use crate::supervise::Supervisor;
@@ -22,7 +22,7 @@ const APPLICATION_GRACE: Duration = Duration::from_secs(5);
 
 /// A running ostiumd.
 pub struct Daemon {
-    servers: Vec<Server<ForwardService>>,
+    servers: Vec<Group>,
     supervisors: Vec<Supervisor>,
     shutdown_timeout: Duration,
 }
@@ -37,14 +37,6 @@ impl Daemon {
             shutdown_timeout: config.settings.shutdown_timeout,
         };
         for forward in &config.forwards {
-            if forward.protocol.is_udp() {
-                return Err(io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    format!("forward at line {}: udp is not served yet", forward.line),
-                ));
-            }
-        }
-        for forward in &config.forwards {
             if let Some(exec) = &forward.exec {
                 match Supervisor::start(&exec.argv, &forward.door) {
                     Ok(supervisor) => daemon.supervisors.push(supervisor),
@@ -55,17 +47,16 @@ impl Daemon {
                 }
             }
         }
+        let threads = config.settings.threads.map_or_else(
+            || ostium_sys::allowed_cpus().map_or(1, |cpus| cpus.len().max(1)),
+            |threads| threads.get(),
+        );
         for forward in &config.forwards {
             let forward = Arc::new(forward.clone());
-            let mut runner = Runner::new();
-            if let Some(threads) = config.settings.threads {
-                runner = runner.threads(threads.get());
-            }
-            let serving = Arc::clone(&forward);
-            match runner.serve(forward.listen, move |_| ForwardService::new(Arc::clone(&serving))) {
-                Ok(server) => {
-                    info!(forward = %forward, listening = %server.local_addr(), "forwarding");
-                    daemon.servers.push(server);
+            match Group::start(&forward, threads) {
+                Ok(group) => {
+                    info!(forward = %forward, listening = %group.local_addr(), "forwarding");
+                    daemon.servers.push(group);
                 }
                 Err(err) => {
                     daemon.stop();
@@ -81,18 +72,16 @@ impl Daemon {
 
     /// The addresses listened on, in forward order.
     pub fn local_addrs(&self) -> Vec<std::net::SocketAddr> {
-        self.servers.iter().map(Server::local_addr).collect()
+        self.servers.iter().map(Group::local_addr).collect()
     }
 
     /// Stops in order: no new requests, those in flight answered (for at most the
     /// configured `shutdown-timeout`), the loops ended, then the applications stopped.
     pub fn shutdown(self) -> io::Result<()> {
-        for server in &self.servers {
-            for handle in server.handles() {
-                let _ = handle.post(|service: &mut ForwardService, cx| service.begin_drain(cx));
-            }
+        let handles: Vec<_> = self.servers.iter().flat_map(Group::handles).collect();
+        for handle in &handles {
+            let _ = handle.post(|service: &mut ForwardService, cx| service.begin_drain(cx));
         }
-        let handles: Vec<_> = self.servers.iter().flat_map(|s| s.handles().cloned()).collect();
         let timeout = self.shutdown_timeout;
         // Loops that have not drained in time are stopped regardless.
         let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();

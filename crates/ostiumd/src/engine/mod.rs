@@ -5,17 +5,21 @@
 //!   calls out, responses back in request order, each failure with its status.
 //! - [`door_pool`]: a loop's connections to a door, opened as concurrency needs them.
 //! - [`http_service`]: `http` mode on one loop, gluing the two to the reactor.
-//! - [`bytes_service`] and [`handoff_service`]: the `bytes` and `handoff` modes on TCP.
+//! - [`bytes_service`] and [`handoff_service`]: the `bytes` and `handoff` modes on TCP;
+//!   [`udp_service`]: `bytes` over UDP.
 //! - [`service`]: the service of a loop for a forward, whichever its mode.
+//! - [`group`]: the loops of one forward, TCP or UDP.
 //! - [`daemon`]: every forward's loops and applications, started and stopped in order.
 
 pub mod bytes_service;
 pub mod daemon;
 pub mod door_pool;
+pub mod group;
 pub mod handoff_service;
 pub mod http_conn;
 pub mod http_service;
 pub mod service;
+pub mod udp_service;
 
 #[cfg(test)]
 mod http_conn_tests;

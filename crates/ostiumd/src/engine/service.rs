@@ -9,6 +9,7 @@ use ostium_reactor::{TimerId, WatchId};
 use super::bytes_service::BytesService;
 use super::handoff_service::HandoffService;
 use super::http_service::HttpService;
+use super::udp_service::UdpService;
 use crate::config::{Forward, Mode};
 
 /// One loop's service for one forward.
@@ -19,10 +20,17 @@ pub enum ForwardService {
     Bytes(BytesService),
     /// `handoff` mode.
     Handoff(HandoffService),
+    /// `bytes` mode over UDP.
+    Udp(UdpService),
 }
 
 impl ForwardService {
-    /// The service `forward`'s mode asks for.
+    /// The service of a UDP forward, reading `socket`.
+    pub fn udp(forward: Arc<Forward>, socket: ostium_sys::UdpSocket) -> ForwardService {
+        ForwardService::Udp(UdpService::new(forward, socket))
+    }
+
+    /// The service a TCP forward's mode asks for.
     pub fn new(forward: Arc<Forward>) -> ForwardService {
         match forward.mode {
             Mode::Http => ForwardService::Http(HttpService::new(forward)),
@@ -37,6 +45,7 @@ impl ForwardService {
             ForwardService::Http(s) => s.begin_drain(cx),
             ForwardService::Bytes(s) => s.begin_drain(cx),
             ForwardService::Handoff(s) => s.begin_drain(cx),
+            ForwardService::Udp(s) => s.begin_drain(cx),
         }
     }
 
@@ -45,6 +54,7 @@ impl ForwardService {
             ForwardService::Http(s) => s,
             ForwardService::Bytes(s) => s,
             ForwardService::Handoff(s) => s,
+            ForwardService::Udp(s) => s,
         }
     }
 }

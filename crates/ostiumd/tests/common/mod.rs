@@ -41,12 +41,15 @@ pub(crate) fn exec_app() -> String {
 /// A running ostiumd, killed on drop if still running.
 pub(crate) struct Ostiumd {
     pub(crate) child: Child,
+    /// The first forward's address.
     pub(crate) addr: SocketAddr,
+    /// Every forward's address, in the configuration's order.
+    pub(crate) addrs: Vec<SocketAddr>,
 }
 
 impl Ostiumd {
-    /// Starts ostiumd on `config` (written to `dir/ostiumd.conf`) and waits for its first
-    /// listening address.
+    /// Starts ostiumd on `config` (written to `dir/ostiumd.conf`) and waits for the address
+    /// of each of its forwards.
     pub(crate) fn start(dir: &TempDir, config: &str) -> Ostiumd {
         let path = dir.path().join("ostiumd.conf");
         std::fs::write(&path, config).unwrap();
@@ -67,8 +70,11 @@ impl Ostiumd {
                 }
             }
         });
-        let addr = rx.recv_timeout(Duration::from_secs(20)).expect("ostiumd listening");
-        Ostiumd { child, addr }
+        let forwards = config.lines().filter(|l| l.trim_start().starts_with("forward ")).count();
+        let addrs: Vec<SocketAddr> = (0..forwards.max(1))
+            .map(|_| rx.recv_timeout(Duration::from_secs(20)).expect("ostiumd listening"))
+            .collect();
+        Ostiumd { child, addr: addrs[0], addrs }
     }
 
     /// Sends SIGTERM and waits for the exit status.

@@ -1,0 +1,108 @@
+//! [`Group`]: the loops that serve one forward, TCP or UDP, started and stopped alike.
+//!
+//! A TCP forward's loops come from the reactor's [`Runner`] (one `SO_REUSEPORT` listener
+//! each). A UDP forward's loops have no listener: each is given its member of a
+//! `SO_REUSEPORT` UDP group, which its service watches.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use ostium_reactor::{Config as LoopConfig, EventLoop, LoopHandle, Runner, Server};
+
+use super::service::ForwardService;
+use crate::config::Forward;
+
+/// The most unsent output a client connection may hold: a response is written whole into
+/// the connection's buffer (the application's reply is whole in memory already), and the
+/// loop sends it as the client reads. Past this the connection is closed (logged).
+const MAX_UNSENT: usize = 256 * 1024 * 1024;
+
+/// The loops of one forward.
+pub enum Group {
+    /// A TCP forward's loops.
+    Tcp(Server<ForwardService>),
+    /// A UDP forward's loops.
+    Udp {
+        /// Where they listen.
+        local_addr: SocketAddr,
+        /// Their handles and threads.
+        loops: Vec<(LoopHandle<ForwardService>, JoinHandle<io::Result<()>>)>,
+    },
+}
+
+impl Group {
+    /// Binds `forward`'s address `threads` times and starts a loop on each.
+    pub fn start(forward: &Arc<Forward>, threads: usize) -> io::Result<Group> {
+        let config = LoopConfig {
+            // The forward's limit is for all its loops together.
+            max_connections: (forward.limits.max_connections as usize).div_ceil(threads).max(1),
+            max_output: MAX_UNSENT,
+            ..LoopConfig::default()
+        };
+        if !forward.protocol.is_udp() {
+            let serving = Arc::clone(forward);
+            let server = Runner::new()
+                .threads(threads)
+                .config(config)
+                .serve(forward.listen, move |_| ForwardService::new(Arc::clone(&serving)))?;
+            return Ok(Group::Tcp(server));
+        }
+        let sockets = ostium_reactor::udp_socket_group(forward.listen, threads)?;
+        let local_addr = sockets[0].local_addr()?;
+        let mut loops = Vec::with_capacity(sockets.len());
+        for (shard, socket) in sockets.into_iter().enumerate() {
+            let service = ForwardService::udp(Arc::clone(forward), socket);
+            let mut event_loop = EventLoop::new(config.clone(), service)?;
+            let handle = event_loop.handle();
+            let thread = std::thread::Builder::new()
+                .name(format!("ostiumd-udp-{shard}"))
+                .spawn(move || event_loop.run())?;
+            loops.push((handle, thread));
+        }
+        Ok(Group::Udp { local_addr, loops })
+    }
+
+    /// Where the forward listens (with the port the system chose, for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        match self {
+            Group::Tcp(server) => server.local_addr(),
+            Group::Udp { local_addr, .. } => *local_addr,
+        }
+    }
+
+    /// Handles to the loops.
+    pub fn handles(&self) -> Vec<LoopHandle<ForwardService>> {
+        match self {
+            Group::Tcp(server) => server.handles().cloned().collect(),
+            Group::Udp { loops, .. } => loops.iter().map(|(handle, _)| handle.clone()).collect(),
+        }
+    }
+
+    /// Asks every loop to stop, without waiting.
+    pub fn stop(&self) {
+        for handle in self.handles() {
+            let _ = handle.stop();
+        }
+    }
+
+    /// Waits for every loop to end; the first error any ended with.
+    pub fn join(self) -> io::Result<()> {
+        match self {
+            Group::Tcp(server) => server.join(),
+            Group::Udp { loops, .. } => {
+                let mut result = Ok(());
+                for (_, thread) in loops {
+                    let outcome = thread
+                        .join()
+                        .unwrap_or_else(|_| Err(io::Error::other("an event loop panicked")));
+                    if result.is_ok() {
+                        result = outcome;
+                    }
+                }
+                result
+            }
+        }
+    }
+}
