@@ -144,8 +144,10 @@ fn a_ten_megabyte_body_goes_through_a_memfd_both_ways() {
 
 #[test]
 fn header_body_and_idle_timeouts() {
-    let (_dir, ostiumd) =
-        start("timeouts", "header-timeout 300ms\n  body-timeout 300ms\n  idle-timeout 300ms");
+    let (_dir, ostiumd) = start(
+        "timeouts",
+        "header-timeout 300ms\n  body-timeout 300ms\n  idle-timeout 300ms\n  request-timeout 1s",
+    );
     let read_all = |request: &[u8]| {
         let mut stream = TcpStream::connect(ostiumd.addr).unwrap();
         stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
@@ -159,6 +161,25 @@ fn header_body_and_idle_timeouts() {
     // A body that stops coming: 408.
     let body = read_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc");
     assert!(body.starts_with("HTTP/1.1 408 "), "{body}");
+    // A body trickled just fast enough for the body timeout still meets the request
+    // timeout (1 s here, the others 300 ms).
+    let mut stream = TcpStream::connect(ostiumd.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream.write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n").unwrap();
+    let started = std::time::Instant::now();
+    let mut trickled = 0;
+    while stream.write_all(b"x").is_ok() && started.elapsed() < Duration::from_secs(5) {
+        trickled += 1;
+        std::thread::sleep(Duration::from_millis(150));
+        let mut probe = [0u8; 1];
+        stream.set_nonblocking(true).unwrap();
+        let answered = matches!(std::io::Read::read(&mut stream, &mut probe), Ok(1));
+        stream.set_nonblocking(false).unwrap();
+        if answered {
+            break;
+        }
+    }
+    assert!(trickled < 30, "the request timeout ended the trickle ({trickled} bytes)");
     // A keep-alive connection idle past the timeout: closed after its response, quietly.
     let idle = read_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n");
     assert!(idle.starts_with("HTTP/1.1 200 ") && idle.ends_with("hello\n"), "{idle}");

@@ -4,7 +4,9 @@
 //!
 //! Timers: the header timeout runs from a request's first byte to the end of its head
 //! (not renewed by each byte, so a client trickling bytes cannot hold a connection
-//! forever), the body timeout between body bytes, the idle timeout between requests, and
+//! forever), the body timeout between body bytes, the request timeout from a request's
+//! first byte to its last (a body trickled just fast enough still ends), the idle timeout
+//! between requests, and
 //! one reply timeout per call (504, and the door connection dropped so that a late reply
 //! is never taken for another call's).
 
@@ -36,6 +38,8 @@ struct Client {
     peer: SocketAddr,
     /// The read timer, and the phase it was set for.
     read_timer: Option<(TimerId, Phase)>,
+    /// The whole-request timer: from a request's first byte to its last.
+    request_timer: Option<TimerId>,
     /// Reply timers of the calls in flight, by request.
     reply_timers: HashMap<u64, TimerId>,
     /// The client half-closed: close once its responses are written.
@@ -193,6 +197,20 @@ impl HttpService {
     fn arm_read_timer(&mut self, cx: &mut Context<'_>, conn: ConnId) {
         let Some(client) = self.clients.get_mut(&conn) else { return };
         let phase = client.http.phase();
+        // The request timeout runs while a request is being read, whatever its progress.
+        match (phase, client.request_timer) {
+            (Phase::Head | Phase::Body, None) => {
+                let timer = cx.set_timer(self.forward.timeouts.request);
+                self.timers.insert(timer, TimerFor::Read(conn));
+                client.request_timer = Some(timer);
+            }
+            (Phase::Idle | Phase::Closed, Some(timer)) => {
+                cx.cancel_timer(timer);
+                self.timers.remove(&timer);
+                client.request_timer = None;
+            }
+            _ => {}
+        }
         if client.read_timer.is_some_and(|(_, set_for)| set_for == phase && phase != Phase::Body) {
             return;
         }
@@ -233,6 +251,7 @@ impl Service for HttpService {
             http: HttpConn::new(self.limits),
             peer,
             read_timer: None,
+            request_timer: None,
             reply_timers: HashMap::new(),
             read_closed: false,
         };
@@ -276,7 +295,11 @@ impl Service for HttpService {
         match self.timers.remove(&timer) {
             Some(TimerFor::Read(conn)) => {
                 let Some(client) = self.clients.get_mut(&conn) else { return };
-                client.read_timer = None;
+                if client.read_timer.is_some_and(|(t, _)| t == timer) {
+                    client.read_timer = None;
+                } else if client.request_timer == Some(timer) {
+                    client.request_timer = None;
+                }
                 match client.http.phase() {
                     Phase::Head | Phase::Body => {
                         client.http.on_read_timeout(date());
@@ -308,7 +331,8 @@ impl Service for HttpService {
     fn on_close(&mut self, cx: &mut Context<'_>, conn: ConnId, _reason: &CloseReason) {
         let Some(client) = self.clients.remove(&conn) else { return };
         // Calls in flight run to their end and their replies are discarded; the timers go.
-        for timer in client.reply_timers.into_values().chain(client.read_timer.map(|(t, _)| t)) {
+        let reads = client.read_timer.map(|(t, _)| t).into_iter().chain(client.request_timer);
+        for timer in client.reply_timers.into_values().chain(reads) {
             cx.cancel_timer(timer);
             self.timers.remove(&timer);
         }
