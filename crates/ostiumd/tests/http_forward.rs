@@ -211,8 +211,10 @@ fn a_thousand_concurrent_connections_are_all_answered() {
 
 #[test]
 fn limits_and_smuggling_get_their_status() {
-    let (_dir, ostiumd) =
-        start("limits", "max-header-bytes 1K\n  max-body 1K\n  reply-timeout 300ms");
+    let (_dir, ostiumd) = start(
+        "limits",
+        "max-header-bytes 1K\n  max-headers 100\n  max-body 1K\n  reply-timeout 300ms",
+    );
     let addr = ostiumd.addr;
     let big_header = format!("GET / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n", "a".repeat(2000));
     assert_eq!(exchange(addr, big_header.as_bytes()).status, 431);
@@ -228,6 +230,20 @@ fn limits_and_smuggling_get_their_status() {
     assert_eq!(exchange(addr, twice).status, 400);
     let folded = b"GET / HTTP/1.1\r\nHost: t\r\nX-A: 1\r\n  folded\r\n\r\n";
     assert_eq!(exchange(addr, folded).status, 400);
+    let conflicting =
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxy";
+    assert_eq!(exchange(addr, conflicting).status, 400);
+    for chunk_size in ["zz", "-1", "fffffffffffffffff", "3 ", ""] {
+        let request = format!(
+            "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n{chunk_size}\r\nabc\r\n0\r\n\r\n"
+        );
+        assert_eq!(exchange(addr, request.as_bytes()).status, 400, "chunk size {chunk_size:?}");
+    }
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: t\r\n\r\n", "a".repeat(2000));
+    assert_eq!(exchange(addr, long_target.as_bytes()).status, 414);
+    let many: String = (0..150).map(|i| format!("X-{i}: v\r\n")).collect();
+    let many_headers = format!("GET / HTTP/1.1\r\nHost: t\r\n{many}\r\n");
+    assert_eq!(exchange(addr, many_headers.as_bytes()).status, 431);
     // The application too slow: 504, and the next request is served.
     assert_eq!(get(addr, "/slow?ms=2000").status, 504);
     assert_eq!(get(addr, "/").status, 200);

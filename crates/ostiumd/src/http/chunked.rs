@@ -141,8 +141,14 @@ fn size_line(input: &[u8]) -> Result<Option<(u64, usize)>, (ErrorKind, usize)> {
     if i == 0 {
         return Err((ErrorKind::ChunkSize, 0));
     }
+    // Blanks (BWS) may come only before an extension's `;`: "3 " alone is refused, as
+    // parsers that disagree on it are a smuggling vector.
+    let digits_end = i;
     while matches!(input[i], b' ' | b'\t') {
         i += 1;
+    }
+    if i != digits_end && input[i] != b';' {
+        return Err((ErrorKind::ChunkSize, digits_end));
     }
     if input[i] == b';' {
         // Extensions: visible characters, blanks and obs-text; their syntax is not used.
@@ -173,7 +179,7 @@ mod tests {
 
     #[test]
     fn decodes_chunks_extensions_and_trailers() {
-        let input = b"5;a=b;c=\"d e\"\r\nhello\r\n0A \r\n0123456789\r\n0\r\nX-Sum: 1\r\n\r\nnext";
+        let input = b"5;a=b;c=\"d e\"\r\nhello\r\n0A ;x\r\n0123456789\r\n0\r\nX-Sum: 1\r\n\r\nnext";
         let (consumed, body, trailers) = decode(input).unwrap();
         assert_eq!(consumed, input.len() - 4);
         assert_eq!(body, b"hello0123456789");
@@ -199,7 +205,8 @@ mod tests {
         assert_eq!(decode(b"5\n").unwrap_err(), (ChunkSize, 1));
         assert_eq!(decode(b"5\r\r\n").unwrap_err(), (ChunkSize, 1));
         assert_eq!(decode(b"5;a\x01\r\n").unwrap_err(), (ChunkSize, 3));
-        assert_eq!(decode(b"5 x\r\n").unwrap_err(), (ChunkSize, 2));
+        assert_eq!(decode(b"5 x\r\n").unwrap_err(), (ChunkSize, 1));
+        assert_eq!(decode(b"5 \r\n").unwrap_err(), (ChunkSize, 1), "blanks only before `;`");
         assert_eq!(decode(b"10000000000000000\r\n").unwrap_err(), (ChunkSize, 16));
         assert_eq!(decode(b"fffffffffffffffff\r\n").unwrap_err(), (ChunkSize, 16));
         assert_eq!(decode(&[b'0'; MAX_SIZE_LINE]).unwrap_err(), (ChunkSize, MAX_SIZE_LINE));
