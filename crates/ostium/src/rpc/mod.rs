@@ -11,6 +11,10 @@
 //! - Calls: [`Stub`], with idempotent retry within the deadline; [`reply`] decodes replies.
 //! - Serving: [`serve_in_order`], [`serve_shared`] (Concurrent and Pipelined, with
 //!   [`ReplyToken`]), restrictions ([`Allowed`]), counters and `DESCRIBE` ([`describe`]).
+//! - Hubris's server loop for `InOrder` servers ([`serve_in_order_with`],
+//!   [`serve_in_order_notified`]): [`notify`] bits from timers, signals, readable
+//!   descriptors and other threads ([`NotificationHandler`], [`Notifications`],
+//!   [`Notifier`]), and closed receive on one client [`Source`].
 //!
 //! [`Fault::BadMessage`]: crate::wire::Fault::BadMessage
 
@@ -18,23 +22,30 @@ mod codec;
 mod counters;
 pub mod describe;
 mod error;
+mod in_order;
 mod lease;
 mod lend;
+pub mod notify;
 pub mod recv;
 pub mod reply;
 pub mod respond;
 mod restrict;
 mod serve;
+mod source;
 mod stub;
 pub mod token;
 
 pub use codec::{Hubpack, Ssmarshal, Zerocopy, max_size};
 pub use counters::{Counters, OpStats};
 pub use error::{Failure, HandlerError, RequestError};
+pub use in_order::{InOrderGlue, serve_in_order_notified, serve_in_order_with};
 pub use lease::{Leasable, Lease, LeaseSet};
 pub use lend::{check_max_len, lend_read, lend_read_write, lend_write};
+pub use notify::{NotificationHandler, Notifications, Notifier, NotifyError, Timer};
+pub use ostium_sys::{Signal, block_signals};
 pub use restrict::{Allowed, Policy};
 pub use serve::{Served, Service, serve, serve_in_order, serve_shared};
+pub use source::Source;
 pub use stub::{DEFAULT_RETRY_WINDOW, Stub};
 pub use token::{Pending, ReplyToken};
 

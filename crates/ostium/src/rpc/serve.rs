@@ -3,7 +3,9 @@
 //! the three server styles of DESIGN.md §3.
 //!
 //! - `InOrder` (`&mut self`): one call at a time, by a mutex around the server object. The
-//!   door's pool still grows for concurrent callers, who wait on the mutex.
+//!   door's pool still grows for concurrent callers, who wait on the mutex. Generated code
+//!   serves it through [`in_order`](super::in_order), which adds notifications and closed
+//!   receive; [`serve_in_order`] is the plain form.
 //! - `Concurrent` (`&self`): handlers run on the elastic pool as calls come.
 //! - `Pipelined` (`&self` and a [`ReplyToken`](super::ReplyToken)): served like
 //!   `Concurrent`; the generated dispatch waits for the token (see [`token`](super::token)).
@@ -14,6 +16,7 @@ use std::time::Instant;
 
 use super::counters::{Counters, OpStats};
 use super::describe::describe;
+use super::notify::EventThread;
 use super::restrict::{Allowed, Policy};
 use crate::wire::{Fault, Op, Status};
 use crate::{Door, DoorError, DoorOptions, Request, Response};
@@ -36,6 +39,9 @@ pub struct Service {
 pub struct Served {
     door: Door,
     counters: Arc<Counters>,
+    /// The server's event thread, if it has one; after `door`, so that it stops after the
+    /// last call has finished.
+    events: Option<EventThread>,
 }
 
 impl Served {
@@ -47,6 +53,12 @@ impl Served {
     /// Each operation's counters now, in operation order.
     pub fn counters(&self) -> Vec<OpStats> {
         self.counters.snapshot()
+    }
+
+    /// The same, with an event thread that stops when it is dropped.
+    pub(crate) fn with_events(mut self, events: EventThread) -> Served {
+        self.events = Some(events);
+        self
     }
 }
 
@@ -77,7 +89,7 @@ where
         counting.record(op, response.status() != Status::Ok, start.elapsed());
         response
     })?;
-    Ok(Served { door, counters })
+    Ok(Served { door, counters, events: None })
 }
 
 /// Serves an `InOrder` server: `dispatch` gets `&mut` the server, one call at a time.
