@@ -78,12 +78,39 @@ fn serve_fn(names: &Names, style: Style) -> TokenStream {
     };
     let result = quote!(::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError>);
     match style {
-        Style::InOrder => quote! {
-            #[doc = #doc]
-            pub fn #serve<S: #bound + Send + 'static>(#common server: S) -> #result {
-                ::ostium::rpc::serve_in_order(path, options, &Self::SERVICE, server, Self::#dispatch::<S>)
+        Style::InOrder => {
+            let notified = super::names::ident("serve_in_order_notified");
+            let notified_doc = format!(
+                " Serves `server` at `path` with the notification sources of `notifications`, \
+                 whose bits go to its `NotificationHandler`; \
+                 see [`{bound}`]."
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn #serve<S: #bound + Send + 'static>(#common server: S) -> #result {
+                    ::ostium::rpc::serve_in_order_with(path, options, &Self::SERVICE, server, Self::in_order_glue::<S>())
+                }
+
+                #[doc = #notified_doc]
+                pub fn #notified<S: #bound + ::ostium::rpc::NotificationHandler + Send + 'static>(
+                    #common
+                    server: S,
+                    notifications: ::ostium::rpc::Notifications,
+                ) -> #result {
+                    ::ostium::rpc::serve_in_order_notified(
+                        path, options, &Self::SERVICE, server, Self::in_order_glue::<S>(), notifications,
+                    )
+                }
+
+                fn in_order_glue<S: #bound>() -> ::ostium::rpc::InOrderGlue<S> {
+                    ::ostium::rpc::InOrderGlue {
+                        dispatch: Self::#dispatch::<S>,
+                        recv_source: <S as #bound>::recv_source,
+                        closed_recv_fail: <S as #bound>::closed_recv_fail,
+                    }
+                }
             }
-        },
+        }
         Style::Concurrent | Style::Pipelined => quote! {
             #[doc = #doc]
             pub fn #serve<S: #bound + Send + 'static>(#common server: ::std::sync::Arc<S>) -> #result {

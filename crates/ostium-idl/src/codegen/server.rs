@@ -38,6 +38,7 @@ impl Style {
 pub(crate) fn server_trait(interface: &Interface, names: &Names, style: Style) -> TokenStream {
     let name = style.trait_name(names);
     let methods = interface.ops.iter().map(|op| trait_method(op, style));
+    let closed = (style == Style::InOrder).then(closed_receive_methods);
     let (title, bound) = match style {
         Style::InOrder => ("serves one call at a time (`&mut self`)", quote!()),
         Style::Concurrent => ("serves calls concurrently, on the door's pool", quote!(: Sync)),
@@ -50,7 +51,24 @@ pub(crate) fn server_trait(interface: &Interface, names: &Names, style: Style) -
         #docs
         pub trait #name #bound {
             #(#methods)*
+            #closed
         }
+    }
+}
+
+/// Hubris's closed receive, with defaults that keep the server open to every caller.
+fn closed_receive_methods() -> TokenStream {
+    quote! {
+        /// The client this server serves alone, if any: while this is `Some`, calls of
+        /// other clients wait (Hubris's closed `RECV`). Asked after every call and
+        /// notification.
+        fn recv_source(&self) -> ::core::option::Option<::ostium::rpc::Source> {
+            ::core::option::Option::None
+        }
+
+        /// The client named by [`recv_source`](Self::recv_source) died: release it. Until
+        /// `recv_source` names another client, the server is open to all.
+        fn closed_recv_fail(&mut self) {}
     }
 }
 

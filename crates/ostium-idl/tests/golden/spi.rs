@@ -271,6 +271,15 @@ pub trait InOrderSpiImpl {
     fn lock(&mut self, caller: &::ostium::Caller, device_index: u8, cs_state: CsState);
     /// Release a previously acquired lock.
     fn release(&mut self, caller: &::ostium::Caller);
+    /// The client this server serves alone, if any: while this is `Some`, calls of
+    /// other clients wait (Hubris's closed `RECV`). Asked after every call and
+    /// notification.
+    fn recv_source(&self) -> ::core::option::Option<::ostium::rpc::Source> {
+        ::core::option::Option::None
+    }
+    /// The client named by [`recv_source`](Self::recv_source) died: release it. Until
+    /// `recv_source` names another client, the server is open to all.
+    fn closed_recv_fail(&mut self) {}
 }
 /// A server of `Spi` that serves calls concurrently, on the door's pool.
 pub trait ConcurrentSpiImpl: Sync {
@@ -371,13 +380,38 @@ impl SpiServer {
         options: ::ostium::DoorOptions,
         server: S,
     ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_in_order(
+        ::ostium::rpc::serve_in_order_with(
             path,
             options,
             &Self::SERVICE,
             server,
-            Self::dispatch_in_order::<S>,
+            Self::in_order_glue::<S>(),
         )
+    }
+    /// Serves `server` at `path` with the notification sources of `notifications`, whose bits go to its `NotificationHandler`; see [`InOrderSpiImpl`].
+    pub fn serve_in_order_notified<
+        S: InOrderSpiImpl + ::ostium::rpc::NotificationHandler + Send + 'static,
+    >(
+        path: impl ::core::convert::AsRef<::std::path::Path>,
+        options: ::ostium::DoorOptions,
+        server: S,
+        notifications: ::ostium::rpc::Notifications,
+    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
+        ::ostium::rpc::serve_in_order_notified(
+            path,
+            options,
+            &Self::SERVICE,
+            server,
+            Self::in_order_glue::<S>(),
+            notifications,
+        )
+    }
+    fn in_order_glue<S: InOrderSpiImpl>() -> ::ostium::rpc::InOrderGlue<S> {
+        ::ostium::rpc::InOrderGlue {
+            dispatch: Self::dispatch_in_order::<S>,
+            recv_source: <S as InOrderSpiImpl>::recv_source,
+            closed_recv_fail: <S as InOrderSpiImpl>::closed_recv_fail,
+        }
     }
     /// Serves `server` at `path`; see [`ConcurrentSpiImpl`].
     pub fn serve_concurrent<S: ConcurrentSpiImpl + Send + 'static>(

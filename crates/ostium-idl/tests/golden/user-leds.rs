@@ -218,6 +218,15 @@ pub trait InOrderUserLedsImpl {
         caller: &::ostium::Caller,
         index: usize,
     ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>;
+    /// The client this server serves alone, if any: while this is `Some`, calls of
+    /// other clients wait (Hubris's closed `RECV`). Asked after every call and
+    /// notification.
+    fn recv_source(&self) -> ::core::option::Option<::ostium::rpc::Source> {
+        ::core::option::Option::None
+    }
+    /// The client named by [`recv_source`](Self::recv_source) died: release it. Until
+    /// `recv_source` names another client, the server is open to all.
+    fn closed_recv_fail(&mut self) {}
 }
 /// A server of `UserLeds` that serves calls concurrently, on the door's pool.
 pub trait ConcurrentUserLedsImpl: Sync {
@@ -302,13 +311,38 @@ impl UserLedsServer {
         options: ::ostium::DoorOptions,
         server: S,
     ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_in_order(
+        ::ostium::rpc::serve_in_order_with(
             path,
             options,
             &Self::SERVICE,
             server,
-            Self::dispatch_in_order::<S>,
+            Self::in_order_glue::<S>(),
         )
+    }
+    /// Serves `server` at `path` with the notification sources of `notifications`, whose bits go to its `NotificationHandler`; see [`InOrderUserLedsImpl`].
+    pub fn serve_in_order_notified<
+        S: InOrderUserLedsImpl + ::ostium::rpc::NotificationHandler + Send + 'static,
+    >(
+        path: impl ::core::convert::AsRef<::std::path::Path>,
+        options: ::ostium::DoorOptions,
+        server: S,
+        notifications: ::ostium::rpc::Notifications,
+    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
+        ::ostium::rpc::serve_in_order_notified(
+            path,
+            options,
+            &Self::SERVICE,
+            server,
+            Self::in_order_glue::<S>(),
+            notifications,
+        )
+    }
+    fn in_order_glue<S: InOrderUserLedsImpl>() -> ::ostium::rpc::InOrderGlue<S> {
+        ::ostium::rpc::InOrderGlue {
+            dispatch: Self::dispatch_in_order::<S>,
+            recv_source: <S as InOrderUserLedsImpl>::recv_source,
+            closed_recv_fail: <S as InOrderUserLedsImpl>::closed_recv_fail,
+        }
     }
     /// Serves `server` at `path`; see [`ConcurrentUserLedsImpl`].
     pub fn serve_concurrent<S: ConcurrentUserLedsImpl + Send + 'static>(
