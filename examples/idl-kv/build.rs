@@ -1,4 +1,5 @@
-//! Generates the `Kv` client and server from `idl/kv.idol`, with `shutdown` restricted, and
+//! Generates the `Kv` client and server from `idl/kv.idol`, with `shutdown` restricted, the
+//! `Events` client and server from `idl/events.idol`, and
 //! clients and servers of two Hubris interfaces from ostium-idl's corpus (`spi.idol`, the
 //! Idol README's example, and `user-leds.idol`) to show they compile as they are.
 
@@ -9,6 +10,8 @@ fn main() {
     let nobody = ostium_idl::Allowed::new().user("no-such-user-of-ostium");
     let kv = ostium_idl::Generator::new().client(true).server(true).restrict("shutdown", nobody);
     generate(&kv, Path::new("idl/kv.idol"), &out.join("kv.rs"));
+    let events = ostium_idl::Generator::new().client(true).server(true);
+    generate(&events, Path::new("idl/events.idol"), &out.join("events.rs"));
     let corpus = Path::new("../../crates/ostium-idl/tests/corpus");
     let both = ostium_idl::Generator::new().client(true).server(true);
     generate(&both, &corpus.join("spi.idol"), &out.join("spi.rs"));
