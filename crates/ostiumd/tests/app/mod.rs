@@ -11,6 +11,9 @@ use http::{Request, Response, StatusCode};
 /// those modes, any other as `http`.
 pub(crate) fn run() {
     let Ok(door) = std::env::var("OSTIUM_DOOR") else { return };
+    // `/panic` panics on purpose: one line in the log, not a backtrace that reads like a
+    // failure.
+    std::panic::set_hook(Box::new(|info| eprintln!("test application: {info}")));
     let options = ostium::DoorOptions::default();
     let _door = if door.ends_with("bytes.door") {
         ostium::Door::create(&door, options, bytes).unwrap()
