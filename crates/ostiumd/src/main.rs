@@ -3,7 +3,7 @@
 //! `ostiumd --config FILE` reads the configuration, starts the applications it names with
 //! `exec`, listens on every forward's port and serves until `SIGTERM` or `SIGINT`, then
 //! drains (no new requests; those in flight answered within `shutdown-timeout`), stops the
-//! applications and exits 0. `ostiumd --check FILE` only validates the file: every error
+//! applications and exits 0. `SIGHUP` reloads the file without dropping connections. `ostiumd --check FILE` only validates the file: every error
 //! with its file, line and column, exit 1; or `ok` and the forwards, exit 0.
 
 #![forbid(unsafe_code)]
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use ostiumd::config::Config;
@@ -58,7 +58,7 @@ fn main() -> ExitCode {
             None => ExitCode::FAILURE,
         },
         (None, Some(path)) => match load(&path) {
-            Some(config) => serve(&config),
+            Some(config) => serve(&path, &config),
             None => ExitCode::FAILURE,
         },
         (None, None) => unreachable!("clap requires one of them"),
@@ -87,9 +87,9 @@ fn load(path: &Path) -> Option<Config> {
 }
 
 /// Serves `config` until a signal to stop.
-fn serve(config: &Config) -> ExitCode {
+fn serve(path: &Path, config: &Config) -> ExitCode {
     // Installed before anything starts, so that a signal during start-up is not lost.
-    let mut signals = match Signals::new([SIGINT, SIGTERM]) {
+    let mut signals = match Signals::new([SIGINT, SIGTERM, SIGHUP]) {
         Ok(signals) => signals,
         Err(err) => {
             eprintln!("error: installing signal handlers: {err}");
@@ -101,7 +101,7 @@ fn serve(config: &Config) -> ExitCode {
     if let Err(err) = ostium_sys::raise_fd_limit() {
         tracing::warn!(%err, "could not raise the descriptor limit");
     }
-    let daemon = match Daemon::start(config) {
+    let mut daemon = match Daemon::start(config) {
         Ok(daemon) => daemon,
         Err(err) => {
             eprintln!("error: {err}");
@@ -111,8 +111,23 @@ fn serve(config: &Config) -> ExitCode {
     for addr in daemon.local_addrs() {
         println!("ostiumd: listening on {addr}");
     }
-    if let Some(signal) = signals.forever().next() {
-        tracing::info!(signal, "draining");
+    for signal in signals.forever() {
+        if signal != SIGHUP {
+            tracing::info!(signal, "draining");
+            break;
+        }
+        // A configuration with an error is refused whole, with its locations; the running
+        // one stays.
+        match load(path) {
+            Some(config) => {
+                let report = daemon.reload(&config);
+                for addr in report.started {
+                    println!("ostiumd: listening on {addr}");
+                }
+                println!("ostiumd: reloaded");
+            }
+            None => eprintln!("ostiumd: reload refused; the running configuration stays"),
+        }
     }
     match daemon.shutdown() {
         Ok(()) => ExitCode::SUCCESS,

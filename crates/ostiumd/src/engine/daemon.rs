@@ -1,12 +1,21 @@
-//! The running daemon: every forward's loops, every supervised application, and the
-//! orderly stop.
+//! The running daemon: every forward's loops, every supervised application, the reload
+//! on `SIGHUP`, and the orderly stop.
 //!
 //! Each forward gets its own group of loops (one per core, or `set threads N`), each loop
-//! with its own `SO_REUSEPORT` listener and its own door connections. Applications named
-//! by `exec` start first, so that their doors are (usually) there when the first request
-//! comes; a request that comes before the door is answered 503, and the next one finds it.
+//! with its own `SO_REUSEPORT` listener (or UDP socket) and its own door connections.
+//! Applications named by `exec` start first, so that their doors are (usually) there when
+//! the first request comes; a request that comes before the door is answered 503, and the
+//! next one finds it.
+//!
+//! A forward is known by its protocol and listening address. On reload, a forward whose
+//! address is still there keeps its sockets (no connection is refused), and its loops take
+//! the new settings for what comes next (a changed door, limits, timeouts; a new `exec`
+//! restarts the application); a new address starts; a gone one drains like a shutdown.
+//! Only a change of mode on the same address cannot be applied in place: that forward is
+//! drained and started again, which refuses connections for a moment (logged).
 
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,107 +23,224 @@ use tracing::{info, warn};
 
 use super::group::Group;
 use super::service::ForwardService;
-use crate::config::Config;
+use crate::config::{Config, Forward};
 use crate::supervise::Supervisor;
 
 /// How long a stopped application may take to exit before it is killed.
 const APPLICATION_GRACE: Duration = Duration::from_secs(5);
 
+/// One forward being served.
+struct Running {
+    forward: Arc<Forward>,
+    group: Group,
+    supervisor: Option<Supervisor>,
+}
+
+/// What a reload did, for the log and the control door.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReloadReport {
+    /// Forwards started (with the addresses they listen on).
+    pub started: Vec<SocketAddr>,
+    /// Forwards kept, with their settings changed.
+    pub changed: Vec<SocketAddr>,
+    /// Forwards kept unchanged.
+    pub unchanged: Vec<SocketAddr>,
+    /// Forwards drained and removed.
+    pub removed: Vec<SocketAddr>,
+}
+
 /// A running ostiumd.
 pub struct Daemon {
-    servers: Vec<Group>,
-    supervisors: Vec<Supervisor>,
+    running: Vec<Running>,
+    threads: usize,
     shutdown_timeout: Duration,
+    /// Forwards removed by reloads, still draining.
+    draining: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// Which forward this is, across reloads.
+fn key(forward: &Forward) -> (bool, SocketAddr) {
+    (forward.protocol.is_udp(), forward.listen)
+}
+
+/// Whether two versions of a forward are the same but for where they are written.
+fn same_settings(a: &Forward, b: &Forward) -> bool {
+    Forward { line: 0, ..a.clone() } == Forward { line: 0, ..b.clone() }
 }
 
 impl Daemon {
     /// Starts the applications, then binds every forward's port and starts its loops. An
-    /// address in use, or a mode not served yet, fails here, naming the forward.
+    /// address in use fails here, naming the forward.
     pub fn start(config: &Config) -> io::Result<Daemon> {
         let mut daemon = Daemon {
-            servers: Vec::new(),
-            supervisors: Vec::new(),
+            running: Vec::new(),
+            threads: config.settings.threads.map_or_else(
+                || ostium_sys::allowed_cpus().map_or(1, |cpus| cpus.len().max(1)),
+                |threads| threads.get(),
+            ),
             shutdown_timeout: config.settings.shutdown_timeout,
+            draining: Vec::new(),
         };
         for forward in &config.forwards {
-            if let Some(exec) = &forward.exec {
-                match Supervisor::start(&exec.argv, &forward.door) {
-                    Ok(supervisor) => daemon.supervisors.push(supervisor),
-                    Err(err) => {
-                        daemon.stop();
-                        return Err(err);
-                    }
-                }
-            }
-        }
-        let threads = config.settings.threads.map_or_else(
-            || ostium_sys::allowed_cpus().map_or(1, |cpus| cpus.len().max(1)),
-            |threads| threads.get(),
-        );
-        for forward in &config.forwards {
-            let forward = Arc::new(forward.clone());
-            match Group::start(&forward, threads) {
-                Ok(group) => {
-                    info!(forward = %forward, listening = %group.local_addr(), "forwarding");
-                    daemon.servers.push(group);
-                }
-                Err(err) => {
-                    daemon.stop();
-                    return Err(io::Error::new(
-                        err.kind(),
-                        format!("forward at line {} ({}): {err}", forward.line, forward.listen),
-                    ));
-                }
+            if let Err(err) = daemon.start_forward(Arc::new(forward.clone())) {
+                daemon.stop();
+                return Err(err);
             }
         }
         Ok(daemon)
     }
 
+    /// Starts one forward: its application, then its loops.
+    fn start_forward(&mut self, forward: Arc<Forward>) -> io::Result<SocketAddr> {
+        let supervisor = match &forward.exec {
+            Some(exec) => Some(Supervisor::start(&exec.argv, &forward.door)?),
+            None => None,
+        };
+        match Group::start(&forward, self.threads) {
+            Ok(group) => {
+                let addr = group.local_addr();
+                info!(forward = %forward, listening = %addr, "forwarding");
+                self.running.push(Running { forward, group, supervisor });
+                Ok(addr)
+            }
+            Err(err) => {
+                if let Some(supervisor) = supervisor {
+                    supervisor.stop(APPLICATION_GRACE);
+                }
+                Err(io::Error::new(
+                    err.kind(),
+                    format!("forward at line {} ({}): {err}", forward.line, forward.listen),
+                ))
+            }
+        }
+    }
+
     /// The addresses listened on, in forward order.
-    pub fn local_addrs(&self) -> Vec<std::net::SocketAddr> {
-        self.servers.iter().map(Group::local_addr).collect()
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.running.iter().map(|r| r.group.local_addr()).collect()
+    }
+
+    /// Applies a new configuration (already parsed and valid) without dropping
+    /// connections; see the [module](self) doc. A forward that cannot start is reported
+    /// and skipped; the others are applied.
+    pub fn reload(&mut self, config: &Config) -> ReloadReport {
+        let mut report = ReloadReport::default();
+        self.shutdown_timeout = config.settings.shutdown_timeout;
+        let mut old: Vec<Running> = std::mem::take(&mut self.running);
+        for forward in &config.forwards {
+            let forward = Arc::new(forward.clone());
+            let found = old.iter().position(|r| key(&r.forward) == key(&forward));
+            let Some(index) = found else {
+                match self.start_forward(forward) {
+                    Ok(addr) => report.started.push(addr),
+                    Err(err) => warn!(%err, "reload: a new forward could not start"),
+                }
+                continue;
+            };
+            let mut running = old.swap_remove(index);
+            let addr = running.group.local_addr();
+            if same_settings(&running.forward, &forward) {
+                report.unchanged.push(addr);
+                self.running.push(running);
+                continue;
+            }
+            if running.forward.mode != forward.mode {
+                warn!(%addr, "reload: the mode changed; the forward restarts (connections refused meanwhile)");
+                self.drain_in_background(running);
+                match self.start_forward(forward) {
+                    Ok(addr) => report.changed.push(addr),
+                    Err(err) => warn!(%err, "reload: a changed forward could not start again"),
+                }
+                continue;
+            }
+            if running.forward.exec != forward.exec || running.forward.door != forward.door {
+                if let Some(supervisor) = running.supervisor.take() {
+                    supervisor.stop(APPLICATION_GRACE);
+                }
+                running.supervisor = match &forward.exec {
+                    Some(exec) => Supervisor::start(&exec.argv, &forward.door)
+                        .inspect_err(|err| warn!(%err, "reload: the application did not start"))
+                        .ok(),
+                    None => None,
+                };
+            }
+            for handle in running.group.handles() {
+                let forward = Arc::clone(&forward);
+                let _ = handle
+                    .post(move |service: &mut ForwardService, cx| service.reconfigure(cx, forward));
+            }
+            running.forward = forward;
+            report.changed.push(addr);
+            self.running.push(running);
+        }
+        for running in old {
+            report.removed.push(running.group.local_addr());
+            self.drain_in_background(running);
+        }
+        info!(?report, "configuration reloaded");
+        report
+    }
+
+    /// Drains a forward on a thread of its own: its loops stop taking requests, finish those
+    /// in flight (within the shutdown timeout), end; then its application stops.
+    fn drain_in_background(&mut self, running: Running) {
+        let timeout = self.shutdown_timeout;
+        let drainer = std::thread::spawn(move || {
+            let _ = drain(vec![running], timeout);
+        });
+        self.draining.push(drainer);
     }
 
     /// Stops in order: no new requests, those in flight answered (for at most the
     /// configured `shutdown-timeout`), the loops ended, then the applications stopped.
     pub fn shutdown(self) -> io::Result<()> {
-        let handles: Vec<_> = self.servers.iter().flat_map(Group::handles).collect();
-        for handle in &handles {
-            let _ = handle.post(|service: &mut ForwardService, cx| service.begin_drain(cx));
-        }
-        let timeout = self.shutdown_timeout;
-        // Loops that have not drained in time are stopped regardless.
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-        let enforcer = std::thread::spawn(move || {
-            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(timeout) {
-                warn!("requests still in flight after {timeout:?}; stopping anyway");
-                for handle in handles {
-                    let _ = handle.stop();
-                }
-            }
-        });
-        let mut result = Ok(());
-        for server in self.servers {
-            if let Err(err) = server.join() {
-                result = Err(err);
-            }
-        }
-        drop(done_tx);
-        let _ = enforcer.join();
-        for supervisor in self.supervisors {
-            supervisor.stop(APPLICATION_GRACE);
+        let result = drain(self.running, self.shutdown_timeout);
+        for drainer in self.draining {
+            let _ = drainer.join();
         }
         result
     }
 
     /// Stops everything at once (a start that failed half way).
     fn stop(&mut self) {
-        for server in self.servers.drain(..) {
-            server.stop();
-            let _ = server.join();
-        }
-        for supervisor in self.supervisors.drain(..) {
-            supervisor.stop(APPLICATION_GRACE);
+        for running in self.running.drain(..) {
+            running.group.stop();
+            let _ = running.group.join();
+            if let Some(supervisor) = running.supervisor {
+                supervisor.stop(APPLICATION_GRACE);
+            }
         }
     }
+}
+
+/// Drains `forwards` within `timeout` (then stops their loops regardless), then stops
+/// their applications.
+fn drain(forwards: Vec<Running>, timeout: Duration) -> io::Result<()> {
+    let handles: Vec<_> = forwards.iter().flat_map(|r| r.group.handles()).collect();
+    for handle in &handles {
+        let _ = handle.post(|service: &mut ForwardService, cx| service.begin_drain(cx));
+    }
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let enforcer = std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(timeout) {
+            warn!("requests still in flight after {timeout:?}; stopping anyway");
+            for handle in handles {
+                let _ = handle.stop();
+            }
+        }
+    });
+    let mut result = Ok(());
+    let mut supervisors = Vec::new();
+    for running in forwards {
+        if let Err(err) = running.group.join() {
+            result = Err(err);
+        }
+        supervisors.extend(running.supervisor);
+    }
+    drop(done_tx);
+    let _ = enforcer.join();
+    for supervisor in supervisors {
+        supervisor.stop(APPLICATION_GRACE);
+    }
+    result
 }

@@ -53,6 +53,9 @@ struct Slot<T> {
     job: Option<Job<T>>,
     /// Calls answered on this connection.
     served: u64,
+    /// The pool's generation when the connection was made: one made before the door's
+    /// path last changed is closed when its call ends instead of kept.
+    generation: u64,
 }
 
 /// The connections of one loop to one door.
@@ -65,6 +68,8 @@ pub struct DoorPool<T> {
     /// Jobs waiting for a connection (at `max_connections`).
     waiting: VecDeque<Job<T>>,
     scratch: Vec<u8>,
+    /// Bumped each time the door's path changes.
+    generation: u64,
 }
 
 impl<T: PartialEq> DoorPool<T> {
@@ -78,6 +83,20 @@ impl<T: PartialEq> DoorPool<T> {
             max_connections: max_connections.max(1),
             waiting: VecDeque::new(),
             scratch: Vec::new(),
+            generation: 0,
+        }
+    }
+
+    /// Calls from now on go to the door at `path` (a reloaded configuration changed it):
+    /// idle connections to the old door close now, busy ones when their call ends.
+    pub fn retarget(&mut self, cx: &mut Context<'_>, path: &Path) {
+        if path == self.path {
+            return;
+        }
+        self.path = path.to_path_buf();
+        self.generation += 1;
+        for watch in std::mem::take(&mut self.idle) {
+            self.drop_conn(cx, watch);
         }
     }
 
@@ -105,7 +124,8 @@ impl<T: PartialEq> DoorPool<T> {
         match cx.watch(&conn, Interest::READABLE) {
             Ok(watch) => {
                 // The call goes out when the door's HELLO comes.
-                self.slots.insert(watch, Slot { conn, job: Some(job), served: 0 });
+                let generation = self.generation;
+                self.slots.insert(watch, Slot { conn, job: Some(job), served: 0, generation });
             }
             Err(err) => done.push(Done { tag: job.tag, outcome: Err(CallError::Io(err)) }),
         }
@@ -215,8 +235,16 @@ impl<T: PartialEq> DoorPool<T> {
         done.push(Done { tag: job.tag, outcome });
     }
 
-    /// The connection `watch` is free: the next waiting job, or the idle list.
+    /// The connection `watch` is free: the next waiting job, or the idle list (or closed,
+    /// if it is to a door the pool no longer calls).
     fn release(&mut self, cx: &mut Context<'_>, watch: WatchId, done: &mut Vec<Done<T>>) {
+        if self.slots.get(&watch).is_some_and(|slot| slot.generation != self.generation) {
+            self.drop_conn(cx, watch);
+            if let Some(job) = self.waiting.pop_front() {
+                self.submit(cx, job, done);
+            }
+            return;
+        }
         match self.waiting.pop_front() {
             Some(job) => self.start(cx, watch, job, done),
             None => self.idle.push(watch),

@@ -108,6 +108,15 @@ impl HttpService {
         }
     }
 
+    /// Applies a reloaded configuration of the same forward: new connections get the new
+    /// limits, every new request the new timeouts and door; requests in flight finish as
+    /// they started.
+    pub fn reconfigure(&mut self, cx: &mut Context<'_>, forward: Arc<Forward>) {
+        self.limits = Limits::from(&forward.limits);
+        self.pool.retarget(cx, &forward.door);
+        self.forward = forward;
+    }
+
     /// Client connections open on this loop.
     pub fn clients(&self) -> usize {
         self.clients.len()

@@ -49,6 +49,25 @@ impl ForwardService {
         }
     }
 
+    /// The forward's mode, as this service serves it.
+    pub fn mode(&self) -> Mode {
+        match self {
+            ForwardService::Http(_) => Mode::Http,
+            ForwardService::Bytes(_) | ForwardService::Udp(_) => Mode::Bytes,
+            ForwardService::Handoff(_) => Mode::Handoff,
+        }
+    }
+
+    /// Applies a reloaded configuration of the same forward, in the same mode.
+    pub fn reconfigure(&mut self, cx: &mut Context<'_>, forward: Arc<Forward>) {
+        match self {
+            ForwardService::Http(s) => s.reconfigure(cx, forward),
+            ForwardService::Bytes(s) => s.reconfigure(cx, forward),
+            ForwardService::Handoff(s) => s.reconfigure(cx, forward),
+            ForwardService::Udp(s) => s.reconfigure(cx, forward),
+        }
+    }
+
     fn inner(&mut self) -> &mut dyn Service {
         match self {
             ForwardService::Http(s) => s,

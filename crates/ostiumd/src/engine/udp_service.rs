@@ -64,6 +64,13 @@ impl UdpService {
         self.stop_if_drained(cx);
     }
 
+    /// Applies a reloaded configuration of the same forward to what comes next; what is
+    /// in progress finishes as it started.
+    pub fn reconfigure(&mut self, cx: &mut Context<'_>, forward: Arc<Forward>) {
+        self.pool.retarget(cx, &forward.door);
+        self.forward = forward;
+    }
+
     fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
         if self.draining && self.pending.is_empty() {
             self.pool.close_all(cx);

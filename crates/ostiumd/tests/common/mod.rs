@@ -45,6 +45,10 @@ pub(crate) struct Ostiumd {
     pub(crate) addr: SocketAddr,
     /// Every forward's address, in the configuration's order.
     pub(crate) addrs: Vec<SocketAddr>,
+    /// ostiumd's standard output, line by line (after the first addresses).
+    pub(crate) lines: std::sync::mpsc::Receiver<String>,
+    /// Where its configuration is.
+    pub(crate) config: PathBuf,
 }
 
 impl Ostiumd {
@@ -61,20 +65,50 @@ impl Ostiumd {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
+        let (tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { return };
-                if let Some(addr) = line.strip_prefix("ostiumd: listening on ") {
-                    let _ = tx.send(addr.parse::<SocketAddr>().unwrap());
+                if tx.send(line).is_err() {
+                    return;
                 }
             }
         });
         let forwards = config.lines().filter(|l| l.trim_start().starts_with("forward ")).count();
-        let addrs: Vec<SocketAddr> = (0..forwards.max(1))
-            .map(|_| rx.recv_timeout(Duration::from_secs(20)).expect("ostiumd listening"))
-            .collect();
-        Ostiumd { child, addr: addrs[0], addrs }
+        let mut ostiumd = Ostiumd {
+            child,
+            addr: "0.0.0.0:0".parse().unwrap(),
+            addrs: Vec::new(),
+            lines,
+            config: path,
+        };
+        ostiumd.addrs = (0..forwards.max(1)).map(|_| ostiumd.next_listening()).collect();
+        ostiumd.addr = ostiumd.addrs[0];
+        ostiumd
+    }
+
+    /// The next line of its output that starts with `prefix` (the rest of it).
+    pub(crate) fn next_line(&self, prefix: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line =
+                self.lines.recv_timeout(left).unwrap_or_else(|_| panic!("no line {prefix:?}"));
+            if let Some(rest) = line.strip_prefix(prefix) {
+                return rest.to_owned();
+            }
+        }
+    }
+
+    /// The next address it says it listens on.
+    pub(crate) fn next_listening(&self) -> SocketAddr {
+        self.next_line("ostiumd: listening on ").parse().unwrap()
+    }
+
+    /// Rewrites its configuration file and sends it SIGHUP.
+    pub(crate) fn reload(&self, config: &str) {
+        std::fs::write(&self.config, config).unwrap();
+        ostium_sys::signal_process(self.child.id(), ostium_sys::ProcessSignal::Hangup).unwrap();
     }
 
     /// Sends SIGTERM and waits for the exit status.
