@@ -5,7 +5,7 @@
 //! The call's arguments are one line of text, `REMOTE LOCAL\n` (the client's address and
 //! the address it connected to, as `IP:PORT` or `[IPv6]:PORT`), then any bytes ostiumd
 //! had already read from the connection, which the application must treat as the start
-//! of the stream; the socket is the call's one descriptor (docs/handoff.md). ostiumd
+//! of the stream; the socket is the call's one descriptor (docs/ostiumd-modes.md). ostiumd
 //! keeps no copy of it: once the call is sent the application holds the only one. The
 //! reply is only logged.
 
