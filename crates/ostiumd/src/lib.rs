@@ -10,6 +10,8 @@
 //! - [`http`]: HTTP/1.1 request framing as a sans-I/O decoder (bytes in, requests or a
 //!   located error with its status out; the phase it is in tells the caller which
 //!   timeout applies), and the response serializer.
+//! - [`proxy`]: the PROXY protocol header (v1 and v2) a load balancer sends first, as a
+//!   sans-I/O decoder.
 //!
 //! And the parts of the daemon that do I/O:
 //!
@@ -21,4 +23,5 @@
 pub mod config;
 pub mod engine;
 pub mod http;
+pub mod proxy;
 pub mod supervise;
