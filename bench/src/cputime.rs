@@ -3,9 +3,11 @@
 //!
 //! Fields 14 and 15 of `/proc/PID/stat` (`utime`, `stime`) count clock ticks of all the
 //! threads of a process, the exited ones included; `/proc/thread-self/stat` counts those of
-//! the calling thread. Ticks are converted with the rate `getconf CLK_TCK` reports; when
-//! that program cannot be run, 100 Hz (the value on every common Linux build) is assumed,
-//! and [`TickRate::assumed`] says so, so the report can too. The resolution is one tick
+//! the calling thread. Fields 16 and 17 of `/proc/self/stat` (`cutime`, `cstime`) count
+//! those of this process's children that have exited and been waited for: the CPU time of a
+//! program such as `wrk`, read around its run. Ticks are converted with the rate
+//! `getconf CLK_TCK` reports; when that program cannot be run, 100 Hz (the value on every
+//! common Linux build) is assumed, and [`TickRate::assumed`] says so, so the report can too. The resolution is one tick
 //! (10 ms at 100 Hz): enough for the total over a measurement of seconds, but coarse for a
 //! part that is small, such as the user time of a server that spends most of its time in
 //! the kernel's TCP code (a few ticks per second; `echo-bench --callgrind` counts its
@@ -72,26 +74,55 @@ impl CpuTime {
 #[derive(Clone, Debug)]
 pub struct CpuClock {
     stat: PathBuf,
+    /// Which pair of fields: a process's or thread's own, or its reaped children's.
+    fields: Fields,
     rate: TickRate,
+}
+
+/// The pair of `stat` fields a [`CpuClock`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fields {
+    /// `utime` and `stime`, fields 14 and 15.
+    Own,
+    /// `cutime` and `cstime`, fields 16 and 17.
+    ReapedChildren,
+}
+
+impl Fields {
+    /// How many fields after the command name come before the pair.
+    fn skip(self) -> usize {
+        match self {
+            Fields::Own => 11,
+            Fields::ReapedChildren => 13,
+        }
+    }
 }
 
 impl CpuClock {
     /// The CPU time of process `pid`, all its threads together.
     pub fn process(pid: u32, rate: TickRate) -> CpuClock {
-        CpuClock { stat: PathBuf::from(format!("/proc/{pid}/stat")), rate }
+        CpuClock { stat: PathBuf::from(format!("/proc/{pid}/stat")), fields: Fields::Own, rate }
     }
 
     /// The CPU time of whichever thread calls [`read`](CpuClock::read).
     pub fn current_thread(rate: TickRate) -> CpuClock {
-        CpuClock { stat: PathBuf::from("/proc/thread-self/stat"), rate }
+        CpuClock { stat: PathBuf::from("/proc/thread-self/stat"), fields: Fields::Own, rate }
+    }
+
+    /// The CPU time of this process's children that have exited and been waited for
+    /// (`cutime` and `cstime` of `/proc/self/stat`): read before a child is started and after
+    /// it is reaped, the difference is that child's CPU time, all its threads, provided no
+    /// other child was reaped in between.
+    pub fn reaped_children(rate: TickRate) -> CpuClock {
+        CpuClock { stat: PathBuf::from("/proc/self/stat"), fields: Fields::ReapedChildren, rate }
     }
 
     /// The CPU time used so far.
     pub fn read(&self) -> Result<CpuTime> {
         let text = std::fs::read_to_string(&self.stat)
             .with_context(|| format!("reading {}", self.stat.display()))?;
-        let ticks =
-            parse_stat_ticks(&text).with_context(|| format!("parsing {}", self.stat.display()))?;
+        let ticks = parse_stat_ticks(&text, self.fields)
+            .with_context(|| format!("parsing {}", self.stat.display()))?;
         Ok(ticks.at(self.rate))
     }
 }
@@ -110,14 +141,14 @@ impl Ticks {
     }
 }
 
-/// `utime` and `stime` from the text of a `stat` file.
+/// `utime` and `stime` (or `cutime` and `cstime`) from the text of a `stat` file.
 ///
 /// The second field, the command name in parentheses, may itself hold spaces and
 /// parentheses, so the fields are counted from the last `)`: `state` is the first after it,
-/// `utime` the twelfth and `stime` the thirteenth.
-fn parse_stat_ticks(text: &str) -> Result<Ticks> {
+/// `utime` the twelfth, `stime` the thirteenth, `cutime` and `cstime` the two after.
+fn parse_stat_ticks(text: &str, which: Fields) -> Result<Ticks> {
     let Some((_, rest)) = text.rsplit_once(')') else { bail!("no `)` after the command name") };
-    let mut fields = rest.split_ascii_whitespace().skip(11);
+    let mut fields = rest.split_ascii_whitespace().skip(which.skip());
     let mut next = |name| -> Result<u64> {
         let field = fields.next().with_context(|| format!("no {name} field"))?;
         field.parse().with_context(|| format!("{name} field {field:?} is not a number"))
@@ -132,7 +163,12 @@ mod tests {
     #[test]
     fn reads_utime_and_stime_past_an_awkward_command_name() {
         let line = "4242 (a) b (c) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 31 0 0 20 0 2 0 9 0";
-        assert_eq!(parse_stat_ticks(line).unwrap(), Ticks { user: 250, system: 31 });
+        assert_eq!(parse_stat_ticks(line, Fields::Own).unwrap(), Ticks { user: 250, system: 31 });
+        let reaped = parse_stat_ticks(line, Fields::ReapedChildren).unwrap();
+        assert_eq!(reaped, Ticks { user: 0, system: 0 });
+        let line = "7 (x) S 1 7 7 0 -1 0 0 0 0 0 5 6 70 80 20 0 1 0 9 0";
+        let reaped = parse_stat_ticks(line, Fields::ReapedChildren).unwrap();
+        assert_eq!(reaped, Ticks { user: 70, system: 80 });
     }
 
     #[test]
@@ -161,8 +197,8 @@ mod tests {
 
     #[test]
     fn a_truncated_line_is_an_error() {
-        assert!(parse_stat_ticks("1 (x) S 1 2 3").is_err());
-        assert!(parse_stat_ticks("garbage").is_err());
+        assert!(parse_stat_ticks("1 (x) S 1 2 3", Fields::Own).is_err());
+        assert!(parse_stat_ticks("garbage", Fields::Own).is_err());
     }
 
     #[test]
@@ -171,5 +207,6 @@ mod tests {
         assert!(rate.hz > 0);
         CpuClock::current_thread(rate).read().unwrap();
         CpuClock::process(std::process::id(), rate).read().unwrap();
+        CpuClock::reaped_children(rate).read().unwrap();
     }
 }

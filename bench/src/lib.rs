@@ -16,12 +16,17 @@
 //!
 //! `door-bench` (a door's call round trip against a raw SEQPACKET ping-pong and gRPC) has
 //! its parts in [`door_bench`]; tonic and prost are dependencies of the benchmark only.
+//!
+//! `ostiumd-bench` (ostiumd + the hello application against nginx as a reverse proxy and as
+//! a static server, under wrk) has its parts in [`ostiumd_bench`], and so has `http-backend`,
+//! the minimal HTTP server nginx proxies to there; httparse is its dependency.
 
 pub mod callgrind;
 pub mod cputime;
 pub mod door_bench;
 pub mod histogram;
 pub mod loadgen;
+pub mod ostiumd_bench;
 pub mod pingpong;
 pub mod report;
 pub mod server;

@@ -107,16 +107,19 @@ impl Row {
     }
 }
 
+/// The median of `values` (of an even number, the mean of the middle two).
+pub fn middle(mut values: Vec<f64>) -> f64 {
+    assert!(!values.is_empty(), "the median of no values");
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 }
+}
+
 /// The median of several runs of one server under one load, field by field (of an even
 /// number of runs, the mean of the middle two).
 pub fn median(rows: &[Row]) -> Row {
     assert!(!rows.is_empty(), "the median of no runs");
-    let of = |field: fn(&Row) -> f64| {
-        let mut values: Vec<f64> = rows.iter().map(field).collect();
-        values.sort_by(f64::total_cmp);
-        let mid = values.len() / 2;
-        if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 }
-    };
+    let of = |field: fn(&Row) -> f64| middle(rows.iter().map(field).collect());
     Row {
         msgs_per_sec: of(|r| r.msgs_per_sec),
         p50_us: of(|r| r.p50_us),

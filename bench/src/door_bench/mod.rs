@@ -36,9 +36,14 @@ impl SocketDir {
     /// Creates `door-bench.PID.N` in the temporary directory (N counts the directories this
     /// process made).
     pub fn create() -> Result<SocketDir> {
+        SocketDir::create_for("door-bench")
+    }
+
+    /// Creates `PROGRAM.PID.N` in the temporary directory.
+    pub fn create_for(program: &str) -> Result<SocketDir> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("door-bench.{}.{n}", std::process::id()));
+        let path = std::env::temp_dir().join(format!("{program}.{}.{n}", std::process::id()));
         std::fs::create_dir(&path).with_context(|| format!("creating {}", path.display()))?;
         Ok(SocketDir { path })
     }
