@@ -12,6 +12,8 @@
 //!   timeout applies), and the response serializer.
 //! - [`proxy`]: the PROXY protocol header (v1 and v2) a load balancer sends first, as a
 //!   sans-I/O decoder.
+//! - [`metrics`]: counters, gauges and latency histograms updated lock-free by the
+//!   loops, rendered in the Prometheus text format.
 //!
 //! And the parts of the daemon that do I/O:
 //!
@@ -23,5 +25,6 @@
 pub mod config;
 pub mod engine;
 pub mod http;
+pub mod metrics;
 pub mod proxy;
 pub mod supervise;
