@@ -79,3 +79,23 @@ fn an_idempotent_call_is_retried_across_a_restart() {
     second.kill().unwrap();
     second.wait().unwrap();
 }
+
+#[test]
+fn restrictions_dropped_tokens_and_describe_across_processes() {
+    let path = common::door_path("features");
+    let mut server = start(&path, "pipelined");
+    let kv = Kv::open(&path).unwrap();
+    // Restricted to a user nobody is: refused, whoever calls from this process.
+    assert!(matches!(kv.shutdown(), Err(Failure::Fault(ostium::wire::Fault::AccessViolation))));
+    // The pipelined server drops `clear`'s token unanswered: a fault, and it goes on.
+    assert!(matches!(kv.clear(), Err(Failure::Fault(ostium::wire::Fault::ReplyDropped))));
+    assert!(kv.set_mode(Mode::Open).is_ok());
+    // DESCRIBE from another process: the interface's text and this process's calls.
+    let client = ostium::Client::open(&path).unwrap();
+    let described = client.call(ostium::wire::Op::DESCRIBE.0, b"").unwrap().data;
+    let text = String::from_utf8(described).unwrap();
+    assert!(text.contains("Kv"), "{text}");
+    assert!(text.contains("set_mode"), "{text}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
