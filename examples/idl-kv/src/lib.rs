@@ -7,11 +7,13 @@
 #![forbid(unsafe_code)]
 
 mod corpus;
+mod loopback;
 mod store;
 mod types;
 mod watcher;
 
 pub use corpus::{spi, user_leds};
+pub use loopback::Loopback;
 pub use store::{Piped, Shared, Store};
 pub use types::{Entry, KeyProblem, KvError, Mode, Stats};
 pub use watcher::{Happened, Log, Watcher};
