@@ -17,11 +17,14 @@
 //!
 //! And the parts of the daemon that do I/O:
 //!
+//! - [`access_log`]: access log lines (common log format or JSON) and the thread that
+//!   writes them without holding up a loop.
 //! - [`engine`]: between the clients' sockets and the applications' doors.
 //! - [`supervise`]: `exec`, starting an application and restarting it with backoff.
 
 #![forbid(unsafe_code)]
 
+pub mod access_log;
 pub mod config;
 pub mod engine;
 pub mod http;
