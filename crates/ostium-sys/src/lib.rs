@@ -16,6 +16,8 @@
 //! - [`signal_process`] and [`die_with_parent`]: what a supervisor needs of its children.
 //! - [`Signal`], [`block_signals`] and [`SignalFd`]: signals read from a descriptor;
 //!   [`ProcessFd`] (pidfd): a process's exit as a readable descriptor.
+//! - [`notify`] (`sd_notify`) and [`activation`] (`sd_listen_fds`): the service manager's
+//!   side of a daemon's life — readiness and status, and sockets passed at start.
 //!
 //! # Principles
 //!
@@ -32,14 +34,17 @@
 //! receiving credentials and `SO_PEERPIDFD` ([`unix`], whose docs say why rustix cannot be
 //! used there), the child-side hook of [`die_with_parent`] (`Command::pre_exec`), and
 //! `epoll_wait` where `epoll_pwait2` is missing ([`Poller::wait`]), signal masks and
-//! `signalfd` ([`Signal`], [`SignalFd`]). Each
+//! `signalfd` ([`Signal`], [`SignalFd`]), and in [`activation`], owning the descriptors
+//! the service manager passed by number and unsetting its variables. Each
 //! block carries a `// SAFETY:` comment saying why it is sound, and clippy denies one
 //! without it.
 
+pub mod activation;
 mod dup;
 mod error;
 mod interest;
 pub mod memfd;
+pub mod notify;
 mod pidfd;
 mod poller;
 mod process;
