@@ -15,14 +15,16 @@ use ostium_reactor::{TimerId, WatchId};
 use tracing::debug;
 
 use super::door_pool::{Done, DoorPool, Job};
+use super::proxy_gate::{Passage, ProxyGate};
 use crate::config::Forward;
 
 /// The door operation that carries a request's bytes.
 pub const BYTES_REQUEST: u32 = 1;
 
 /// A client connection.
-#[derive(Default)]
 struct Client {
+    /// The PROXY header, on forwards that expect one.
+    gate: ProxyGate,
     request: Vec<u8>,
     /// The body timer (renewed by each read), and the whole request's.
     pause_timer: Option<TimerId>,
@@ -114,7 +116,13 @@ impl Service for BytesService {
             cx.close(conn);
             return;
         }
-        let mut client = Client::default();
+        let mut client = Client {
+            gate: ProxyGate::new(self.forward.proxy_protocol),
+            request: Vec::new(),
+            pause_timer: None,
+            request_timer: None,
+            reply_timer: None,
+        };
         let timeouts = self.forward.timeouts;
         client.pause_timer = Some(self.set_timer(cx, conn, timeouts.body));
         client.request_timer = Some(self.set_timer(cx, conn, timeouts.request));
@@ -134,12 +142,24 @@ impl Service for BytesService {
             input.clear();
             return Flow::Keep;
         }
-        if (client.request.len() + input.len()) as u64 > self.forward.limits.max_body {
+        let bytes = if client.gate.is_reading() {
+            match client.gate.feed(input.as_slice()) {
+                Ok(Passage::Wait) => Vec::new(),
+                Ok(Passage::Through { rest, .. }) => rest,
+                Err(err) => {
+                    debug!(%err, "a malformed PROXY header; connection closed");
+                    return Flow::Close;
+                }
+            }
+        } else {
+            input.as_slice().to_vec()
+        };
+        input.clear();
+        if (client.request.len() + bytes.len()) as u64 > self.forward.limits.max_body {
             debug!(limit = self.forward.limits.max_body, "a bytes request over max-body; closed");
             return Flow::Close;
         }
-        client.request.extend_from_slice(input.as_slice());
-        input.clear();
+        client.request.extend_from_slice(&bytes);
         let pause = client.pause_timer.take();
         self.cancel(cx, pause);
         let timer = self.set_timer(cx, conn, self.forward.timeouts.body);
@@ -160,6 +180,10 @@ impl Service for BytesService {
             return Flow::Close;
         }
         let Some(client) = self.clients.get_mut(&conn) else { return Flow::Close };
+        if client.gate.is_reading() {
+            debug!("the connection ended inside its PROXY header; closed");
+            return Flow::Close;
+        }
         let (pause, whole) = (client.pause_timer.take(), client.request_timer.take());
         let request = std::mem::take(&mut client.request);
         self.cancel(cx, pause);

@@ -9,13 +9,17 @@
 //! keeps no copy of it: once the call is sent the application holds the only one. The
 //! reply is only logged.
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 
-use ostium_reactor::{Buffer, ConnId, Context, Flow, Origin, Readiness, Service, WatchId};
+use ostium_reactor::{Buffer, CloseReason, ConnId, Context, Flow, Origin, Readiness, Service};
+use ostium_reactor::{TimerId, WatchId};
 use tracing::{debug, warn};
 
 use super::door_pool::{Done, DoorPool, Job};
+use super::proxy_gate::{Passage, ProxyGate};
 use crate::config::Forward;
 
 /// The door operation that hands over a connection.
@@ -29,6 +33,10 @@ pub struct HandoffService {
     in_flight: usize,
     done: Vec<Done<u64>>,
     draining: bool,
+    /// Connections whose PROXY header is being read before they are handed off, with the
+    /// timer that bounds it.
+    gated: HashMap<ConnId, (ProxyGate, TimerId)>,
+    timers: HashMap<TimerId, ConnId>,
 }
 
 impl HandoffService {
@@ -41,6 +49,8 @@ impl HandoffService {
             in_flight: 0,
             done: Vec::new(),
             draining: false,
+            gated: HashMap::new(),
+            timers: HashMap::new(),
         }
     }
 
@@ -64,6 +74,33 @@ impl HandoffService {
         }
     }
 
+    /// Takes `conn` out of the loop and passes it through the door, with the client's
+    /// address (`client`, from a PROXY header, or the socket's peer) and the bytes already
+    /// read after any header (`early`).
+    fn hand_off(
+        &mut self,
+        cx: &mut Context<'_>,
+        conn: ConnId,
+        client: Option<SocketAddr>,
+        early: Vec<u8>,
+    ) {
+        let Some(detached) = cx.detach(conn) else { return };
+        let remote = client.unwrap_or(detached.peer);
+        let mut args = format!("{remote} {}\n", self.forward.listen).into_bytes();
+        args.extend_from_slice(&early);
+        args.extend_from_slice(&detached.input);
+        if !detached.output.is_empty() {
+            warn!("output pending on a connection to hand off; dropped");
+        }
+        let fd: OwnedFd = detached.socket.into();
+        let tag = self.next_tag;
+        self.next_tag += 1;
+        self.in_flight += 1;
+        let job = Job { tag, op: HANDOFF, args, fds: vec![fd], retryable: false };
+        self.pool.submit(cx, job, &mut self.done);
+        self.deliver(cx);
+    }
+
     fn deliver(&mut self, cx: &mut Context<'_>) {
         while let Some(Done { outcome, .. }) = self.done.pop() {
             self.in_flight -= 1;
@@ -84,24 +121,58 @@ impl Service for HandoffService {
             cx.close(conn);
             return;
         }
-        let Some(detached) = cx.detach(conn) else { return };
-        let mut args = format!("{} {}\n", detached.peer, self.forward.listen).into_bytes();
-        args.extend_from_slice(&detached.input);
-        if !detached.output.is_empty() {
-            warn!("output pending on a connection to hand off; dropped");
+        if self.forward.proxy_protocol {
+            // The header comes off the stream first; the handoff waits for it.
+            let timer = cx.set_timer(self.forward.timeouts.header);
+            self.timers.insert(timer, conn);
+            self.gated.insert(conn, (ProxyGate::new(true), timer));
+            return;
         }
-        let fd: OwnedFd = detached.socket.into();
-        let tag = self.next_tag;
-        self.next_tag += 1;
-        self.in_flight += 1;
-        let job = Job { tag, op: HANDOFF, args, fds: vec![fd], retryable: false };
-        self.pool.submit(cx, job, &mut self.done);
-        self.deliver(cx);
+        self.hand_off(cx, conn, None, Vec::new());
     }
 
-    fn on_data(&mut self, _: &mut Context<'_>, _: ConnId, _: &mut Buffer, _: &mut Buffer) -> Flow {
-        // Connections are detached as they open: none is ever read here.
-        Flow::Close
+    fn on_data(
+        &mut self,
+        cx: &mut Context<'_>,
+        conn: ConnId,
+        input: &mut Buffer,
+        _: &mut Buffer,
+    ) -> Flow {
+        let Some((gate, _)) = self.gated.get_mut(&conn) else { return Flow::Close };
+        match gate.feed(input.as_slice()) {
+            Ok(Passage::Wait) => {
+                input.clear();
+                Flow::Keep
+            }
+            Ok(Passage::Through { client, rest }) => {
+                input.clear();
+                if let Some((_, timer)) = self.gated.remove(&conn) {
+                    cx.cancel_timer(timer);
+                    self.timers.remove(&timer);
+                }
+                self.hand_off(cx, conn, client, rest);
+                Flow::Keep
+            }
+            Err(err) => {
+                debug!(%err, "a malformed PROXY header; connection closed");
+                Flow::Close
+            }
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Context<'_>, timer: TimerId) {
+        if let Some(conn) = self.timers.remove(&timer) {
+            debug!("no PROXY header in time; connection closed");
+            self.gated.remove(&conn);
+            cx.close(conn);
+        }
+    }
+
+    fn on_close(&mut self, cx: &mut Context<'_>, conn: ConnId, _reason: &CloseReason) {
+        if let Some((_, timer)) = self.gated.remove(&conn) {
+            cx.cancel_timer(timer);
+            self.timers.remove(&timer);
+        }
     }
 
     fn on_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {

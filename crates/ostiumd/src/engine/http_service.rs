@@ -21,6 +21,7 @@ use ostium_reactor::{TimerId, WatchId};
 
 use super::door_pool::{Done, DoorPool, Job};
 use super::http_conn::{Call, HttpConn, Outcome};
+use super::proxy_gate::{Passage, ProxyGate};
 use crate::config::Forward;
 use crate::http::{HttpDate, Limits, Phase};
 
@@ -35,7 +36,10 @@ type Tag = (ConnId, u64);
 /// A client connection.
 struct Client {
     http: HttpConn,
+    /// The client's address: the socket's peer, or the one a PROXY header names.
     peer: SocketAddr,
+    /// The PROXY header, on forwards that expect one.
+    gate: ProxyGate,
     /// The read timer, and the phase it was set for.
     read_timer: Option<(TimerId, Phase)>,
     /// The whole-request timer: from a request's first byte to its last.
@@ -205,7 +209,8 @@ impl HttpService {
     /// Sets the read timer the connection's phase asks for, unless it is already set for it.
     fn arm_read_timer(&mut self, cx: &mut Context<'_>, conn: ConnId) {
         let Some(client) = self.clients.get_mut(&conn) else { return };
-        let phase = client.http.phase();
+        // A PROXY header is read under the header timeout, like a request's head.
+        let phase = if client.gate.is_reading() { Phase::Head } else { client.http.phase() };
         // The request timeout runs while a request is being read, whatever its progress.
         match (phase, client.request_timer) {
             (Phase::Head | Phase::Body, None) => {
@@ -259,6 +264,7 @@ impl Service for HttpService {
         let client = Client {
             http: HttpConn::new(self.limits),
             peer,
+            gate: ProxyGate::new(self.forward.proxy_protocol),
             read_timer: None,
             request_timer: None,
             reply_timers: HashMap::new(),
@@ -276,8 +282,27 @@ impl Service for HttpService {
         _output: &mut Buffer,
     ) -> Flow {
         let Some(client) = self.clients.get_mut(&conn) else { return Flow::Close };
-        client.http.on_bytes(input.as_slice(), &mut self.calls);
-        input.clear();
+        if client.gate.is_reading() {
+            match client.gate.feed(input.as_slice()) {
+                Ok(Passage::Wait) => {
+                    input.clear();
+                    self.arm_read_timer(cx, conn);
+                    return Flow::Keep;
+                }
+                Ok(Passage::Through { client: named, rest }) => {
+                    client.peer = named.unwrap_or(client.peer);
+                    input.clear();
+                    client.http.on_bytes(&rest, &mut self.calls);
+                }
+                Err(err) => {
+                    tracing::debug!(%err, "a malformed PROXY header; connection closed");
+                    return Flow::Close;
+                }
+            }
+        } else {
+            client.http.on_bytes(input.as_slice(), &mut self.calls);
+            input.clear();
+        }
         self.start_calls(cx, conn);
         self.flush(cx, conn);
         Flow::Keep

@@ -7,6 +7,7 @@
 //! - [`http_service`]: `http` mode on one loop, gluing the two to the reactor.
 //! - [`bytes_service`] and [`handoff_service`]: the `bytes` and `handoff` modes on TCP;
 //!   [`udp_service`]: `bytes` over UDP.
+//! - [`proxy_gate`]: the PROXY header a load balancer sends first, read off the stream.
 //! - [`service`]: the service of a loop for a forward, whichever its mode.
 //! - [`group`]: the loops of one forward, TCP or UDP.
 //! - [`daemon`]: every forward's loops and applications, started and stopped in order.
@@ -18,6 +19,7 @@ pub mod group;
 pub mod handoff_service;
 pub mod http_conn;
 pub mod http_service;
+pub mod proxy_gate;
 pub mod service;
 pub mod udp_service;
 
