@@ -111,6 +111,9 @@ fn serve(path: &Path, config: &Config) -> ExitCode {
     for addr in daemon.local_addrs() {
         println!("ostiumd: listening on {addr}");
     }
+    if let Some(addr) = daemon.admin_addr() {
+        println!("ostiumd: metrics and health on http://{addr}/metrics, /healthz");
+    }
     for signal in signals.forever() {
         if signal != SIGHUP {
             tracing::info!(signal, "draining");
@@ -126,7 +129,10 @@ fn serve(path: &Path, config: &Config) -> ExitCode {
                 }
                 println!("ostiumd: reloaded");
             }
-            None => eprintln!("ostiumd: reload refused; the running configuration stays"),
+            None => {
+                daemon.reload_refused();
+                eprintln!("ostiumd: reload refused; the running configuration stays");
+            }
         }
     }
     match daemon.shutdown() {

@@ -35,6 +35,9 @@ pub struct Settings {
     pub certificate: Option<PathBuf>,
     /// `key PATH`: portunusd's TLS setting, kept for when TLS comes. Default none.
     pub key: Option<PathBuf>,
+    /// `metrics ADDR:PORT`: the admin address, serving `/metrics` (Prometheus text) and
+    /// `/healthz` over HTTP. Default none.
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 impl Default for Settings {
@@ -45,6 +48,7 @@ impl Default for Settings {
             domain: None,
             certificate: None,
             key: None,
+            metrics: None,
         }
     }
 }

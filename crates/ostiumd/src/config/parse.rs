@@ -217,6 +217,7 @@ impl<'a> Parser<'a> {
             "domain" => "domain",
             "certificate" => "certificate",
             "key" => "key",
+            "metrics" => "metrics",
             _ => return Err((ErrorKind::UnknownSetting, key_tok.span)),
         };
         let line = self.line(key_tok.span);
@@ -238,6 +239,7 @@ impl<'a> Parser<'a> {
             "shutdown-timeout" => s.shutdown_timeout = value::duration(text).map_err(located)?,
             "domain" => s.domain = Some(text.to_owned()),
             "certificate" => s.certificate = Some(PathBuf::from(text)),
+            "metrics" => s.metrics = Some(address(tok)?),
             _ => s.key = Some(PathBuf::from(text)),
         }
         self.seen.push((key, line));

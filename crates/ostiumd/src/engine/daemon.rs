@@ -21,9 +21,11 @@ use std::time::Duration;
 
 use tracing::{info, warn};
 
+use super::admin::{self, Probe, Probes};
 use super::group::Group;
 use super::service::ForwardService;
 use crate::config::{Config, Forward};
+use crate::metrics::{DaemonMetrics, ForwardMetrics};
 use crate::supervise::Supervisor;
 
 /// How long a stopped application may take to exit before it is killed.
@@ -34,6 +36,7 @@ struct Running {
     forward: Arc<Forward>,
     group: Group,
     supervisor: Option<Supervisor>,
+    metrics: ForwardMetrics,
 }
 
 /// What a reload did, for the log and the control door.
@@ -56,6 +59,11 @@ pub struct Daemon {
     shutdown_timeout: Duration,
     /// Forwards removed by reloads, still draining.
     draining: Vec<std::thread::JoinHandle<()>>,
+    metrics: Arc<DaemonMetrics>,
+    /// What the admin address sees of the forwards.
+    probes: Probes,
+    /// Where the admin address listens, if it does.
+    admin: Option<SocketAddr>,
 }
 
 /// Which forward this is, across reloads.
@@ -80,6 +88,9 @@ impl Daemon {
             ),
             shutdown_timeout: config.settings.shutdown_timeout,
             draining: Vec::new(),
+            metrics: Arc::new(DaemonMetrics::new(std::time::SystemTime::now())),
+            probes: Probes::default(),
+            admin: None,
         };
         for forward in &config.forwards {
             if let Err(err) = daemon.start_forward(Arc::new(forward.clone())) {
@@ -87,7 +98,37 @@ impl Daemon {
                 return Err(err);
             }
         }
+        daemon.update_probes();
+        if let Some(addr) = config.settings.metrics {
+            match admin::start(addr, Arc::clone(&daemon.metrics), Arc::clone(&daemon.probes)) {
+                Ok(local) => daemon.admin = Some(local),
+                Err(err) => {
+                    daemon.stop();
+                    return Err(io::Error::new(err.kind(), format!("metrics {addr}: {err}")));
+                }
+            }
+        }
         Ok(daemon)
+    }
+
+    /// The admin address, if `set metrics` gave one.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin
+    }
+
+    /// Tells the admin address what the forwards are now.
+    fn update_probes(&self) {
+        let probes: Vec<Probe> = self
+            .running
+            .iter()
+            .map(|r| Probe {
+                label: label(&r.forward),
+                door: r.forward.door.clone(),
+                metrics: r.metrics.clone(),
+                app: r.supervisor.as_ref().map(Supervisor::probe),
+            })
+            .collect();
+        *self.probes.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = probes;
     }
 
     /// Starts one forward: its application, then its loops.
@@ -96,11 +137,12 @@ impl Daemon {
             Some(exec) => Some(Supervisor::start(&exec.argv, &forward.door)?),
             None => None,
         };
-        match Group::start(&forward, self.threads) {
+        let metrics = self.metrics.forward(&label(&forward));
+        match Group::start(&forward, self.threads, &metrics) {
             Ok(group) => {
                 let addr = group.local_addr();
                 info!(forward = %forward, listening = %addr, "forwarding");
-                self.running.push(Running { forward, group, supervisor });
+                self.running.push(Running { forward, group, supervisor, metrics });
                 Ok(addr)
             }
             Err(err) => {
@@ -177,8 +219,15 @@ impl Daemon {
             report.removed.push(running.group.local_addr());
             self.drain_in_background(running);
         }
+        self.metrics.reloads.inc();
+        self.update_probes();
         info!(?report, "configuration reloaded");
         report
+    }
+
+    /// Counts a reload refused because the new configuration had an error.
+    pub fn reload_refused(&self) {
+        self.metrics.reload_failures.inc();
     }
 
     /// Drains a forward on a thread of its own: its loops stop taking requests, finish those
@@ -211,6 +260,12 @@ impl Daemon {
             }
         }
     }
+}
+
+/// A forward's label in metrics and health output: its protocol and address as written
+/// (a TCP and a UDP forward may share a port).
+fn label(forward: &Forward) -> String {
+    format!("{} {}", forward.protocol.name(), forward.listen)
 }
 
 /// Drains `forwards` within `timeout` (then stops their loops regardless), then stops

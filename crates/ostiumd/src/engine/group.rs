@@ -13,6 +13,7 @@ use ostium_reactor::{Config as LoopConfig, EventLoop, LoopHandle, Runner, Server
 
 use super::service::ForwardService;
 use crate::config::Forward;
+use crate::metrics::ForwardMetrics;
 
 /// The most unsent output a client connection may hold: a response is written whole into
 /// the connection's buffer (the application's reply is whole in memory already), and the
@@ -34,7 +35,11 @@ pub enum Group {
 
 impl Group {
     /// Binds `forward`'s address `threads` times and starts a loop on each.
-    pub fn start(forward: &Arc<Forward>, threads: usize) -> io::Result<Group> {
+    pub fn start(
+        forward: &Arc<Forward>,
+        threads: usize,
+        metrics: &ForwardMetrics,
+    ) -> io::Result<Group> {
         let config = LoopConfig {
             // The forward's limit is for all its loops together.
             max_connections: (forward.limits.max_connections as usize).div_ceil(threads).max(1),
@@ -43,17 +48,18 @@ impl Group {
         };
         if !forward.protocol.is_udp() {
             let serving = Arc::clone(forward);
-            let server = Runner::new()
-                .threads(threads)
-                .config(config)
-                .serve(forward.listen, move |_| ForwardService::new(Arc::clone(&serving)))?;
+            let metrics = metrics.clone();
+            let server =
+                Runner::new().threads(threads).config(config).serve(forward.listen, move |_| {
+                    ForwardService::new(Arc::clone(&serving), metrics.clone())
+                })?;
             return Ok(Group::Tcp(server));
         }
         let sockets = ostium_reactor::udp_socket_group(forward.listen, threads)?;
         let local_addr = sockets[0].local_addr()?;
         let mut loops = Vec::with_capacity(sockets.len());
         for (shard, socket) in sockets.into_iter().enumerate() {
-            let service = ForwardService::udp(Arc::clone(forward), socket);
+            let service = ForwardService::udp(Arc::clone(forward), socket, metrics.clone());
             let mut event_loop = EventLoop::new(config.clone(), service)?;
             let handle = event_loop.handle();
             let thread = std::thread::Builder::new()

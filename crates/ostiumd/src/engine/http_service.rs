@@ -24,6 +24,7 @@ use super::http_conn::{Call, HttpConn, Outcome};
 use super::proxy_gate::{Passage, ProxyGate};
 use crate::config::Forward;
 use crate::http::{HttpDate, Limits, Phase};
+use crate::metrics::{DoorErrorKind, ForwardMetrics};
 
 /// The door operation that carries one HTTP request (docs/http-over-doors.md §2).
 pub const HTTP_REQUEST: u32 = 1;
@@ -44,8 +45,8 @@ struct Client {
     read_timer: Option<(TimerId, Phase)>,
     /// The whole-request timer: from a request's first byte to its last.
     request_timer: Option<TimerId>,
-    /// Reply timers of the calls in flight, by request.
-    reply_timers: HashMap<u64, TimerId>,
+    /// Reply timers of the calls in flight, and when each call started, by request.
+    reply_timers: HashMap<u64, (TimerId, std::time::Instant)>,
     /// The client half-closed: close once its responses are written.
     read_closed: bool,
 }
@@ -60,6 +61,7 @@ enum TimerFor {
 /// The `http` service of one loop for one forward.
 pub struct HttpService {
     forward: Arc<Forward>,
+    metrics: ForwardMetrics,
     limits: Limits,
     clients: HashMap<ConnId, Client>,
     pool: DoorPool<Tag>,
@@ -75,8 +77,9 @@ pub struct HttpService {
 
 impl HttpService {
     /// The service for `forward` on one loop.
-    pub fn new(forward: Arc<Forward>) -> HttpService {
+    pub fn new(forward: Arc<Forward>, metrics: ForwardMetrics) -> HttpService {
         HttpService {
+            metrics,
             limits: Limits::from(&forward.limits),
             pool: DoorPool::new(&forward.door, MAX_DOOR_CONNECTIONS),
             forward,
@@ -154,7 +157,7 @@ impl HttpService {
             }
             let timer = cx.set_timer(self.forward.timeouts.reply);
             self.timers.insert(timer, TimerFor::Reply(conn, *seq));
-            client.reply_timers.insert(*seq, timer);
+            client.reply_timers.insert(*seq, (timer, std::time::Instant::now()));
             let job = Job {
                 tag: (conn, *seq),
                 op: HTTP_REQUEST,
@@ -173,13 +176,17 @@ impl HttpService {
     fn deliver(&mut self, cx: &mut Context<'_>) {
         while let Some(Done { tag: (conn, seq), outcome }) = self.done.pop() {
             let Some(client) = self.clients.get_mut(&conn) else { continue };
-            if let Some(timer) = client.reply_timers.remove(&seq) {
+            if let Some((timer, started)) = client.reply_timers.remove(&seq) {
                 cx.cancel_timer(timer);
                 self.timers.remove(&timer);
+                self.metrics.request_duration.observe(started.elapsed());
             }
             let outcome = match outcome {
                 Ok(reply) => Outcome::Replied(reply.data),
-                Err(err) => Outcome::Failed(err),
+                Err(err) => {
+                    self.metrics.door_error(door_error_kind(&err)).inc();
+                    Outcome::Failed(err)
+                }
             };
             client.http.on_reply(seq, outcome, date());
             self.flush(cx, conn);
@@ -191,7 +198,9 @@ impl HttpService {
     fn flush(&mut self, cx: &mut Context<'_>, conn: ConnId) {
         let Some(client) = self.clients.get_mut(&conn) else { return };
         self.out.clear();
-        client.http.take_output(&mut self.out, &mut self.calls);
+        for status in client.http.take_output(&mut self.out, &mut self.calls) {
+            self.metrics.requests.inc(status);
+        }
         if !self.out.is_empty() {
             cx.write(conn, &self.out);
         }
@@ -247,6 +256,17 @@ impl HttpService {
     }
 }
 
+/// How a failed door call is counted.
+fn door_error_kind(err: &ostium::CallError) -> DoorErrorKind {
+    match err {
+        ostium::CallError::NoDoor { .. } => DoorErrorKind::Unavailable,
+        ostium::CallError::ServerDeath { .. } => DoorErrorKind::Died,
+        ostium::CallError::Deadline => DoorErrorKind::Timeout,
+        ostium::CallError::Fault(_) => DoorErrorKind::Fault,
+        _ => DoorErrorKind::Protocol,
+    }
+}
+
 /// The `Date` field of a response written now.
 fn date() -> Option<HttpDate> {
     Some(HttpDate::from_system(SystemTime::now()))
@@ -261,6 +281,8 @@ impl Service for HttpService {
             cx.close(conn);
             return;
         }
+        self.metrics.connections.inc();
+        self.metrics.connections_open.inc();
         let client = Client {
             http: HttpConn::new(self.limits),
             peer,
@@ -345,6 +367,7 @@ impl Service for HttpService {
             }
             Some(TimerFor::Reply(conn, seq)) => {
                 self.pool.abandon(cx, &(conn, seq), &mut self.done);
+                self.metrics.door_error(DoorErrorKind::Timeout).inc();
                 if let Some(client) = self.clients.get_mut(&conn) {
                     client.reply_timers.remove(&seq);
                     client.http.on_reply(seq, Outcome::TimedOut, date());
@@ -364,9 +387,10 @@ impl Service for HttpService {
 
     fn on_close(&mut self, cx: &mut Context<'_>, conn: ConnId, _reason: &CloseReason) {
         let Some(client) = self.clients.remove(&conn) else { return };
+        self.metrics.connections_open.dec();
         // Calls in flight run to their end and their replies are discarded; the timers go.
         let reads = client.read_timer.map(|(t, _)| t).into_iter().chain(client.request_timer);
-        for timer in client.reply_timers.into_values().chain(reads) {
+        for timer in client.reply_timers.into_values().map(|(t, _)| t).chain(reads) {
             cx.cancel_timer(timer);
             self.timers.remove(&timer);
         }

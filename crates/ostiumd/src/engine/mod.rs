@@ -11,7 +11,9 @@
 //! - [`service`]: the service of a loop for a forward, whichever its mode.
 //! - [`group`]: the loops of one forward, TCP or UDP.
 //! - [`daemon`]: every forward's loops and applications, started and stopped in order.
+//! - [`admin`]: the admin address, `/metrics` and `/healthz`.
 
+pub mod admin;
 pub mod bytes_service;
 pub mod daemon;
 pub mod door_pool;

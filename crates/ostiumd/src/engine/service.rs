@@ -11,6 +11,7 @@ use super::handoff_service::HandoffService;
 use super::http_service::HttpService;
 use super::udp_service::UdpService;
 use crate::config::{Forward, Mode};
+use crate::metrics::ForwardMetrics;
 
 /// One loop's service for one forward.
 pub enum ForwardService {
@@ -26,14 +27,18 @@ pub enum ForwardService {
 
 impl ForwardService {
     /// The service of a UDP forward, reading `socket`.
-    pub fn udp(forward: Arc<Forward>, socket: ostium_sys::UdpSocket) -> ForwardService {
+    pub fn udp(
+        forward: Arc<Forward>,
+        socket: ostium_sys::UdpSocket,
+        _metrics: ForwardMetrics,
+    ) -> ForwardService {
         ForwardService::Udp(UdpService::new(forward, socket))
     }
 
     /// The service a TCP forward's mode asks for.
-    pub fn new(forward: Arc<Forward>) -> ForwardService {
+    pub fn new(forward: Arc<Forward>, metrics: ForwardMetrics) -> ForwardService {
         match forward.mode {
-            Mode::Http => ForwardService::Http(HttpService::new(forward)),
+            Mode::Http => ForwardService::Http(HttpService::new(forward, metrics)),
             Mode::Bytes => ForwardService::Bytes(BytesService::new(forward)),
             Mode::Handoff => ForwardService::Handoff(HandoffService::new(forward)),
         }

@@ -49,7 +49,29 @@ struct State {
     pid: Option<u32>,
 }
 
+/// A view of a supervised application for other threads (the admin address): its pid and
+/// how many times it was started, without owning it.
+#[derive(Clone, Debug)]
+pub struct AppProbe(Arc<Shared>);
+
+impl AppProbe {
+    /// The running application's pid, if it is running.
+    pub fn pid(&self) -> Option<u32> {
+        self.0.lock().pid
+    }
+
+    /// How many times the application has been started.
+    pub fn starts(&self) -> u64 {
+        self.0.starts.load(Ordering::Relaxed)
+    }
+}
+
 impl Supervisor {
+    /// A view of the application for other threads.
+    pub fn probe(&self) -> AppProbe {
+        AppProbe(Arc::clone(&self.shared))
+    }
+
     /// Starts `argv` (program first) for the door at `door`, and keeps it running.
     pub fn start(argv: &[String], door: &Path) -> std::io::Result<Supervisor> {
         let command = command_for(argv, door)?;
