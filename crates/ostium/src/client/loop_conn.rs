@@ -9,10 +9,15 @@
 //! timers, and a call whose deadline passes is abandoned by dropping the connection (its
 //! late reply would otherwise be taken for the next call's).
 //!
-//! One call at a time per connection, as the door serves a connection's calls in order:
-//! a loop that wants concurrency opens more connections, and the door's pool grows to
-//! match them.
+//! One call at a time per connection by default, as the door serves a connection's calls
+//! in order: a loop that wants concurrency opens more connections, and the door's pool
+//! grows to match them. With a server that pipelines (protocol §3.1), a loop may allow
+//! more ([`set_depth`](LoopConnection::set_depth)) and queue calls
+//! ([`queue_call`](LoopConnection::queue_call)) that go out together at
+//! [`flush`](LoopConnection::flush): the server's worker finds them all waiting and sends
+//! the replies together, so a batch costs one wakeup each way instead of one per call.
 
+use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -28,13 +33,14 @@ use crate::{CallError, Reply};
 enum State {
     /// Our `HELLO` is sent; the server's has not come yet.
     Greeting,
-    /// Ready for a call.
-    Idle,
-    /// Call `id` is sent (or waiting to be: see `unsent`); its reply has not come.
-    Calling { id: u32 },
+    /// Ready for calls (see `in_flight`).
+    Ready,
     /// The server refused us, died, or broke the protocol; only dropping is left.
     Broken,
 }
+
+/// What this client supports.
+const CAPABILITIES: Capabilities = Capabilities::MEMFD.union(Capabilities::PIPELINING);
 
 /// What [`LoopConnection::on_readable`] found.
 #[derive(Debug)]
@@ -56,6 +62,12 @@ pub struct LoopConnection {
     server_max_message: u32,
     capabilities: Capabilities,
     next_id: u32,
+    /// The calls sent or queued whose replies have not come, in order.
+    in_flight: VecDeque<u32>,
+    /// The most calls allowed in flight (1 unless the server pipelines).
+    depth: usize,
+    /// Calls queued with [`queue_call`](Self::queue_call), not yet sent.
+    outbox: Vec<Vec<u8>>,
     /// A call the socket had no room for: its message and the descriptors it carries.
     unsent: Option<(Vec<u8>, Vec<OwnedFd>)>,
 }
@@ -77,7 +89,7 @@ impl LoopConnection {
         let socket = SeqpacketConn::connect_nonblocking(path)
             .map_err(|source| CallError::NoDoor { path: path.to_path_buf(), source })?;
         let mut hello = Vec::with_capacity(Hello::SIZE);
-        Hello::client(MAX_MESSAGE, Capabilities::MEMFD)
+        Hello::client(MAX_MESSAGE, CAPABILITIES)
             .encode(&mut hello)
             .map_err(|err| CallError::Invalid(err.to_string()))?;
         // A new connection's socket buffer is empty: a 48-byte message always fits.
@@ -90,6 +102,9 @@ impl LoopConnection {
             server_max_message: wire::MIN_MAX_MESSAGE,
             capabilities: Capabilities::NONE,
             next_id: 1,
+            in_flight: VecDeque::new(),
+            depth: 1,
+            outbox: Vec::new(),
             unsent: None,
         })
     }
@@ -99,9 +114,31 @@ impl LoopConnection {
         self.instance
     }
 
-    /// Whether a call may be started now.
+    /// Whether no call is in flight and one may be started now.
     pub fn is_idle(&self) -> bool {
-        self.state == State::Idle
+        self.state == State::Ready && self.in_flight.is_empty()
+    }
+
+    /// Whether the server's `HELLO` has come (and the connection is not broken).
+    pub fn is_ready(&self) -> bool {
+        self.state == State::Ready
+    }
+
+    /// Whether another call may be started or queued now (fewer than the depth in flight).
+    pub fn has_room(&self) -> bool {
+        self.state == State::Ready && self.in_flight.len() < self.depth
+    }
+
+    /// Calls in flight (sent or queued, not yet answered).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Allows up to `depth` calls in flight, if the server pipelines (else 1). Call it once
+    /// the connection is ready.
+    pub fn set_depth(&mut self, depth: usize) {
+        let pipelines = self.capabilities.contains(Capabilities::PIPELINING);
+        self.depth = if pipelines { depth.max(1) } else { 1 };
     }
 
     /// Whether the connection is of no further use (drop it).
@@ -109,24 +146,98 @@ impl LoopConnection {
         self.state == State::Broken
     }
 
-    /// Whether a call waits for room in the socket: watch for writability and call
+    /// Whether calls wait for room in the socket: watch for writability and call
     /// [`on_writable`](Self::on_writable).
     pub fn wants_write(&self) -> bool {
-        self.unsent.is_some()
+        self.unsent.is_some() || !self.outbox.is_empty() && self.state == State::Ready
     }
 
     /// Starts a call of `op` with `args` and `fds` (passed on: the server gets its own
-    /// copies). Arguments larger than the server takes in a message travel in a sealed
-    /// memfd. Returns the call's id; its reply comes as [`LoopEvent::Reply`].
+    /// copies), sending it now. Arguments larger than the server takes in a message travel
+    /// in a sealed memfd. Returns the call's id; its reply comes as [`LoopEvent::Reply`].
     pub fn call(&mut self, op: u32, args: &[u8], fds: &[BorrowedFd<'_>]) -> Result<u32, CallError> {
-        if self.state != State::Idle {
-            return Err(CallError::Invalid(format!(
-                "a call on a connection that is {:?}",
-                self.state
-            )));
+        self.check_room()?;
+        // Calls queued earlier go first: order is the protocol's.
+        self.flush()?;
+        if self.unsent.is_some() || !self.outbox.is_empty() {
+            return Err(CallError::Invalid("a call while earlier ones wait for room".into()));
         }
-        let fd_count = u16::try_from(fds.len())
-            .map_err(|_| CallError::Invalid(format!("{} descriptors in one call", fds.len())))?;
+        let (id, bytes, memfd) = self.encode(op, args, fds.len())?;
+        let mut passed: Vec<BorrowedFd<'_>> = Vec::with_capacity(fds.len() + 1);
+        passed.extend(memfd.as_ref().map(|m| m.as_fd()));
+        passed.extend_from_slice(fds);
+        if passed.len() > wire::MAX_FDS {
+            return Err(CallError::Invalid(format!("{} descriptors in one call", passed.len())));
+        }
+        self.in_flight.push_back(id);
+        match self.socket.send(&bytes, &passed) {
+            Ok(_) => Ok(id),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                let owned = passed
+                    .iter()
+                    .map(|fd| fd.try_clone_to_owned())
+                    .collect::<io::Result<Vec<OwnedFd>>>()
+                    .map_err(CallError::Io)?;
+                self.unsent = Some((bytes, owned));
+                Ok(id)
+            }
+            Err(err) => Err(self.broken_by(err)),
+        }
+    }
+
+    /// Queues a call of `op` with `args` (no descriptors), sent with the others queued at
+    /// the next [`flush`](Self::flush). Arguments too large for a message travel in a
+    /// memfd, which is a descriptor: such a call is sent at once (after those queued).
+    pub fn queue_call(&mut self, op: u32, args: &[u8]) -> Result<u32, CallError> {
+        self.check_room()?;
+        if wire::CallHeader::SIZE + args.len() > self.server_max_message as usize {
+            return self.call(op, args, &[]);
+        }
+        let (id, bytes, _) = self.encode(op, args, 0)?;
+        self.in_flight.push_back(id);
+        self.outbox.push(bytes);
+        Ok(id)
+    }
+
+    /// Sends the queued calls, together (one system call, so that the server's worker finds
+    /// them all waiting). What the socket has no room for waits for
+    /// [`on_writable`](Self::on_writable).
+    pub fn flush(&mut self) -> Result<(), CallError> {
+        if self.outbox.is_empty() || self.unsent.is_some() {
+            return Ok(());
+        }
+        let messages: Vec<&[u8]> = self.outbox.iter().map(Vec::as_slice).collect();
+        match self.socket.send_batch(&messages) {
+            Ok(sent) => {
+                self.outbox.drain(..sent);
+                Ok(())
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            Err(err) => Err(self.broken_by(err)),
+        }
+    }
+
+    fn check_room(&self) -> Result<(), CallError> {
+        if self.has_room() {
+            Ok(())
+        } else {
+            Err(CallError::Invalid(format!(
+                "a call on a connection that is {:?} with {} in flight",
+                self.state,
+                self.in_flight.len()
+            )))
+        }
+    }
+
+    /// The next call's id, its message, and the memfd of its arguments if they need one.
+    fn encode(
+        &mut self,
+        op: u32,
+        args: &[u8],
+        fds: usize,
+    ) -> Result<(u32, Vec<u8>, Option<ostium_sys::Memfd>), CallError> {
+        let fd_count = u16::try_from(fds)
+            .map_err(|_| CallError::Invalid(format!("{fds} descriptors in one call")))?;
         let inline = wire::CallHeader::SIZE + args.len() <= self.server_max_message as usize;
         let args_memfd = if inline {
             None
@@ -152,40 +263,23 @@ impl LoopConnection {
         };
         let mut bytes = Vec::with_capacity(message.encoded_len());
         message.encode(&mut bytes).map_err(|err| CallError::Invalid(err.to_string()))?;
-        let mut passed: Vec<BorrowedFd<'_>> = Vec::with_capacity(fds.len() + 1);
-        passed.extend(args_memfd.as_ref().map(|m| m.as_fd()));
-        passed.extend_from_slice(fds);
-        if passed.len() > wire::MAX_FDS {
-            return Err(CallError::Invalid(format!("{} descriptors in one call", passed.len())));
-        }
-        self.state = State::Calling { id };
-        match self.socket.send(&bytes, &passed) {
-            Ok(_) => Ok(id),
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                let owned = passed
-                    .iter()
-                    .map(|fd| fd.try_clone_to_owned())
-                    .collect::<io::Result<Vec<OwnedFd>>>()
-                    .map_err(CallError::Io)?;
-                self.unsent = Some((bytes, owned));
-                Ok(id)
-            }
-            Err(err) => Err(self.broken_by(err)),
-        }
+        Ok((id, bytes, args_memfd))
     }
 
-    /// Sends the call that waited for room, if the socket has some now.
+    /// Sends what waited for room in the socket, if it has some now.
     pub fn on_writable(&mut self) -> Result<(), CallError> {
-        let Some((bytes, fds)) = self.unsent.take() else { return Ok(()) };
-        let borrowed: Vec<BorrowedFd<'_>> = fds.iter().map(|fd| fd.as_fd()).collect();
-        match self.socket.send(&bytes, &borrowed) {
-            Ok(_) => Ok(()),
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                self.unsent = Some((bytes, fds));
-                Ok(())
+        if let Some((bytes, fds)) = self.unsent.take() {
+            let borrowed: Vec<BorrowedFd<'_>> = fds.iter().map(|fd| fd.as_fd()).collect();
+            match self.socket.send(&bytes, &borrowed) {
+                Ok(_) => {}
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.unsent = Some((bytes, fds));
+                    return Ok(());
+                }
+                Err(err) => return Err(self.broken_by(err)),
             }
-            Err(err) => Err(self.broken_by(err)),
         }
+        self.flush()
     }
 
     /// Receives what has come, one message at most, into `scratch` (a buffer the loop
@@ -205,10 +299,13 @@ impl LoopConnection {
             Err(err) => return Err(self.broken_by(err)),
         };
         let msg = &scratch[..len];
-        match self.state {
-            State::Greeting => self.greeted(msg, fds.len()).map(Some),
-            State::Calling { id } => Ok(Some(LoopEvent::Reply(self.replied(id, msg, fds)))),
-            State::Idle | State::Broken => {
+        match (self.state, self.in_flight.front().copied()) {
+            (State::Greeting, _) => self.greeted(msg, fds.len()).map(Some),
+            (State::Ready, Some(id)) => {
+                self.in_flight.pop_front();
+                Ok(Some(LoopEvent::Reply(self.replied(id, msg, fds))))
+            }
+            _ => {
                 self.state = State::Broken;
                 Err(CallError::Protocol("a message from the server with no call in flight".into()))
             }
@@ -226,8 +323,8 @@ impl LoopConnection {
         }
         self.instance = hello.instance;
         self.server_max_message = hello.max_message;
-        self.capabilities = hello.capabilities.intersection(Capabilities::MEMFD);
-        self.state = State::Idle;
+        self.capabilities = hello.capabilities.intersection(CAPABILITIES);
+        self.state = State::Ready;
         Ok(LoopEvent::Ready)
     }
 
@@ -248,10 +345,9 @@ impl LoopConnection {
                     _ => reply_of(&view, fds),
                 }
             });
-        self.state = match outcome {
-            Ok(_) | Err(CallError::Fault(_)) => State::Idle,
-            Err(_) => State::Broken,
-        };
+        if !matches!(outcome, Ok(_) | Err(CallError::Fault(_))) {
+            self.state = State::Broken;
+        }
         outcome
     }
 

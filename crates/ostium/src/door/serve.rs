@@ -35,7 +35,10 @@ const LISTENER: Token = Token(1);
 const FIRST_CONN: u64 = 2;
 
 /// The capabilities every door offers; `CPU_LANES` is added where it helps (§3.2).
-const CAPABILITIES: Capabilities = Capabilities::MEMFD;
+const CAPABILITIES: Capabilities = Capabilities::MEMFD.union(Capabilities::PIPELINING);
+
+/// Replies held back at most, on a pipelining connection, before they are sent anyway.
+const MAX_HELD_REPLIES: usize = 32;
 
 /// A door's state, shared by its threads.
 pub(crate) struct Served {
@@ -229,7 +232,14 @@ impl Served {
             // is then served by this thread directly, as a thread per connection would,
             // without the pass through the leader and the handoff to a follower.
             loop {
-                match self.receive_and_answer(conn, buffers) {
+                let outcome = self.receive_and_answer(conn, buffers);
+                // A reply is held back only while the connection's next call is waiting
+                // (see `send`), so that call is served next, without waiting; the replies go
+                // out before this worker could wait or leave.
+                let holding = HELD.with_borrow(|held| held.len() > 0);
+                match outcome {
+                    Outcome::Answered if holding => continue,
+                    _ if !flush_held(conn) => return false,
                     Outcome::Answered if !self.options.linger.is_zero() => continue,
                     Outcome::Answered | Outcome::Idle => return true,
                     Outcome::Close => return false,
@@ -567,13 +577,95 @@ fn lease_backing(
 
 /// Sends a message; a client that has gone (or does not read) loses its connection, and
 /// the server nothing else.
+///
+/// On a connection that pipelines (§3.1), a reply without descriptors is held back while
+/// the client's next call is already waiting: this worker serves that one next, and the
+/// replies go out together ([`flush_held`]), so the client is woken once for the batch.
 fn send(conn: &Conn, message: &[u8], fds: &[BorrowedFd<'_>]) -> bool {
+    let pipelining =
+        conn.session.get().is_some_and(|s| s.capabilities.contains(Capabilities::PIPELINING));
+    if pipelining && fds.is_empty() && conn.socket.pending_bytes().is_ok_and(|n| n > 0) {
+        let held = HELD.with_borrow_mut(|held| {
+            held.hold(message);
+            held.len()
+        });
+        if held < MAX_HELD_REPLIES {
+            return true;
+        }
+        return flush_held(conn);
+    }
+    if !flush_held(conn) {
+        return false;
+    }
     match conn.socket.send_vectored(&[IoSlice::new(message)], fds) {
         Ok(_) => true,
         Err(err) => {
             debug!(%err, "a reply could not be delivered; connection closed");
             false
         }
+    }
+}
+
+/// Sends the replies held back for `conn`, in order, in one system call (or as few as the
+/// socket's room allows). Returns whether the connection is still usable.
+fn flush_held(conn: &Conn) -> bool {
+    HELD.with_borrow_mut(|held| {
+        let mut sent = 0;
+        while sent < held.len() {
+            let messages = held.messages(sent);
+            match conn.socket.send_batch(&messages) {
+                Ok(n) if n > 0 => sent += n,
+                // No room at all: wait for some, as a blocking send would (bounded by the
+                // socket's send timeout).
+                Ok(_) | Err(_) => {
+                    let next = messages[0];
+                    if let Err(err) = conn.socket.send(next, &[]) {
+                        debug!(%err, "held replies could not be delivered; connection closed");
+                        held.clear();
+                        return false;
+                    }
+                    sent += 1;
+                }
+            }
+        }
+        held.clear();
+        true
+    })
+}
+
+/// Replies held back on a pipelining connection: their bytes one after another.
+#[derive(Default)]
+struct Held {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Held {
+    fn hold(&mut self, message: &[u8]) {
+        self.bytes.extend_from_slice(message);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The held messages from the `from`-th on.
+    fn messages(&self, from: usize) -> Vec<&[u8]> {
+        let mut start = if from == 0 { 0 } else { self.ends[from - 1] };
+        self.ends[from..]
+            .iter()
+            .map(|&end| {
+                let message = &self.bytes[start..end];
+                start = end;
+                message
+            })
+            .collect()
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
     }
 }
 
@@ -616,6 +708,8 @@ thread_local! {
     static BUFFERS: RefCell<Buffers> = RefCell::default();
     /// The CPU this worker is kept to, if any.
     static WORKER_LANE: Cell<Option<usize>> = const { Cell::new(None) };
+    /// Replies this worker holds back for the connection it serves (see [`send`]).
+    static HELD: RefCell<Held> = RefCell::default();
 }
 
 /// What the leader found for a worker to do.

@@ -22,6 +22,9 @@ impl Capabilities {
     /// Bit 1: a client connection may name the CPU its calls come from (its *lane*), and
     /// the server serves it on a thread kept on that CPU.
     pub const CPU_LANES: Capabilities = Capabilities(2);
+    /// Bit 2: the client may have several calls outstanding on a connection; the server
+    /// answers them in order, and may send replies that were ready together.
+    pub const PIPELINING: Capabilities = Capabilities(4);
 
     /// The set whose bits are `bits`, unknown ones included.
     pub const fn from_bits(bits: u64) -> Capabilities {
