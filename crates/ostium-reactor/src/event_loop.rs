@@ -82,6 +82,8 @@ impl<S: Service> EventLoop<S> {
             }
             self.fire_due_timers();
             self.read_unread();
+            self.service.on_turn_end(&mut Context::new(&mut self.core));
+            self.settle();
         }
         self.shut_down();
         Ok(())

@@ -106,6 +106,14 @@ pub trait Service {
         let _ = (cx, watch, ready);
     }
 
+    /// The loop has handled every event, timer and read of this turn and is about to wait
+    /// again: work the service gathered during the turn goes out here, together (a batch of
+    /// messages for another process, say, so that it is woken once for all of them rather
+    /// than once each). Called once per turn; the default does nothing.
+    fn on_turn_end(&mut self, cx: &mut Context<'_>) {
+        let _ = cx;
+    }
+
     /// A connection closed; its id is no longer valid.
     fn on_close(&mut self, cx: &mut Context<'_>, conn: ConnId, reason: &CloseReason) {
         let _ = (cx, conn, reason);
