@@ -1,12 +1,29 @@
 //! A loop's connections to one door, opened as concurrency needs them.
 //!
 //! Each call takes an idle connection, or opens one: so a loop holds as many connections as
-//! it has had calls in flight at once, and the application's elastic pool grows to the real
-//! concurrency and no further. Connections are watched by the loop (never blocking it):
-//! readable while they wait for a `HELLO` or a reply, writable only while a call waits for
-//! room. A connection the application closes (it exited or restarted) is dropped when the
-//! loop sees the hang-up, and the next call opens a new one, so an application that comes
-//! back is reached again with no operator action.
+//! it has had slow calls in flight at once, and the application's elastic pool grows to the
+//! real concurrency and no further. Connections are watched by the loop (never blocking
+//! it): readable while they wait for a `HELLO` or replies, writable only while calls wait
+//! for room. A connection the application closes (it exited or restarted) is dropped when
+//! the loop sees the hang-up, and the next call opens a new one, so an application that
+//! comes back is reached again with no operator action.
+//!
+//! # Fast calls are pipelined
+//!
+//! Handing each call to a thread of another process costs a wakeup and two context
+//! switches, more than a fast handler's work. So calls go out in batches: a call first
+//! joins the calls this turn of the loop has already queued on a connection, then takes
+//! an idle connection, then (once the loop has twice as many connections as CPUs, enough
+//! to keep every CPU of the application busy) queues behind calls in flight, then opens a
+//! connection — joining or queueing only on a connection whose calls have been fast (its
+//! recent calls took under [`FAST`] each, and the one in flight has not yet taken that
+//! long), up to [`DEPTH`] calls (protocol §3.1, `PIPELINING`). Calls queued during a turn
+//! go out together at its end ([`DoorPool::flush`]); the application's worker finds them
+//! waiting, serves them one after another, and sends the replies together: one wakeup
+//! each way for the batch. Until a connection's first reply its speed is unknown and
+//! nothing joins it; with handlers slower than [`FAST`], calls spread over connections one
+//! each, as the elastic pool wants. The price: a call may wait behind up to `DEPTH - 1`
+//! calls that were fast until then.
 //!
 //! A call that cannot even be sent on a reused connection, because the application died
 //! while the connection sat idle (the loop had not yet seen the hang-up), is made again
@@ -14,13 +31,22 @@
 //! was sent and then met the application's death is not: the application may have acted
 //! on it, and the owner gets `ServerDeath`.
 
-use std::collections::{HashMap, VecDeque};
-use std::os::fd::OwnedFd;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use ostium::{CallError, LoopConnection, LoopEvent, Reply};
 use ostium_reactor::{Context, Readiness, WatchId};
 use ostium_sys::Interest;
+
+/// The most calls in flight on one connection.
+pub const DEPTH: usize = 8;
+/// A connection whose calls take less than this each may have calls queued behind them.
+/// As the loop measures it (from the call's queueing to the reply's handling) a call's
+/// time includes the loop's own turn, which under load alone is about a millisecond: the
+/// bound is set well above that, and far below handlers that wait on anything.
+pub const FAST: Duration = Duration::from_millis(5);
 
 /// A call to make: its owner's tag (who gets the outcome), the operation and arguments.
 #[derive(Debug)]
@@ -46,16 +72,41 @@ pub struct Done<T> {
     pub outcome: Result<Reply, CallError>,
 }
 
+/// A call in flight: its owner, what to send again if it may be retried, and when it was
+/// queued.
+#[derive(Debug)]
+struct Sent<T> {
+    tag: T,
+    retry: Option<(u32, Vec<u8>)>,
+    at: Instant,
+}
+
 #[derive(Debug)]
 struct Slot<T> {
     conn: LoopConnection,
-    /// The call in flight (or waiting for the connection's `HELLO`).
-    job: Option<Job<T>>,
+    /// The call that waits for the connection's `HELLO` (the one it was opened for).
+    opening: Option<Job<T>>,
+    /// The calls in flight, in order.
+    sent: VecDeque<Sent<T>>,
     /// Calls answered on this connection.
     served: u64,
+    /// How long its calls have been taking (an average weighted to the recent ones); `None`
+    /// until one was answered.
+    service: Option<Duration>,
+    /// When its last reply came.
+    last_reply: Option<Instant>,
     /// The pool's generation when the connection was made: one made before the door's
-    /// path last changed is closed when its call ends instead of kept.
+    /// path last changed is closed when its calls end instead of kept.
     generation: u64,
+}
+
+impl<T> Slot<T> {
+    /// Whether a call may be queued behind those in flight.
+    fn takes_more(&self, now: Instant) -> bool {
+        self.conn.has_room()
+            && self.service.is_some_and(|s| s < FAST)
+            && self.sent.front().is_none_or(|first| now.duration_since(first.at) < FAST)
+    }
 }
 
 /// The connections of one loop to one door.
@@ -67,9 +118,15 @@ pub struct DoorPool<T> {
     max_connections: usize,
     /// Jobs waiting for a connection (at `max_connections`).
     waiting: VecDeque<Job<T>>,
+    /// Connections with calls queued since the last flush.
+    dirty: HashSet<WatchId>,
     scratch: Vec<u8>,
     /// Bumped each time the door's path changes.
     generation: u64,
+    /// Connections beyond which calls are queued behind fast ones rather than given a
+    /// connection of their own: twice the CPUs, enough to keep every CPU of the
+    /// application busy with fast calls.
+    pipeline_after: usize,
 }
 
 impl<T: PartialEq> DoorPool<T> {
@@ -82,13 +139,15 @@ impl<T: PartialEq> DoorPool<T> {
             idle: Vec::new(),
             max_connections: max_connections.max(1),
             waiting: VecDeque::new(),
+            dirty: HashSet::new(),
             scratch: Vec::new(),
             generation: 0,
+            pipeline_after: 2 * ostium_sys::allowed_cpus().map_or(1, |cpus| cpus.len().max(1)),
         }
     }
 
     /// Calls from now on go to the door at `path` (a reloaded configuration changed it):
-    /// idle connections to the old door close now, busy ones when their call ends.
+    /// idle connections to the old door close now, busy ones when their calls end.
     pub fn retarget(&mut self, cx: &mut Context<'_>, path: &Path) {
         if path == self.path {
             return;
@@ -96,7 +155,7 @@ impl<T: PartialEq> DoorPool<T> {
         self.path = path.to_path_buf();
         self.generation += 1;
         for watch in std::mem::take(&mut self.idle) {
-            self.drop_conn(cx, watch);
+            self.drop_conn(cx, watch, &mut Vec::new());
         }
     }
 
@@ -105,11 +164,39 @@ impl<T: PartialEq> DoorPool<T> {
         self.slots.len()
     }
 
-    /// Starts `job` on an idle connection, or a new one, or queues it; a job that cannot
-    /// start (no door) is finished at once, in `done`.
+    /// Queues `job` on an idle connection, behind fast calls, or on a new connection, or
+    /// in the waiting list; a job that cannot start (no door) is finished at once, in
+    /// `done`. Queued calls go out at [`flush`](Self::flush).
     pub fn submit(&mut self, cx: &mut Context<'_>, job: Job<T>, done: &mut Vec<Done<T>>) {
+        // First with the calls this turn already queued, so that they go out (and come
+        // back) together.
+        let now = Instant::now();
+        let batching = self
+            .dirty
+            .iter()
+            .filter(|w| {
+                self.slots
+                    .get(w)
+                    .is_some_and(|s| s.generation == self.generation && s.takes_more(now))
+            })
+            .min_by_key(|w| self.slots.get(w).map_or(usize::MAX, |s| s.sent.len()))
+            .copied();
+        if let Some(watch) = batching {
+            return self.start(cx, watch, job, done);
+        }
         while let Some(watch) = self.idle.pop() {
-            if self.slots.contains_key(&watch) {
+            if self.slots.get(&watch).is_some_and(|s| s.conn.is_idle()) {
+                return self.start(cx, watch, job, done);
+            }
+        }
+        if self.slots.len() >= self.pipeline_after {
+            let behind = self
+                .slots
+                .iter()
+                .filter(|(_, slot)| slot.generation == self.generation && slot.takes_more(now))
+                .min_by_key(|(_, slot)| slot.sent.len())
+                .map(|(watch, _)| *watch);
+            if let Some(watch) = behind {
                 return self.start(cx, watch, job, done);
             }
         }
@@ -123,15 +210,23 @@ impl<T: PartialEq> DoorPool<T> {
         };
         match cx.watch(&conn, Interest::READABLE) {
             Ok(watch) => {
-                // The call goes out when the door's HELLO comes.
-                let generation = self.generation;
-                self.slots.insert(watch, Slot { conn, job: Some(job), served: 0, generation });
+                let slot = Slot {
+                    conn,
+                    opening: Some(job),
+                    sent: VecDeque::new(),
+                    served: 0,
+                    service: None,
+                    last_reply: None,
+                    generation: self.generation,
+                };
+                self.slots.insert(watch, slot);
             }
             Err(err) => done.push(Done { tag: job.tag, outcome: Err(CallError::Io(err)) }),
         }
     }
 
-    /// Sends `job` on the idle connection `watch`.
+    /// Queues `job` on the ready connection `watch` (sent at the next flush; a call with
+    /// descriptors is sent at once).
     fn start(
         &mut self,
         cx: &mut Context<'_>,
@@ -140,19 +235,64 @@ impl<T: PartialEq> DoorPool<T> {
         done: &mut Vec<Done<T>>,
     ) {
         let slot = self.slots.get_mut(&watch).expect("the caller checked");
+        slot.conn.set_depth(DEPTH);
         let reused = slot.served > 0;
-        let fds: Vec<_> = job.fds.iter().map(std::os::fd::AsFd::as_fd).collect();
-        match slot.conn.call(job.op, &job.args, &fds) {
+        let queued = if job.fds.is_empty() {
+            slot.conn.queue_call(job.op, &job.args)
+        } else {
+            let fds: Vec<_> = job.fds.iter().map(AsFd::as_fd).collect();
+            slot.conn.call(job.op, &job.args, &fds)
+        };
+        match queued {
             Ok(_) => {
-                if slot.conn.wants_write() {
-                    let _ = cx.set_watch_interest(watch, Interest::READABLE | Interest::WRITABLE);
-                }
-                slot.job = Some(Job { fds: Vec::new(), ..job });
+                let retry = job.retryable.then_some((job.op, job.args));
+                slot.sent.push_back(Sent { tag: job.tag, retry, at: Instant::now() });
+                self.dirty.insert(watch);
             }
             Err(err) => {
-                drop(fds);
-                self.drop_conn(cx, watch);
-                self.finish(cx, job, Err(err), reused, done);
+                self.drop_conn(cx, watch, done);
+                self.failed_to_send(cx, job, err, reused, done);
+            }
+        }
+    }
+
+    /// Sends the calls queued during this turn, connection by connection, each batch in one
+    /// system call. Call it at the end of each turn of the loop.
+    pub fn flush(&mut self, cx: &mut Context<'_>, done: &mut Vec<Done<T>>) {
+        for watch in std::mem::take(&mut self.dirty) {
+            let Some(slot) = self.slots.get_mut(&watch) else { continue };
+            match slot.conn.flush() {
+                Ok(()) if slot.conn.wants_write() => {
+                    let _ = cx.set_watch_interest(watch, Interest::READABLE | Interest::WRITABLE);
+                }
+                Ok(()) => {}
+                Err(err) => {
+                    // The batch could not be sent: on a reused connection, the application
+                    // died while it sat idle, before any of these calls. Those that may be
+                    // made again are, once, on a new connection; the others end here.
+                    let reused = slot.served > 0;
+                    let died = matches!(err, CallError::ServerDeath { .. });
+                    let sent = std::mem::take(&mut slot.sent);
+                    self.fail_all(cx, watch, clone_error(&err), done);
+                    for call in sent {
+                        match call.retry {
+                            Some((op, args)) if reused && died => {
+                                let job = Job {
+                                    tag: call.tag,
+                                    op,
+                                    args,
+                                    fds: Vec::new(),
+                                    retryable: false,
+                                };
+                                for idle in std::mem::take(&mut self.idle) {
+                                    self.drop_conn(cx, idle, done);
+                                }
+                                self.submit(cx, job, done);
+                            }
+                            _ => done.push(Done { tag: call.tag, outcome: Err(clone_error(&err)) }),
+                        }
+                    }
+                }
             }
         }
     }
@@ -168,78 +308,113 @@ impl<T: PartialEq> DoorPool<T> {
         let Some(slot) = self.slots.get_mut(&watch) else { return false };
         if ready.is_writable() {
             if let Err(err) = slot.conn.on_writable() {
-                let job = slot.job.take();
-                self.drop_conn(cx, watch);
-                if let Some(job) = job {
-                    self.finish(cx, job, Err(err), false, done);
-                }
+                self.fail_all(cx, watch, err, done);
                 return true;
             }
             if !slot.conn.wants_write() {
                 let _ = cx.set_watch_interest(watch, Interest::READABLE);
             }
         }
-        match slot.conn.on_readable(&mut self.scratch) {
-            Ok(None) => {}
-            Ok(Some(LoopEvent::Ready)) => match slot.job.take() {
-                Some(job) => self.start(cx, watch, job, done),
-                None => self.release(cx, watch, done),
-            },
-            Ok(Some(LoopEvent::Reply(outcome))) => {
-                slot.served += 1;
-                let job = slot.job.take();
-                let broken = slot.conn.is_broken();
-                if broken {
-                    self.drop_conn(cx, watch);
-                } else {
-                    self.release(cx, watch, done);
+        // Every reply that has come (a batch comes together), then what that frees.
+        for _ in 0..=DEPTH {
+            let Some(slot) = self.slots.get_mut(&watch) else { return true };
+            match slot.conn.on_readable(&mut self.scratch) {
+                Ok(None) => break,
+                Ok(Some(LoopEvent::Ready)) => match slot.opening.take() {
+                    Some(job) => self.start(cx, watch, job, done),
+                    None => self.release(cx, watch, done),
+                },
+                Ok(Some(LoopEvent::Reply(outcome))) => {
+                    let now = Instant::now();
+                    let Some(call) = slot.sent.pop_front() else { break };
+                    // This call's own time: from when it was sent, or from the reply before
+                    // it if it waited behind that one.
+                    let began = slot.last_reply.map_or(call.at, |last| last.max(call.at));
+                    let took = now.duration_since(began);
+                    slot.service = Some(match slot.service {
+                        Some(average) => (average * 7 + took) / 8,
+                        None => took,
+                    });
+                    slot.last_reply = Some(now);
+                    slot.served += 1;
+                    let broken = slot.conn.is_broken();
+                    let free = slot.sent.is_empty();
+                    done.push(Done { tag: call.tag, outcome });
+                    if broken {
+                        self.fail_all(
+                            cx,
+                            watch,
+                            CallError::Protocol("connection broken".into()),
+                            done,
+                        );
+                        return true;
+                    }
+                    if free {
+                        self.release(cx, watch, done);
+                    }
                 }
-                if let Some(job) = job {
-                    done.push(Done { tag: job.tag, outcome });
-                }
-            }
-            Err(err) => {
-                // Death after the call went out is the call's: 502, never a retry (the
-                // application may have acted on it).
-                let job = slot.job.take();
-                self.drop_conn(cx, watch);
-                if let Some(job) = job {
-                    done.push(Done { tag: job.tag, outcome: Err(err) });
+                Err(err) => {
+                    // Death after the calls went out is theirs: never retried (the
+                    // application may have acted on them).
+                    self.fail_all(cx, watch, err, done);
+                    return true;
                 }
             }
         }
         true
     }
 
+    /// Closes connection `watch`, its calls in flight (and the one waiting for its
+    /// `HELLO`) finishing with `err`.
+    fn fail_all(
+        &mut self,
+        cx: &mut Context<'_>,
+        watch: WatchId,
+        err: CallError,
+        done: &mut Vec<Done<T>>,
+    ) {
+        if let Some(slot) = self.slots.get_mut(&watch) {
+            let opening = slot.opening.take();
+            let sent = std::mem::take(&mut slot.sent);
+            for call in sent {
+                done.push(Done { tag: call.tag, outcome: Err(clone_error(&err)) });
+            }
+            if let Some(job) = opening {
+                done.push(Done { tag: job.tag, outcome: Err(clone_error(&err)) });
+            }
+        }
+        self.drop_conn(cx, watch, done);
+    }
+
     /// A job's call could not be sent: made again once on a new connection if the
     /// connection was a reused one whose application had died while it sat idle (the send
     /// found it closed) and the job allows it, else finished.
-    fn finish(
+    fn failed_to_send(
         &mut self,
         cx: &mut Context<'_>,
         job: Job<T>,
-        outcome: Result<Reply, CallError>,
+        err: CallError,
         reused: bool,
         done: &mut Vec<Done<T>>,
     ) {
-        let died = matches!(outcome, Err(CallError::ServerDeath { .. }));
+        let died = matches!(err, CallError::ServerDeath { .. });
         if died && reused && job.retryable {
             let job = Job { retryable: false, ..job };
             // The idle connections are likely to the same dead application: close them, and
             // open a new one.
             for watch in std::mem::take(&mut self.idle) {
-                self.drop_conn(cx, watch);
+                self.drop_conn(cx, watch, done);
             }
             return self.submit(cx, job, done);
         }
-        done.push(Done { tag: job.tag, outcome });
+        done.push(Done { tag: job.tag, outcome: Err(err) });
     }
 
-    /// The connection `watch` is free: the next waiting job, or the idle list (or closed,
-    /// if it is to a door the pool no longer calls).
+    /// The connection `watch` has no call in flight: the next waiting job, or the idle list
+    /// (or closed, if it is to a door the pool no longer calls).
     fn release(&mut self, cx: &mut Context<'_>, watch: WatchId, done: &mut Vec<Done<T>>) {
         if self.slots.get(&watch).is_some_and(|slot| slot.generation != self.generation) {
-            self.drop_conn(cx, watch);
+            self.drop_conn(cx, watch, done);
             if let Some(job) = self.waiting.pop_front() {
                 self.submit(cx, job, done);
             }
@@ -251,29 +426,35 @@ impl<T: PartialEq> DoorPool<T> {
         }
     }
 
-    fn drop_conn(&mut self, cx: &mut Context<'_>, watch: WatchId) {
+    /// Forgets connection `watch` (its calls, if any, are the caller's to finish).
+    fn drop_conn(&mut self, cx: &mut Context<'_>, watch: WatchId, _done: &mut Vec<Done<T>>) {
         cx.unwatch(watch);
         self.slots.remove(&watch);
         self.idle.retain(|&w| w != watch);
+        self.dirty.remove(&watch);
     }
 
     /// Gives up on the job tagged `tag`: a waiting job is removed; one in flight has its
-    /// connection closed (so its late reply cannot be taken for another call's). Returns
-    /// whether there was such a job.
+    /// connection closed (so its late reply cannot be taken for another call's), and the
+    /// calls queued with it end with [`CallError::Deadline`]. Returns whether there was
+    /// such a job.
     pub fn abandon(&mut self, cx: &mut Context<'_>, tag: &T, done: &mut Vec<Done<T>>) -> bool {
         if let Some(index) = self.waiting.iter().position(|job| job.tag == *tag) {
             self.waiting.remove(index);
             return true;
         }
-        let Some(watch) = self
-            .slots
-            .iter()
-            .find(|(_, s)| s.job.as_ref().is_some_and(|j| j.tag == *tag))
-            .map(|(w, _)| *w)
-        else {
-            return false;
-        };
-        self.drop_conn(cx, watch);
+        let found = self.slots.iter().find(|(_, s)| {
+            s.sent.iter().any(|c| c.tag == *tag)
+                || s.opening.as_ref().is_some_and(|j| j.tag == *tag)
+        });
+        let Some(watch) = found.map(|(w, _)| *w) else { return false };
+        if let Some(slot) = self.slots.get_mut(&watch) {
+            slot.sent.retain(|call| call.tag != *tag);
+            if slot.opening.as_ref().is_some_and(|job| job.tag == *tag) {
+                slot.opening = None;
+            }
+        }
+        self.fail_all(cx, watch, CallError::Deadline, done);
         // A connection is free again for those waiting.
         if let Some(job) = self.waiting.pop_front() {
             self.submit(cx, job, done);
@@ -290,8 +471,25 @@ impl<T: PartialEq> DoorPool<T> {
     /// Drops every connection (the loop is stopping).
     pub fn close_all(&mut self, cx: &mut Context<'_>) {
         for watch in self.slots.keys().copied().collect::<Vec<_>>() {
-            self.drop_conn(cx, watch);
+            self.drop_conn(cx, watch, &mut Vec::new());
         }
         self.waiting.clear();
+    }
+}
+
+/// The same error again, for each call of a batch that failed together.
+fn clone_error(err: &CallError) -> CallError {
+    match err {
+        CallError::NoDoor { path, source } => CallError::NoDoor {
+            path: path.clone(),
+            source: std::io::Error::new(source.kind(), source.to_string()),
+        },
+        CallError::ServerDeath { path } => CallError::ServerDeath { path: path.clone() },
+        CallError::Fault(fault) => CallError::Fault(*fault),
+        CallError::Deadline => CallError::Deadline,
+        CallError::Protocol(text) => CallError::Protocol(text.clone()),
+        CallError::Invalid(text) => CallError::Invalid(text.clone()),
+        CallError::Io(io) => CallError::Io(std::io::Error::new(io.kind(), io.to_string())),
+        other => CallError::Protocol(other.to_string()),
     }
 }

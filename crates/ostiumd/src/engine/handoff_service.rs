@@ -175,6 +175,12 @@ impl Service for HandoffService {
         }
     }
 
+    fn on_turn_end(&mut self, cx: &mut Context<'_>) {
+        // The calls this turn queued go out together (see DoorPool).
+        self.pool.flush(cx, &mut self.done);
+        self.deliver(cx);
+    }
+
     fn on_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {
         if self.pool.on_ready(cx, watch, ready, &mut self.done) {
             self.deliver(cx);

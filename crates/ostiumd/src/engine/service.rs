@@ -120,6 +120,10 @@ impl Service for ForwardService {
         self.inner().on_ready(cx, watch, ready);
     }
 
+    fn on_turn_end(&mut self, cx: &mut Context<'_>) {
+        self.inner().on_turn_end(cx);
+    }
+
     fn on_close(&mut self, cx: &mut Context<'_>, conn: ConnId, reason: &CloseReason) {
         self.inner().on_close(cx, conn, reason);
     }
