@@ -64,3 +64,53 @@ fn a_reload_keeps_sockets_and_requests_starts_and_removes_forwards() {
     assert_eq!(get(first, "/").status, 200);
     assert_eq!(ostiumd.terminate().code(), Some(0));
 }
+
+#[test]
+fn reloads_under_steady_load_fail_no_request() {
+    let dir = TempDir::new("reload-load");
+    let one = forward(&dir, "127.0.0.1", "one", "reply-timeout 30s");
+    let ostiumd = Ostiumd::start(&dir, &format!("set threads 2\n{one}"));
+    let addr = ostiumd.addr;
+    wait_ready(addr);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Four clients, each on keep-alive connections and new ones in turn, counting.
+    let clients: Vec<_> = (0..4)
+        .map(|i| {
+            let stop = std::sync::Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let (mut ok, mut failed) = (0u32, Vec::new());
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let response = std::panic::catch_unwind(|| get(addr, "/")).ok();
+                    match response {
+                        Some(r) if r.status == 200 => ok += 1,
+                        other => failed.push(format!("client {i}: {:?}", other.map(|r| r.status))),
+                    }
+                }
+                (ok, failed)
+            })
+        })
+        .collect();
+    // Reload five times meanwhile: the forward's settings change each time.
+    for round in 0..5 {
+        std::thread::sleep(Duration::from_millis(150));
+        let changed = forward(&dir, "127.0.0.1", "one", &format!("reply-timeout {}s", 20 + round));
+        ostiumd.reload(&format!("set threads 2\n{changed}"));
+        ostiumd.next_line("ostiumd: reloaded");
+    }
+    std::thread::sleep(Duration::from_millis(150));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (mut ok, mut failed) = (0, Vec::new());
+    for client in clients {
+        let (n, f) = client.join().unwrap();
+        ok += n;
+        failed.extend(f);
+    }
+    assert!(ok > 100, "the load ran ({ok} requests)");
+    assert!(
+        failed.is_empty(),
+        "{} of {} requests failed: {failed:?}",
+        failed.len(),
+        ok as usize + failed.len()
+    );
+    eprintln!("{ok} requests across 5 reloads, none failed");
+}
