@@ -98,7 +98,8 @@ fn every_malformed_message_is_rejected_where_it_goes_wrong() {
         // The kind is unknown, or not allowed in that direction.
         ("empty", C, vec![], 0, 0, short("kind", 1, 0)),
         ("kind 0", C, with(call(), 0, &[0]), 0, 0, K::UnknownKind(0)),
-        ("kind 4", R(None), with(reply(), 0, &[4]), 0, 0, K::UnknownKind(4)),
+        ("kind 6", R(None), with(reply(), 0, &[6]), 0, 0, K::UnknownKind(6)),
+        ("a batch where a reply goes", R(None), with(reply(), 0, &[5]), 0, 0, K::UnexpectedKind { expected: Kind::Reply, found: Kind::ReplyBatch }),
         ("reply to a server", C, reply(), 0, 0, K::UnexpectedKind { expected: Kind::Call, found: Kind::Reply }),
         ("call to a client", R(None), call(), 0, 0, K::UnexpectedKind { expected: Kind::Reply, found: Kind::Call }),
         ("hello as a call", C, client_hello(), 0, 0, K::UnexpectedKind { expected: Kind::Call, found: Kind::Hello }),

@@ -8,14 +8,22 @@
 
 use libfuzzer_sys::fuzz_target;
 use ostium::wire::{
-    Call, CallHeader, Hello, Lease, Reply, ReplyHeader, Side, WritableLeases, call_id, decode_call,
-    decode_reply, peek_kind,
+    Call, CallHeader, Hello, Kind, Lease, Reply, ReplyHeader, Side, WritableLeases, call_id,
+    decode_batch, decode_call, decode_reply, encode_batch, peek_kind,
 };
 
 fuzz_target!(|input: &[u8]| {
     let Some((&fds, msg)) = input.split_first() else { return };
     let fds = usize::from(fds);
     let _ = peek_kind(msg);
+
+    for kind in [Kind::CallBatch, Kind::ReplyBatch] {
+        if let Ok(entries) = decode_batch(msg, fds, kind) {
+            let mut out = Vec::new();
+            encode_batch(kind, &entries, &mut out).expect("a decoded batch encodes");
+            assert_eq!(out, msg, "{kind}");
+        }
+    }
 
     for side in [Side::Client, Side::Server] {
         if let Ok(hello) = Hello::decode(msg, fds, side) {

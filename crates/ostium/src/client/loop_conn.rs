@@ -68,6 +68,8 @@ pub struct LoopConnection {
     depth: usize,
     /// Calls queued with [`queue_call`](Self::queue_call), not yet sent.
     outbox: Vec<Vec<u8>>,
+    /// Replies that came in a `REPLY_BATCH`, not yet handed out.
+    ready: VecDeque<LoopEvent>,
     /// A call the socket had no room for: its message and the descriptors it carries.
     unsent: Option<(Vec<u8>, Vec<OwnedFd>)>,
 }
@@ -105,6 +107,7 @@ impl LoopConnection {
             in_flight: VecDeque::new(),
             depth: 1,
             outbox: Vec::new(),
+            ready: VecDeque::new(),
             unsent: None,
         })
     }
@@ -199,22 +202,47 @@ impl LoopConnection {
         Ok(id)
     }
 
-    /// Sends the queued calls, together (one system call, so that the server's worker finds
-    /// them all waiting). What the socket has no room for waits for
-    /// [`on_writable`](Self::on_writable).
+    /// Sends the queued calls, together: as `CALL_BATCH` messages of as many calls as fit
+    /// the server's largest message (§4.6), so that the server's worker is woken once for
+    /// them. What the socket has no room for waits for [`on_writable`](Self::on_writable).
     pub fn flush(&mut self) -> Result<(), CallError> {
-        if self.outbox.is_empty() || self.unsent.is_some() {
-            return Ok(());
-        }
-        let messages: Vec<&[u8]> = self.outbox.iter().map(Vec::as_slice).collect();
-        match self.socket.send_batch(&messages) {
-            Ok(sent) => {
-                self.outbox.drain(..sent);
-                Ok(())
+        while !self.outbox.is_empty() && self.unsent.is_none() {
+            let (taken, message) = self.next_batch();
+            match self.socket.send(&message, &[]) {
+                Ok(_) => {
+                    self.outbox.drain(..taken);
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.outbox.drain(..taken);
+                    self.unsent = Some((message, Vec::new()));
+                }
+                Err(err) => return Err(self.broken_by(err)),
             }
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => Ok(()),
-            Err(err) => Err(self.broken_by(err)),
         }
+        Ok(())
+    }
+
+    /// The next message to send of the outbox, and how many calls it holds: a `CALL_BATCH`
+    /// of as many as fit, or the first call alone.
+    fn next_batch(&mut self) -> (usize, Vec<u8>) {
+        let max = self.server_max_message as usize;
+        let mut count = 0;
+        let mut len = wire::BATCH_HEADER;
+        for call in self.outbox.iter().take(wire::MAX_BATCH) {
+            if len + wire::ENTRY_HEADER + call.len() > max {
+                break;
+            }
+            len += wire::ENTRY_HEADER + call.len();
+            count += 1;
+        }
+        if count < 2 || !self.capabilities.contains(Capabilities::PIPELINING) {
+            return (1, std::mem::take(&mut self.outbox[0]));
+        }
+        let calls: Vec<&[u8]> = self.outbox[..count].iter().map(Vec::as_slice).collect();
+        let mut batch = Vec::with_capacity(len);
+        // Within the limits checked above: it encodes.
+        let _ = wire::encode_batch(wire::Kind::CallBatch, &calls, &mut batch);
+        (count, batch)
     }
 
     fn check_room(&self) -> Result<(), CallError> {
@@ -287,6 +315,9 @@ impl LoopConnection {
     /// had. An error means the connection is broken: [`CallError::ServerDeath`] when the
     /// server closed it (or died), with a call in flight or not.
     pub fn on_readable(&mut self, scratch: &mut Vec<u8>) -> Result<Option<LoopEvent>, CallError> {
+        if let Some(event) = self.ready.pop_front() {
+            return Ok(Some(event));
+        }
         if scratch.len() < MAX_MESSAGE as usize {
             scratch.resize(MAX_MESSAGE as usize, 0);
         }
@@ -299,6 +330,10 @@ impl LoopConnection {
             Err(err) => return Err(self.broken_by(err)),
         };
         let msg = &scratch[..len];
+        if self.state == State::Ready && matches!(wire::peek_kind(msg), Ok(wire::Kind::ReplyBatch))
+        {
+            return self.replied_batch(msg, fds.len());
+        }
         match (self.state, self.in_flight.front().copied()) {
             (State::Greeting, _) => self.greeted(msg, fds.len()).map(Some),
             (State::Ready, Some(id)) => {
@@ -310,6 +345,24 @@ impl LoopConnection {
                 Err(CallError::Protocol("a message from the server with no call in flight".into()))
             }
         }
+    }
+
+    /// The replies of a `REPLY_BATCH`, each to the next call in flight: the first is
+    /// returned, the others wait in `ready`.
+    fn replied_batch(&mut self, msg: &[u8], fds: usize) -> Result<Option<LoopEvent>, CallError> {
+        let replies = wire::decode_batch(msg, fds, wire::Kind::ReplyBatch).map_err(|err| {
+            self.state = State::Broken;
+            CallError::Protocol(err.to_string())
+        })?;
+        for reply in replies {
+            let Some(id) = self.in_flight.pop_front() else {
+                self.state = State::Broken;
+                return Err(CallError::Protocol("more replies than calls in flight".into()));
+            };
+            let outcome = self.replied(id, reply, Vec::new());
+            self.ready.push_back(LoopEvent::Reply(outcome));
+        }
+        Ok(self.ready.pop_front())
     }
 
     fn greeted(&mut self, msg: &[u8], fds: usize) -> Result<LoopEvent, CallError> {

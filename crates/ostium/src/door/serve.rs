@@ -284,9 +284,45 @@ impl Served {
             Some(session) => {
                 let session = *session;
                 self.keep_to_lane(session.lane);
-                self.answer_call(conn, session, received.len, fds, buffers)
+                let pipelining = session.capabilities.contains(Capabilities::PIPELINING);
+                if pipelining && matches!(wire::peek_kind(msg), Ok(Kind::CallBatch)) {
+                    self.answer_batch(conn, session, received.len, fds, buffers)
+                } else {
+                    self.answer_call(conn, session, received.len, fds, buffers)
+                }
             }
         })
+    }
+
+    /// Answers a `CALL_BATCH` (§4.6): each call in turn, the replies held and sent together
+    /// as a `REPLY_BATCH` (a reply that must travel alone goes out in its place, in order).
+    fn answer_batch(
+        &self,
+        conn: &Conn,
+        session: Session,
+        len: usize,
+        fds: Vec<OwnedFd>,
+        buffers: &mut Buffers,
+    ) -> bool {
+        let batch = buffers.incoming[..len].to_vec();
+        let calls = match wire::decode_batch(&batch, fds.len(), Kind::CallBatch) {
+            Ok(calls) => calls,
+            Err(err) => {
+                debug!(%err, "a malformed batch; connection closed");
+                return false;
+            }
+        };
+        IN_BATCH.set(true);
+        let mut kept = true;
+        for call in calls {
+            buffers.incoming[..call.len()].copy_from_slice(call);
+            if !self.answer_call(conn, session, call.len(), Vec::new(), buffers) {
+                kept = false;
+                break;
+            }
+        }
+        IN_BATCH.set(false);
+        kept && flush_held(conn)
     }
 
     /// Keeps the calling worker on `lane`'s CPU, or lets it run anywhere for a connection
@@ -606,10 +642,28 @@ fn send(conn: &Conn, message: &[u8], fds: &[BorrowedFd<'_>]) -> bool {
     }
 }
 
-/// Sends the replies held back for `conn`, in order, in one system call (or as few as the
-/// socket's room allows). Returns whether the connection is still usable.
+/// Sends the replies held back for `conn`, in order: as one `REPLY_BATCH` message when
+/// there are several and they fit the client's largest message (one wakeup for the
+/// client), else in one system call (or as few as the socket's room allows). Returns
+/// whether the connection is still usable.
 fn flush_held(conn: &Conn) -> bool {
     HELD.with_borrow_mut(|held| {
+        if held.len() == 0 {
+            return true;
+        }
+        let messages = held.messages(0);
+        let max = conn.session.get().map_or(0, |s| s.client_max_message as usize);
+        let fits = wire::batch_len(messages.iter().map(|m| m.len())) <= max;
+        if messages.len() >= 2 && messages.len() <= wire::MAX_BATCH && fits {
+            let mut batch = Vec::new();
+            let sent = wire::encode_batch(Kind::ReplyBatch, &messages, &mut batch).is_ok()
+                && conn.socket.send(&batch, &[]).is_ok();
+            held.clear();
+            if !sent {
+                debug!("a batch of replies could not be delivered; connection closed");
+            }
+            return sent;
+        }
         let mut sent = 0;
         while sent < held.len() {
             let messages = held.messages(sent);
@@ -710,6 +764,8 @@ thread_local! {
     static WORKER_LANE: Cell<Option<usize>> = const { Cell::new(None) };
     /// Replies this worker holds back for the connection it serves (see [`send`]).
     static HELD: RefCell<Held> = RefCell::default();
+    /// This worker is answering the calls of a `CALL_BATCH`: their replies are held.
+    static IN_BATCH: Cell<bool> = const { Cell::new(false) };
 }
 
 /// What the leader found for a worker to do.

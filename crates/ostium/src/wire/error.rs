@@ -41,6 +41,8 @@ pub enum DecodeErrorKind {
     },
     /// The `kind` byte names no message of protocol version 1.
     UnknownKind(u8),
+    /// A batch's `count` is 0 or more than [`MAX_BATCH`](super::MAX_BATCH).
+    BatchCount(u32),
     /// A known kind of message where another one must come (wrong direction or state).
     UnexpectedKind {
         /// The kind the receiver can accept here.
@@ -133,6 +135,9 @@ impl fmt::Display for DecodeError {
                 write!(f, "{extra} trailing bytes after the end of the message")
             }
             DecodeErrorKind::UnknownKind(k) => write!(f, "unknown message kind {k}"),
+            DecodeErrorKind::BatchCount(n) => {
+                write!(f, "a batch of {n} messages (1 to {} allowed)", super::MAX_BATCH)
+            }
             DecodeErrorKind::UnexpectedKind { expected, found } => {
                 write!(f, "expected a {expected} message, got a {found}")
             }
@@ -202,6 +207,10 @@ pub enum EncodeError {
     MaxMessageTooSmall(u32),
     /// A `HELLO` naming a lane (CPU) that cannot be encoded (`u32::MAX`).
     LaneOutOfRange(u32),
+    /// A batch of no message, or of more than [`MAX_BATCH`](super::MAX_BATCH).
+    BatchCount(usize),
+    /// A batch asked for with a kind that is not a batch's.
+    NotABatch,
 }
 
 impl fmt::Display for EncodeError {
@@ -223,6 +232,10 @@ impl fmt::Display for EncodeError {
                 write!(f, "`max_message` {n} is below {}", super::MIN_MAX_MESSAGE)
             }
             Self::LaneOutOfRange(cpu) => write!(f, "lane {cpu} cannot be encoded"),
+            Self::BatchCount(n) => {
+                write!(f, "a batch of {n} messages (1 to {} allowed)", super::MAX_BATCH)
+            }
+            Self::NotABatch => f.write_str("a batch must be CALL_BATCH or REPLY_BATCH"),
         }
     }
 }

@@ -70,6 +70,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod batch;
 mod call;
 mod call_view;
 mod error;
@@ -83,6 +84,7 @@ mod reply;
 mod reply_view;
 mod status;
 
+pub use batch::{BATCH_HEADER, ENTRY_HEADER, MAX_BATCH, batch_len, decode_batch, encode_batch};
 pub use call::{Call, CallHeader, call_id};
 pub use call_view::{CallView, LeaseDescs, Leases, decode_call};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
@@ -122,6 +124,10 @@ pub enum Kind {
     Call = 2,
     /// `REPLY` (§5), server to client.
     Reply = 3,
+    /// `CALL_BATCH` (§4.6): several calls in one message, client to server.
+    CallBatch = 4,
+    /// `REPLY_BATCH` (§4.6): several replies in one message, server to client.
+    ReplyBatch = 5,
 }
 
 impl Kind {
@@ -131,6 +137,8 @@ impl Kind {
             1 => Some(Kind::Hello),
             2 => Some(Kind::Call),
             3 => Some(Kind::Reply),
+            4 => Some(Kind::CallBatch),
+            5 => Some(Kind::ReplyBatch),
             _ => None,
         }
     }
@@ -142,6 +150,8 @@ impl fmt::Display for Kind {
             Kind::Hello => "HELLO",
             Kind::Call => "CALL",
             Kind::Reply => "REPLY",
+            Kind::CallBatch => "CALL_BATCH",
+            Kind::ReplyBatch => "REPLY_BATCH",
         })
     }
 }
@@ -204,14 +214,16 @@ mod tests {
         assert_eq!(peek_kind(&[2, 0xff]), Ok(Kind::Call));
         assert_eq!(peek_kind(&[3]), Ok(Kind::Reply));
         assert_eq!(peek_kind(&[0]).unwrap_err().kind(), K::UnknownKind(0));
-        assert_eq!(peek_kind(&[4]).unwrap_err().kind(), K::UnknownKind(4));
+        assert_eq!(peek_kind(&[4]), Ok(Kind::CallBatch));
+        assert_eq!(peek_kind(&[5]), Ok(Kind::ReplyBatch));
+        assert_eq!(peek_kind(&[6]).unwrap_err().kind(), K::UnknownKind(6));
         let empty = peek_kind(&[]).unwrap_err();
         assert_eq!(empty.kind(), K::TooShort { what: "kind", needed: 1, got: 0 });
     }
 
     #[test]
     fn kind_codes_round_trip() {
-        for k in [Kind::Hello, Kind::Call, Kind::Reply] {
+        for k in [Kind::Hello, Kind::Call, Kind::Reply, Kind::CallBatch, Kind::ReplyBatch] {
             assert_eq!(Kind::from_u8(k as u8), Some(k));
         }
     }
