@@ -14,9 +14,11 @@ use ostium_reactor::{Buffer, CloseReason, ConnId, Context, Flow, Origin, Readine
 use ostium_reactor::{TimerId, WatchId};
 use tracing::debug;
 
+use super::admission::Admission;
 use super::door_pool::{Done, DoorPool, Job};
 use super::proxy_gate::{Passage, ProxyGate};
 use crate::config::Forward;
+use crate::metrics::ForwardMetrics;
 
 /// The door operation that carries a request's bytes.
 pub const BYTES_REQUEST: u32 = 1;
@@ -36,6 +38,10 @@ struct Client {
 /// The `bytes` service of one loop for one TCP forward.
 pub struct BytesService {
     forward: Arc<Forward>,
+    metrics: ForwardMetrics,
+    admission: Arc<Admission>,
+    /// The admitted connections' client addresses (released when they close).
+    admitted: HashMap<ConnId, std::net::IpAddr>,
     clients: HashMap<ConnId, Client>,
     pool: DoorPool<ConnId>,
     timers: HashMap<TimerId, ConnId>,
@@ -45,8 +51,15 @@ pub struct BytesService {
 
 impl BytesService {
     /// The service for `forward` on one loop.
-    pub fn new(forward: Arc<Forward>) -> BytesService {
+    pub fn new(
+        forward: Arc<Forward>,
+        metrics: ForwardMetrics,
+        admission: Arc<Admission>,
+    ) -> BytesService {
         BytesService {
+            metrics,
+            admission,
+            admitted: HashMap::new(),
             pool: DoorPool::new(&forward.door, super::http_service::MAX_DOOR_CONNECTIONS),
             forward,
             clients: HashMap::new(),
@@ -111,10 +124,22 @@ impl BytesService {
 }
 
 impl Service for BytesService {
-    fn on_open(&mut self, cx: &mut Context<'_>, conn: ConnId, _origin: Origin) {
+    fn on_open(&mut self, cx: &mut Context<'_>, conn: ConnId, origin: Origin) {
         if self.draining {
             cx.close(conn);
             return;
+        }
+        let (Origin::Accepted(peer) | Origin::Outgoing(peer)) = origin;
+        match self.admission.admit(peer.ip(), std::time::Instant::now()) {
+            Ok(()) => {
+                self.admitted.insert(conn, peer.ip());
+            }
+            Err(reason) => {
+                // Refused: closed with nothing written, as this mode says nothing.
+                self.metrics.refused(reason).inc();
+                cx.close(conn);
+                return;
+            }
         }
         let mut client = Client {
             gate: ProxyGate::new(self.forward.proxy_protocol),
@@ -220,6 +245,9 @@ impl Service for BytesService {
     }
 
     fn on_close(&mut self, cx: &mut Context<'_>, conn: ConnId, _reason: &CloseReason) {
+        if let Some(ip) = self.admitted.remove(&conn) {
+            self.admission.release(ip);
+        }
         let Some(client) = self.clients.remove(&conn) else { return };
         for timer in [client.pause_timer, client.request_timer, client.reply_timer] {
             self.cancel(cx, timer);

@@ -22,6 +22,7 @@ use std::time::Duration;
 use tracing::{info, warn};
 
 use super::admin::{self, Probe, Probes};
+use super::admission::Admission;
 use super::group::Group;
 use super::service::ForwardService;
 use crate::config::{Config, Forward};
@@ -37,6 +38,7 @@ struct Running {
     group: Group,
     supervisor: Option<Supervisor>,
     metrics: ForwardMetrics,
+    admission: Arc<Admission>,
 }
 
 /// What a reload did, for the log and the control door.
@@ -138,11 +140,12 @@ impl Daemon {
             None => None,
         };
         let metrics = self.metrics.forward(&label(&forward));
-        match Group::start(&forward, self.threads, &metrics) {
+        let admission = Arc::new(Admission::new(&forward.limits));
+        match Group::start(&forward, self.threads, &metrics, &admission) {
             Ok(group) => {
                 let addr = group.local_addr();
                 info!(forward = %forward, listening = %addr, "forwarding");
-                self.running.push(Running { forward, group, supervisor, metrics });
+                self.running.push(Running { forward, group, supervisor, metrics, admission });
                 Ok(addr)
             }
             Err(err) => {
@@ -206,6 +209,7 @@ impl Daemon {
                     None => None,
                 };
             }
+            running.admission.set_limits(&forward.limits);
             for handle in running.group.handles() {
                 let forward = Arc::clone(&forward);
                 let _ = handle

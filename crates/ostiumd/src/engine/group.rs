@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 
 use ostium_reactor::{Config as LoopConfig, EventLoop, LoopHandle, Runner, Server};
 
+use super::admission::Admission;
 use super::service::ForwardService;
 use crate::config::Forward;
 use crate::metrics::ForwardMetrics;
@@ -39,19 +40,26 @@ impl Group {
         forward: &Arc<Forward>,
         threads: usize,
         metrics: &ForwardMetrics,
+        admission: &Arc<Admission>,
     ) -> io::Result<Group> {
         let config = LoopConfig {
-            // The forward's limit is for all its loops together.
-            max_connections: (forward.limits.max_connections as usize).div_ceil(threads).max(1),
+            // The forward's limit, over all its loops, is `Admission`'s, which answers
+            // past it (503 in http mode); the loop's own is a backstop above it.
+            max_connections: forward.limits.max_connections as usize + 64,
             max_output: MAX_UNSENT,
             ..LoopConfig::default()
         };
         if !forward.protocol.is_udp() {
             let serving = Arc::clone(forward);
             let metrics = metrics.clone();
+            let admission = Arc::clone(admission);
             let server =
                 Runner::new().threads(threads).config(config).serve(forward.listen, move |_| {
-                    ForwardService::new(Arc::clone(&serving), metrics.clone())
+                    ForwardService::new(
+                        Arc::clone(&serving),
+                        metrics.clone(),
+                        Arc::clone(&admission),
+                    )
                 })?;
             return Ok(Group::Tcp(server));
         }

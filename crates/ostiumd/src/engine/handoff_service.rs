@@ -18,9 +18,11 @@ use ostium_reactor::{Buffer, CloseReason, ConnId, Context, Flow, Origin, Readine
 use ostium_reactor::{TimerId, WatchId};
 use tracing::{debug, warn};
 
+use super::admission::Admission;
 use super::door_pool::{Done, DoorPool, Job};
 use super::proxy_gate::{Passage, ProxyGate};
 use crate::config::Forward;
+use crate::metrics::ForwardMetrics;
 
 /// The door operation that hands over a connection.
 pub const HANDOFF: u32 = 1;
@@ -28,6 +30,8 @@ pub const HANDOFF: u32 = 1;
 /// The `handoff` service of one loop for one TCP forward.
 pub struct HandoffService {
     forward: Arc<Forward>,
+    metrics: ForwardMetrics,
+    admission: Arc<Admission>,
     pool: DoorPool<u64>,
     next_tag: u64,
     in_flight: usize,
@@ -41,8 +45,14 @@ pub struct HandoffService {
 
 impl HandoffService {
     /// The service for `forward` on one loop.
-    pub fn new(forward: Arc<Forward>) -> HandoffService {
+    pub fn new(
+        forward: Arc<Forward>,
+        metrics: ForwardMetrics,
+        admission: Arc<Admission>,
+    ) -> HandoffService {
         HandoffService {
+            metrics,
+            admission,
             pool: DoorPool::new(&forward.door, super::http_service::MAX_DOOR_CONNECTIONS),
             forward,
             next_tag: 0,
@@ -86,6 +96,13 @@ impl HandoffService {
     ) {
         let Some(detached) = cx.detach(conn) else { return };
         let remote = client.unwrap_or(detached.peer);
+        // The rate and per-source limits count handoffs; the connection is the
+        // application's from here on, so it is released at once (refused: dropped, closed).
+        if let Err(reason) = self.admission.admit(remote.ip(), std::time::Instant::now()) {
+            self.metrics.refused(reason).inc();
+            return;
+        }
+        self.admission.release(remote.ip());
         let mut args = format!("{remote} {}\n", self.forward.listen).into_bytes();
         args.extend_from_slice(&early);
         args.extend_from_slice(&detached.input);

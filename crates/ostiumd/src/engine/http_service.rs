@@ -19,6 +19,7 @@ use ostium::http::{Peer, RequestParts};
 use ostium_reactor::{Buffer, CloseReason, ConnId, Context, Flow, Origin, Readiness, Service};
 use ostium_reactor::{TimerId, WatchId};
 
+use super::admission::Admission;
 use super::door_pool::{Done, DoorPool, Job};
 use super::http_conn::{Call, HttpConn, Outcome};
 use super::proxy_gate::{Passage, ProxyGate};
@@ -41,6 +42,8 @@ struct Client {
     peer: SocketAddr,
     /// The PROXY header, on forwards that expect one.
     gate: ProxyGate,
+    /// Admitted under the forward's limits (to release when it closes).
+    admitted: bool,
     /// The read timer, and the phase it was set for.
     read_timer: Option<(TimerId, Phase)>,
     /// The whole-request timer: from a request's first byte to its last.
@@ -62,6 +65,7 @@ enum TimerFor {
 pub struct HttpService {
     forward: Arc<Forward>,
     metrics: ForwardMetrics,
+    admission: Arc<Admission>,
     limits: Limits,
     clients: HashMap<ConnId, Client>,
     pool: DoorPool<Tag>,
@@ -77,9 +81,14 @@ pub struct HttpService {
 
 impl HttpService {
     /// The service for `forward` on one loop.
-    pub fn new(forward: Arc<Forward>, metrics: ForwardMetrics) -> HttpService {
+    pub fn new(
+        forward: Arc<Forward>,
+        metrics: ForwardMetrics,
+        admission: Arc<Admission>,
+    ) -> HttpService {
         HttpService {
             metrics,
+            admission,
             limits: Limits::from(&forward.limits),
             pool: DoorPool::new(&forward.door, MAX_DOOR_CONNECTIONS),
             forward,
@@ -122,6 +131,33 @@ impl HttpService {
         self.limits = Limits::from(&forward.limits);
         self.pool.retarget(cx, &forward.door);
         self.forward = forward;
+    }
+
+    /// Admits `conn` under the forward's limits, or answers it 503 and closes it (counted).
+    fn admit(&mut self, cx: &mut Context<'_>, conn: ConnId) -> bool {
+        let Some(client) = self.clients.get_mut(&conn) else { return false };
+        match self.admission.admit(client.peer.ip(), std::time::Instant::now()) {
+            Ok(()) => {
+                client.admitted = true;
+                true
+            }
+            Err(reason) => {
+                self.metrics.refused(reason).inc();
+                let mut out = Vec::new();
+                let head = crate::http::ResponseHead {
+                    status: crate::http::Status::SERVICE_UNAVAILABLE,
+                    headers: &[("content-type", b"text/plain; charset=utf-8")],
+                    version: crate::http::Version::Http11,
+                    head_request: false,
+                    keep_alive: false,
+                    date: date(),
+                };
+                let _ = crate::http::write_response(&mut out, &head, b"503 Service Unavailable\n");
+                cx.write(conn, &out);
+                cx.close(conn);
+                false
+            }
+        }
     }
 
     /// Client connections open on this loop.
@@ -287,12 +323,17 @@ impl Service for HttpService {
             http: HttpConn::new(self.limits),
             peer,
             gate: ProxyGate::new(self.forward.proxy_protocol),
+            admitted: false,
             read_timer: None,
             request_timer: None,
             reply_timers: HashMap::new(),
             read_closed: false,
         };
         self.clients.insert(conn, client);
+        // With a PROXY header, the client it names is the one the limits count.
+        if !self.forward.proxy_protocol && !self.admit(cx, conn) {
+            return;
+        }
         self.arm_read_timer(cx, conn);
     }
 
@@ -314,6 +355,10 @@ impl Service for HttpService {
                 Ok(Passage::Through { client: named, rest }) => {
                     client.peer = named.unwrap_or(client.peer);
                     input.clear();
+                    if !self.admit(cx, conn) {
+                        return Flow::Keep;
+                    }
+                    let Some(client) = self.clients.get_mut(&conn) else { return Flow::Close };
                     client.http.on_bytes(&rest, &mut self.calls);
                 }
                 Err(err) => {
@@ -394,6 +439,9 @@ impl Service for HttpService {
     fn on_close(&mut self, cx: &mut Context<'_>, conn: ConnId, _reason: &CloseReason) {
         let Some(client) = self.clients.remove(&conn) else { return };
         self.metrics.connections_open.dec();
+        if client.admitted {
+            self.admission.release(client.peer.ip());
+        }
         // Calls in flight run to their end and their replies are discarded; the timers go.
         let reads = client.read_timer.map(|(t, _)| t).into_iter().chain(client.request_timer);
         for timer in client.reply_timers.into_values().map(|(t, _)| t).chain(reads) {

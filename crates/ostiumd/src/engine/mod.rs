@@ -7,6 +7,8 @@
 //! - [`http_service`]: `http` mode on one loop, gluing the two to the reactor.
 //! - [`bytes_service`] and [`handoff_service`]: the `bytes` and `handoff` modes on TCP;
 //!   [`udp_service`]: `bytes` over UDP.
+//! - [`admission`]: a forward's connection limits (total, per source, rate), shared by its
+//!   loops.
 //! - [`proxy_gate`]: the PROXY header a load balancer sends first, read off the stream.
 //! - [`service`]: the service of a loop for a forward, whichever its mode.
 //! - [`group`]: the loops of one forward, TCP or UDP.
@@ -14,6 +16,7 @@
 //! - [`admin`]: the admin address, `/metrics` and `/healthz`.
 
 pub mod admin;
+pub mod admission;
 pub mod bytes_service;
 pub mod daemon;
 pub mod door_pool;

@@ -13,6 +13,8 @@ use super::udp_service::UdpService;
 use crate::config::{Forward, Mode};
 use crate::metrics::ForwardMetrics;
 
+use super::admission::Admission;
+
 /// One loop's service for one forward.
 pub enum ForwardService {
     /// `http` mode.
@@ -36,11 +38,17 @@ impl ForwardService {
     }
 
     /// The service a TCP forward's mode asks for.
-    pub fn new(forward: Arc<Forward>, metrics: ForwardMetrics) -> ForwardService {
+    pub fn new(
+        forward: Arc<Forward>,
+        metrics: ForwardMetrics,
+        admission: Arc<Admission>,
+    ) -> ForwardService {
         match forward.mode {
-            Mode::Http => ForwardService::Http(HttpService::new(forward, metrics)),
-            Mode::Bytes => ForwardService::Bytes(BytesService::new(forward)),
-            Mode::Handoff => ForwardService::Handoff(HandoffService::new(forward)),
+            Mode::Http => ForwardService::Http(HttpService::new(forward, metrics, admission)),
+            Mode::Bytes => ForwardService::Bytes(BytesService::new(forward, metrics, admission)),
+            Mode::Handoff => {
+                ForwardService::Handoff(HandoffService::new(forward, metrics, admission))
+            }
         }
     }
 
