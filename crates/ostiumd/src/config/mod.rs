@@ -155,6 +155,7 @@ fn build(mode: Mode, raw: &RawForward, defaults: &OptionSet) -> Forward {
         limits: r.limits,
         timeouts: r.timeouts,
         access_log: r.access_log,
+        access_log_json: r.access_log_json,
         proxy_protocol: r.proxy_protocol,
         exec: r.exec,
         line: raw.line,

@@ -204,6 +204,8 @@ pub struct Forward {
     pub timeouts: Timeouts,
     /// Access log. Default off.
     pub access_log: AccessLog,
+    /// `access-log-format common|json`: how access log lines are written. Default common.
+    pub access_log_json: bool,
     /// `proxy-protocol on|off`: expect a PROXY protocol (v1 or v2) header on each
     /// connection and take the client address from it. Default off.
     pub proxy_protocol: bool,

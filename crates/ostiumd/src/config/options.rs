@@ -27,6 +27,7 @@ pub(crate) enum Key {
     ReplyTimeout,
     RequestTimeout,
     AccessLog,
+    AccessLogFormat,
     ProxyProtocol,
 }
 
@@ -47,6 +48,7 @@ impl Key {
             "reply-timeout" => Key::ReplyTimeout,
             "request-timeout" => Key::RequestTimeout,
             "access-log" => Key::AccessLog,
+            "access-log-format" => Key::AccessLogFormat,
             "proxy-protocol" => Key::ProxyProtocol,
             _ => return None,
         })
@@ -110,6 +112,11 @@ impl Key {
                 "off" => AccessLog::Off,
                 "stderr" => AccessLog::Stderr,
                 path => AccessLog::File(PathBuf::from(path)),
+            }),
+            Key::AccessLogFormat => Value::Switch(match text {
+                "common" => false,
+                "json" => true,
+                _ => return Err(located(ErrorKind::Expected("`common` or `json`"))),
             }),
             Key::ProxyProtocol => Value::Switch(value::switch(text).map_err(located)?),
             Key::Exec => unreachable!("handled above"),
@@ -191,6 +198,7 @@ pub(crate) struct Resolved {
     pub(crate) limits: Limits,
     pub(crate) timeouts: Timeouts,
     pub(crate) access_log: AccessLog,
+    pub(crate) access_log_json: bool,
     pub(crate) proxy_protocol: bool,
     pub(crate) exec: Option<Exec>,
 }
@@ -233,6 +241,7 @@ pub(crate) fn resolve(block: &OptionSet, global: &OptionSet) -> Resolved {
             Some(Value::Log(log)) => log.clone(),
             _ => AccessLog::Off,
         },
+        access_log_json: matches!(get(Key::AccessLogFormat), Some(Value::Switch(true))),
         proxy_protocol: matches!(get(Key::ProxyProtocol), Some(Value::Switch(true))),
         exec: match block.get(Key::Exec) {
             Some(Value::Exec(exec)) => Some(exec.clone()),

@@ -25,6 +25,8 @@ use super::admin::{self, Probe, Probes};
 use super::admission::Admission;
 use super::group::Group;
 use super::service::ForwardService;
+use crate::access_log::{self, AccessLogThread, Destination, Format};
+use crate::config::AccessLog as AccessLogSetting;
 use crate::config::{Config, Forward};
 use crate::metrics::{DaemonMetrics, ForwardMetrics};
 use crate::supervise::Supervisor;
@@ -39,6 +41,8 @@ struct Running {
     supervisor: Option<Supervisor>,
     metrics: ForwardMetrics,
     admission: Arc<Admission>,
+    /// The access log's writer thread, ended (all lines written) once the loops are.
+    access_log: Option<AccessLogThread>,
 }
 
 /// What a reload did, for the log and the control door.
@@ -135,17 +139,39 @@ impl Daemon {
 
     /// Starts one forward: its application, then its loops.
     fn start_forward(&mut self, forward: Arc<Forward>) -> io::Result<SocketAddr> {
+        let metrics = self.metrics.forward(&label(&forward));
+        let destination = match &forward.access_log {
+            AccessLogSetting::Off => None,
+            AccessLogSetting::Stderr => Some(Destination::Stderr),
+            AccessLogSetting::File(path) => Some(Destination::File(path.clone())),
+        };
+        let (log, log_thread) = match destination {
+            Some(destination) => {
+                let dropped = metrics.access_log_dropped.clone();
+                let (log, thread) =
+                    access_log::spawn(destination, access_log::DEFAULT_CAPACITY, dropped)?;
+                let format = if forward.access_log_json { Format::Json } else { Format::Common };
+                (Some((log, format)), Some(thread))
+            }
+            None => (None, None),
+        };
         let supervisor = match &forward.exec {
             Some(exec) => Some(Supervisor::start(&exec.argv, &forward.door)?),
             None => None,
         };
-        let metrics = self.metrics.forward(&label(&forward));
         let admission = Arc::new(Admission::new(&forward.limits));
-        match Group::start(&forward, self.threads, &metrics, &admission) {
+        match Group::start(&forward, self.threads, &metrics, &admission, log) {
             Ok(group) => {
                 let addr = group.local_addr();
                 info!(forward = %forward, listening = %addr, "forwarding");
-                self.running.push(Running { forward, group, supervisor, metrics, admission });
+                self.running.push(Running {
+                    forward,
+                    group,
+                    supervisor,
+                    metrics,
+                    admission,
+                    access_log: log_thread,
+                });
                 Ok(addr)
             }
             Err(err) => {
@@ -259,6 +285,9 @@ impl Daemon {
         for running in self.running.drain(..) {
             running.group.stop();
             let _ = running.group.join();
+            if let Some(log) = running.access_log {
+                log.join();
+            }
             if let Some(supervisor) = running.supervisor {
                 supervisor.stop(APPLICATION_GRACE);
             }
@@ -290,11 +319,17 @@ fn drain(forwards: Vec<Running>, timeout: Duration) -> io::Result<()> {
     });
     let mut result = Ok(());
     let mut supervisors = Vec::new();
+    let mut logs = Vec::new();
     for running in forwards {
         if let Err(err) = running.group.join() {
             result = Err(err);
         }
         supervisors.extend(running.supervisor);
+        logs.extend(running.access_log);
+    }
+    // The loops are gone, and their log handles with them: every line is written.
+    for log in logs {
+        log.join();
     }
     drop(done_tx);
     let _ = enforcer.join();

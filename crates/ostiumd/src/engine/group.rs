@@ -13,6 +13,7 @@ use ostium_reactor::{Config as LoopConfig, EventLoop, LoopHandle, Runner, Server
 
 use super::admission::Admission;
 use super::service::ForwardService;
+use crate::access_log::{AccessLog, Format};
 use crate::config::Forward;
 use crate::metrics::ForwardMetrics;
 
@@ -41,6 +42,7 @@ impl Group {
         threads: usize,
         metrics: &ForwardMetrics,
         admission: &Arc<Admission>,
+        access_log: Option<(AccessLog, Format)>,
     ) -> io::Result<Group> {
         let config = LoopConfig {
             // The forward's limit, over all its loops, is `Admission`'s, which answers
@@ -59,6 +61,7 @@ impl Group {
                         Arc::clone(&serving),
                         metrics.clone(),
                         Arc::clone(&admission),
+                        access_log.clone(),
                     )
                 })?;
             return Ok(Group::Tcp(server));

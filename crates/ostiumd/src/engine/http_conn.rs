@@ -51,6 +51,28 @@ struct Slot {
     bytes: Option<Vec<u8>>,
     /// The status written, for the access log.
     status: Option<Status>,
+    /// The request's method and target (none for `100 Continue` and undecodable
+    /// requests), for the access log.
+    line: Option<(String, String)>,
+    /// When the request was decoded.
+    started: std::time::SystemTime,
+    /// The response body's length.
+    body_len: u64,
+}
+
+/// A response written, as the access log and the metrics see it.
+#[derive(Debug)]
+pub struct Written {
+    /// Its status.
+    pub status: Status,
+    /// The request's method and target, if it was decoded.
+    pub line: Option<(String, String)>,
+    /// The request's version.
+    pub version: Version,
+    /// When the request was decoded.
+    pub started: std::time::SystemTime,
+    /// The response body's length.
+    pub body_len: u64,
 }
 
 /// The state of one client connection in `http` mode.
@@ -108,6 +130,9 @@ impl HttpConn {
             keep_alive: request.keep_alive,
             bytes: None,
             status: None,
+            line: Some((request.method.clone(), request.target.clone())),
+            started: std::time::SystemTime::now(),
+            body_len: 0,
         });
         seq
     }
@@ -125,6 +150,9 @@ impl HttpConn {
             keep_alive: true,
             bytes: Some(bytes),
             status: None,
+            line: None,
+            started: std::time::SystemTime::now(),
+            body_len: 0,
         });
     }
 
@@ -139,6 +167,9 @@ impl HttpConn {
             keep_alive: false,
             bytes: None,
             status: None,
+            line: None,
+            started: std::time::SystemTime::now(),
+            body_len: 0,
         };
         fill_error(&mut slot, err.status(), None);
         self.slots.push_back(slot);
@@ -160,12 +191,20 @@ impl HttpConn {
     /// Appends to `out` the responses that are ready, in request order, and returns the
     /// statuses written (for the access log). More requests may then be decoded: they
     /// are added to `calls`.
-    pub fn take_output(&mut self, out: &mut Vec<u8>, calls: &mut Vec<Call>) -> Vec<Status> {
+    pub fn take_output(&mut self, out: &mut Vec<u8>, calls: &mut Vec<Call>) -> Vec<Written> {
         let mut written = Vec::new();
         while self.slots.front().is_some_and(|s| s.bytes.is_some()) {
             let slot = self.slots.pop_front().expect("checked above");
             out.extend_from_slice(slot.bytes.as_deref().unwrap_or_default());
-            written.extend(slot.status);
+            if let Some(status) = slot.status {
+                written.push(Written {
+                    status,
+                    line: slot.line,
+                    version: slot.version,
+                    started: slot.started,
+                    body_len: slot.body_len,
+                });
+            }
             if !slot.keep_alive {
                 // A response that closes the connection ends it: nothing after it is sent.
                 self.closing = true;
@@ -213,6 +252,9 @@ impl HttpConn {
             keep_alive: false,
             bytes: None,
             status: None,
+            line: None,
+            started: std::time::SystemTime::now(),
+            body_len: 0,
         };
         fill_error(&mut slot, Status::REQUEST_TIMEOUT, date);
         self.slots.push_back(slot);
@@ -276,6 +318,7 @@ fn fill_response(slot: &mut Slot, data: &[u8], date: Option<HttpDate>) {
         Ok(()) => {
             slot.bytes = Some(bytes);
             slot.status = Some(status);
+            slot.body_len = if slot.head_request { 0 } else { parts.body.len() as u64 };
         }
         Err(err) => {
             tracing::warn!(%err, "the application's response cannot be written: 502");
@@ -301,4 +344,5 @@ fn fill_error(slot: &mut Slot, status: Status, date: Option<HttpDate>) {
     let _ = write_response(&mut bytes, &head, body.as_bytes());
     slot.bytes = Some(bytes);
     slot.status = Some(status);
+    slot.body_len = if slot.head_request { 0 } else { body.len() as u64 };
 }

@@ -21,8 +21,10 @@ use ostium_reactor::{TimerId, WatchId};
 
 use super::admission::Admission;
 use super::door_pool::{Done, DoorPool, Job};
+use super::http_conn::Written;
 use super::http_conn::{Call, HttpConn, Outcome};
 use super::proxy_gate::{Passage, ProxyGate};
+use crate::access_log::{AccessLog, AccessRecord, Format, RequestLine};
 use crate::config::Forward;
 use crate::http::{HttpDate, Limits, Phase};
 use crate::metrics::{DoorErrorKind, ForwardMetrics};
@@ -66,6 +68,10 @@ pub struct HttpService {
     forward: Arc<Forward>,
     metrics: ForwardMetrics,
     admission: Arc<Admission>,
+    /// Where access log lines go, and how they are written (none: no log).
+    access_log: Option<(AccessLog, Format)>,
+    /// The forward's label in logs.
+    label: String,
     limits: Limits,
     clients: HashMap<ConnId, Client>,
     pool: DoorPool<Tag>,
@@ -85,8 +91,11 @@ impl HttpService {
         forward: Arc<Forward>,
         metrics: ForwardMetrics,
         admission: Arc<Admission>,
+        access_log: Option<(AccessLog, Format)>,
     ) -> HttpService {
         HttpService {
+            label: format!("{} {}", forward.protocol.name(), forward.listen),
+            access_log,
             metrics,
             admission,
             limits: Limits::from(&forward.limits),
@@ -234,8 +243,11 @@ impl HttpService {
     fn flush(&mut self, cx: &mut Context<'_>, conn: ConnId) {
         let Some(client) = self.clients.get_mut(&conn) else { return };
         self.out.clear();
-        for status in client.http.take_output(&mut self.out, &mut self.calls) {
-            self.metrics.requests.inc(status);
+        for written in client.http.take_output(&mut self.out, &mut self.calls) {
+            self.metrics.requests.inc(written.status);
+            if let Some((log, format)) = &self.access_log {
+                log_line(log, *format, &self.label, client.peer, &written);
+            }
         }
         if !self.out.is_empty() {
             cx.write(conn, &self.out);
@@ -290,6 +302,26 @@ impl HttpService {
         self.timers.insert(timer, TimerFor::Read(conn));
         client.read_timer = Some((timer, phase));
     }
+}
+
+/// Queues the access log line of a response written to `client` (dropped and counted if
+/// the log's writer is behind).
+fn log_line(log: &AccessLog, format: Format, forward: &str, client: SocketAddr, written: &Written) {
+    let request = written.line.as_ref().map(|(method, target)| RequestLine {
+        method,
+        target,
+        version: written.version.as_str(),
+    });
+    let record = AccessRecord {
+        client,
+        time: written.started,
+        request,
+        status: Some(written.status.code()),
+        bytes: written.body_len,
+        duration: written.started.elapsed().unwrap_or_default(),
+        forward,
+    };
+    log.write(format.line(&record));
 }
 
 /// How a failed door call is counted.

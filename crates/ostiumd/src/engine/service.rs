@@ -10,6 +10,7 @@ use super::bytes_service::BytesService;
 use super::handoff_service::HandoffService;
 use super::http_service::HttpService;
 use super::udp_service::UdpService;
+use crate::access_log::{AccessLog, Format};
 use crate::config::{Forward, Mode};
 use crate::metrics::ForwardMetrics;
 
@@ -42,9 +43,12 @@ impl ForwardService {
         forward: Arc<Forward>,
         metrics: ForwardMetrics,
         admission: Arc<Admission>,
+        access_log: Option<(AccessLog, Format)>,
     ) -> ForwardService {
         match forward.mode {
-            Mode::Http => ForwardService::Http(HttpService::new(forward, metrics, admission)),
+            Mode::Http => {
+                ForwardService::Http(HttpService::new(forward, metrics, admission, access_log))
+            }
             Mode::Bytes => ForwardService::Bytes(BytesService::new(forward, metrics, admission)),
             Mode::Handoff => {
                 ForwardService::Handoff(HandoffService::new(forward, metrics, admission))
