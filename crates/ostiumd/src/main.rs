@@ -3,7 +3,9 @@
 //! `ostiumd --config FILE` reads the configuration, starts the applications it names with
 //! `exec`, listens on every forward's port and serves until `SIGTERM` or `SIGINT`, then
 //! drains (no new requests; those in flight answered within `shutdown-timeout`), stops the
-//! applications and exits 0. `SIGHUP` reloads the file without dropping connections. `ostiumd --check FILE` only validates the file: every error
+//! applications and exits 0. `SIGHUP` reloads the file without dropping connections.
+//! Under systemd it tells the service manager when it is ready, reloading and stopping
+//! (`sd_notify`; `Type=notify`, see `contrib/ostiumd.service`). `ostiumd --check FILE` only validates the file: every error
 //! with its file, line and column, exit 1; or `ok` and the forwards, exit 0.
 
 #![forbid(unsafe_code)]
@@ -86,6 +88,14 @@ fn load(path: &Path) -> Option<Config> {
     }
 }
 
+/// Logs a notification to the service manager that could not be sent (none is sent, and
+/// none fails, outside systemd).
+fn notify(outcome: std::io::Result<bool>) {
+    if let Err(err) = outcome {
+        tracing::warn!(%err, "could not notify the service manager");
+    }
+}
+
 /// Serves `config` until a signal to stop.
 fn serve(path: &Path, config: &Config) -> ExitCode {
     // Installed before anything starts, so that a signal during start-up is not lost.
@@ -114,11 +124,15 @@ fn serve(path: &Path, config: &Config) -> ExitCode {
     if let Some(addr) = daemon.admin_addr() {
         println!("ostiumd: metrics and health on http://{addr}/metrics, /healthz");
     }
+    // Under systemd (`Type=notify`), the service is up once every forward listens.
+    notify(ostium_sys::notify::notify_ready());
     for signal in signals.forever() {
         if signal != SIGHUP {
             tracing::info!(signal, "draining");
+            notify(ostium_sys::notify::notify_stopping());
             break;
         }
+        notify(ostium_sys::notify::notify_reloading());
         // A configuration with an error is refused whole, with its locations; the running
         // one stays.
         match load(path) {
@@ -128,10 +142,12 @@ fn serve(path: &Path, config: &Config) -> ExitCode {
                     println!("ostiumd: listening on {addr}");
                 }
                 println!("ostiumd: reloaded");
+                notify(ostium_sys::notify::notify_ready());
             }
             None => {
                 daemon.reload_refused();
                 eprintln!("ostiumd: reload refused; the running configuration stays");
+                notify(ostium_sys::notify::notify_ready());
             }
         }
     }

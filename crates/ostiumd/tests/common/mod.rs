@@ -55,11 +55,17 @@ impl Ostiumd {
     /// Starts ostiumd on `config` (written to `dir/ostiumd.conf`) and waits for the address
     /// of each of its forwards.
     pub(crate) fn start(dir: &TempDir, config: &str) -> Ostiumd {
+        Ostiumd::start_with_env(dir, config, &[])
+    }
+
+    /// [`start`](Self::start), with these environment variables set.
+    pub(crate) fn start_with_env(dir: &TempDir, config: &str, env: &[(&str, &Path)]) -> Ostiumd {
         let path = dir.path().join("ostiumd.conf");
         std::fs::write(&path, config).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_ostiumd"))
             .arg("--config")
             .arg(&path)
+            .envs(env.iter().map(|(k, v)| (*k, *v)))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()
