@@ -32,7 +32,8 @@
 //! `unsafe` is confined to the few places rustix cannot cover, each calling through the
 //! `libc` crate's declarations (never hand-written ones): memory mappings ([`memfd`]),
 //! receiving credentials and `SO_PEERPIDFD` ([`unix`], whose docs say why rustix cannot be
-//! used there), the child-side hook of [`die_with_parent`] (`Command::pre_exec`), and
+//! used there), the child-side hook of [`die_with_parent`] (`Command::pre_exec`),
+//! [`drop_privileges`] (glibc's process-wide `setres[ug]id`), and
 //! `epoll_wait` where `epoll_pwait2` is missing ([`Poller::wait`]), signal masks and
 //! `signalfd` ([`Signal`], [`SignalFd`]), and in [`activation`], owning the descriptors
 //! the service manager passed by number and unsetting its variables. Each
@@ -47,6 +48,7 @@ pub mod memfd;
 pub mod notify;
 mod pidfd;
 mod poller;
+mod privileges;
 mod process;
 mod random;
 mod rlimit;
@@ -67,6 +69,7 @@ pub use interest::Interest;
 pub use memfd::Memfd;
 pub use pidfd::ProcessFd;
 pub use poller::{Event, Events, Poller};
+pub use privileges::drop_privileges;
 pub use process::{ProcessSignal, die_with_parent, signal_process};
 pub use random::fill_random;
 pub use rlimit::raise_fd_limit;

@@ -38,6 +38,11 @@ pub struct Settings {
     /// `metrics ADDR:PORT`: the admin address, serving `/metrics` (Prometheus text) and
     /// `/healthz` over HTTP. Default none.
     pub metrics: Option<std::net::SocketAddr>,
+    /// `user NAME|UID`: once every port is bound, ostiumd (and the applications it starts)
+    /// runs as this user. Default none: as started.
+    pub user: Option<String>,
+    /// `group NAME|GID`: the group to run as with `user` (default: the user's own).
+    pub group: Option<String>,
 }
 
 impl Default for Settings {
@@ -49,6 +54,8 @@ impl Default for Settings {
             certificate: None,
             key: None,
             metrics: None,
+            user: None,
+            group: None,
         }
     }
 }

@@ -218,6 +218,8 @@ impl<'a> Parser<'a> {
             "certificate" => "certificate",
             "key" => "key",
             "metrics" => "metrics",
+            "user" => "user",
+            "group" => "group",
             _ => return Err((ErrorKind::UnknownSetting, key_tok.span)),
         };
         let line = self.line(key_tok.span);
@@ -240,6 +242,8 @@ impl<'a> Parser<'a> {
             "domain" => s.domain = Some(text.to_owned()),
             "certificate" => s.certificate = Some(PathBuf::from(text)),
             "metrics" => s.metrics = Some(address(tok)?),
+            "user" => s.user = Some(text.to_owned()),
+            "group" => s.group = Some(text.to_owned()),
             _ => s.key = Some(PathBuf::from(text)),
         }
         self.seen.push((key, line));

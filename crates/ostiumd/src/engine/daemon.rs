@@ -98,11 +98,25 @@ impl Daemon {
             probes: Probes::default(),
             admin: None,
         };
+        // Ports first (they may need root), then root given up, then the applications (as
+        // the user ostiumd now is).
         for forward in &config.forwards {
-            if let Err(err) = daemon.start_forward(Arc::new(forward.clone())) {
+            if let Err(err) = daemon.start_forward(Arc::new(forward.clone()), false) {
                 daemon.stop();
                 return Err(err);
             }
+        }
+        if let Some(user) = &config.settings.user {
+            let dropped = super::identity::resolve(user, config.settings.group.as_deref())
+                .and_then(|(uid, gid)| ostium_sys::drop_privileges(uid, gid));
+            if let Err(err) = dropped {
+                daemon.stop();
+                return Err(io::Error::new(err.kind(), format!("user {user}: {err}")));
+            }
+        }
+        if let Err(err) = daemon.start_applications() {
+            daemon.stop();
+            return Err(err);
         }
         daemon.update_probes();
         if let Some(addr) = config.settings.metrics {
@@ -137,8 +151,21 @@ impl Daemon {
         *self.probes.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = probes;
     }
 
-    /// Starts one forward: its application, then its loops.
-    fn start_forward(&mut self, forward: Arc<Forward>) -> io::Result<SocketAddr> {
+    /// Starts the applications of the forwards that have none running.
+    fn start_applications(&mut self) -> io::Result<()> {
+        for running in &mut self.running {
+            if running.supervisor.is_none()
+                && let Some(exec) = &running.forward.exec
+            {
+                running.supervisor = Some(Supervisor::start(&exec.argv, &running.forward.door)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts one forward: its application if `with_app` (else later, see
+    /// [`start_applications`](Self::start_applications)), then its loops.
+    fn start_forward(&mut self, forward: Arc<Forward>, with_app: bool) -> io::Result<SocketAddr> {
         let metrics = self.metrics.forward(&label(&forward));
         let destination = match &forward.access_log {
             AccessLogSetting::Off => None,
@@ -156,8 +183,8 @@ impl Daemon {
             None => (None, None),
         };
         let supervisor = match &forward.exec {
-            Some(exec) => Some(Supervisor::start(&exec.argv, &forward.door)?),
-            None => None,
+            Some(exec) if with_app => Some(Supervisor::start(&exec.argv, &forward.door)?),
+            _ => None,
         };
         let admission = Arc::new(Admission::new(&forward.limits));
         match Group::start(&forward, self.threads, &metrics, &admission, log) {
@@ -202,7 +229,7 @@ impl Daemon {
             let forward = Arc::new(forward.clone());
             let found = old.iter().position(|r| key(&r.forward) == key(&forward));
             let Some(index) = found else {
-                match self.start_forward(forward) {
+                match self.start_forward(forward, true) {
                     Ok(addr) => report.started.push(addr),
                     Err(err) => warn!(%err, "reload: a new forward could not start"),
                 }
@@ -218,7 +245,7 @@ impl Daemon {
             if running.forward.mode != forward.mode {
                 warn!(%addr, "reload: the mode changed; the forward restarts (connections refused meanwhile)");
                 self.drain_in_background(running);
-                match self.start_forward(forward) {
+                match self.start_forward(forward, true) {
                     Ok(addr) => report.changed.push(addr),
                     Err(err) => warn!(%err, "reload: a changed forward could not start again"),
                 }

@@ -12,7 +12,8 @@
 //! - [`proxy_gate`]: the PROXY header a load balancer sends first, read off the stream.
 //! - [`service`]: the service of a loop for a forward, whichever its mode.
 //! - [`group`]: the loops of one forward, TCP or UDP.
-//! - [`daemon`]: every forward's loops and applications, started and stopped in order.
+//! - [`daemon`]: every forward's loops and applications, started and stopped in order;
+//!   [`identity`]: who it becomes after binding its ports.
 //! - [`admin`]: the admin address, `/metrics` and `/healthz`.
 
 pub mod admin;
@@ -24,6 +25,7 @@ pub mod group;
 pub mod handoff_service;
 pub mod http_conn;
 pub mod http_service;
+pub mod identity;
 pub mod proxy_gate;
 pub mod service;
 pub mod udp_service;

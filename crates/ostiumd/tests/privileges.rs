@@ -1,0 +1,51 @@
+//! `set user`: ostiumd binds its ports, then becomes that user, and so do the applications
+//! it starts. Needs root: skipped (saying so) otherwise.
+
+mod app;
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::{Ostiumd, TempDir, exec_app, get, wait_ready};
+
+/// Not a test: the application ostiumd starts in these tests.
+#[test]
+#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
+fn app_child() {
+    app::run();
+}
+
+/// The real uid of process `pid`.
+fn uid_of(pid: u32) -> u32 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn ostiumd_and_its_application_become_the_user() {
+    if uid_of(std::process::id()) != 0 {
+        eprintln!("skipped: dropping privileges needs root, and this test runs as a user");
+        return;
+    }
+    let dir = TempDir::new("privileges");
+    // The application, as nobody, creates its door here.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let door = dir.path().join("app.door");
+    let config = format!(
+        "set user nobody\nforward http 127.0.0.1:0 to {} {{\n  {}\n}}\n",
+        door.display(),
+        exec_app()
+    );
+    let ostiumd = Ostiumd::start(&dir, &config);
+    wait_ready(ostiumd.addr);
+    let nobody = 65534;
+    assert_eq!(uid_of(ostiumd.child.id()), nobody, "ostiumd gave root up");
+    let app: u32 = String::from_utf8(get(ostiumd.addr, "/pid").body).unwrap().parse().unwrap();
+    assert_eq!(uid_of(app), nobody, "the application runs as the user too");
+    // Every thread: glibc changes them all.
+    for task in std::fs::read_dir(format!("/proc/{}/task", ostiumd.child.id())).unwrap() {
+        let status = std::fs::read_to_string(task.unwrap().path().join("status")).unwrap();
+        assert!(status.contains(&format!("Uid:\t{nobody}\t{nobody}\t{nobody}")), "{status}");
+    }
+}
