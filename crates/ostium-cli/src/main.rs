@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod call;
+mod control;
 mod description;
 mod door;
 mod hex;
@@ -54,6 +55,24 @@ enum Command {
     },
     /// Calls one operation of a door.
     Call(call::CallArgs),
+    /// Prints a running ostiumd's status, through its control door.
+    Status {
+        /// The control door (`set control` in ostiumd's configuration).
+        #[arg(long, default_value = ostiumd_control::DEFAULT_PATH)]
+        door: PathBuf,
+    },
+    /// Asks a running ostiumd to reload its configuration.
+    Reload {
+        /// The control door.
+        #[arg(long, default_value = ostiumd_control::DEFAULT_PATH)]
+        door: PathBuf,
+    },
+    /// Asks a running ostiumd to stop.
+    Stop {
+        /// The control door.
+        #[arg(long, default_value = ostiumd_control::DEFAULT_PATH)]
+        door: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -90,6 +109,9 @@ fn main() -> ExitCode {
         Command::Ping { door } => door::ping(&door),
         Command::Describe { door } => door::describe(&door),
         Command::Call(args) => call::run(&args),
+        Command::Status { door } => control::status(&door),
+        Command::Reload { door } => control::reload(&door),
+        Command::Stop { door } => control::stop(&door),
     };
     match outcome {
         Ok(code) => code,

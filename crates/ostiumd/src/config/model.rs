@@ -43,6 +43,9 @@ pub struct Settings {
     pub user: Option<String>,
     /// `group NAME|GID`: the group to run as with `user` (default: the user's own).
     pub group: Option<String>,
+    /// `control PATH`: where to serve the control door (`ostium status|reload|stop`).
+    /// Default none: no control door.
+    pub control: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -56,6 +59,7 @@ impl Default for Settings {
             metrics: None,
             user: None,
             group: None,
+            control: None,
         }
     }
 }

@@ -220,6 +220,7 @@ impl<'a> Parser<'a> {
             "metrics" => "metrics",
             "user" => "user",
             "group" => "group",
+            "control" => "control",
             _ => return Err((ErrorKind::UnknownSetting, key_tok.span)),
         };
         let line = self.line(key_tok.span);
@@ -244,6 +245,7 @@ impl<'a> Parser<'a> {
             "metrics" => s.metrics = Some(address(tok)?),
             "user" => s.user = Some(text.to_owned()),
             "group" => s.group = Some(text.to_owned()),
+            "control" => s.control = Some(PathBuf::from(text)),
             _ => s.key = Some(PathBuf::from(text)),
         }
         self.seen.push((key, line));

@@ -132,7 +132,7 @@ fn refresh(probes: &Probes) {
 }
 
 /// The `ostium-door` threads of process `pid`.
-fn door_threads(pid: u32) -> usize {
+pub(crate) fn door_threads(pid: u32) -> usize {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
     tasks
         .filter_map(Result::ok)

@@ -70,6 +70,8 @@ pub struct Daemon {
     probes: Probes,
     /// Where the admin address listens, if it does.
     admin: Option<SocketAddr>,
+    /// The control door, if `set control` asks for one.
+    control: Option<ostium::rpc::Served>,
 }
 
 /// Which forward this is, across reloads.
@@ -97,6 +99,7 @@ impl Daemon {
             metrics: Arc::new(DaemonMetrics::new(std::time::SystemTime::now())),
             probes: Probes::default(),
             admin: None,
+            control: None,
         };
         // Ports first (they may need root), then root given up, then the applications (as
         // the user ostiumd now is).
@@ -119,6 +122,15 @@ impl Daemon {
             return Err(err);
         }
         daemon.update_probes();
+        if let Some(path) = &config.settings.control {
+            match super::control::serve(path, Arc::clone(&daemon.probes)) {
+                Ok(served) => daemon.control = Some(served),
+                Err(err) => {
+                    daemon.stop();
+                    return Err(io::Error::other(format!("control door: {err}")));
+                }
+            }
+        }
         if let Some(addr) = config.settings.metrics {
             match admin::start(addr, Arc::clone(&daemon.metrics), Arc::clone(&daemon.probes)) {
                 Ok(local) => daemon.admin = Some(local),
@@ -299,7 +311,9 @@ impl Daemon {
 
     /// Stops in order: no new requests, those in flight answered (for at most the
     /// configured `shutdown-timeout`), the loops ended, then the applications stopped.
-    pub fn shutdown(self) -> io::Result<()> {
+    pub fn shutdown(mut self) -> io::Result<()> {
+        // No more control calls: the door goes first.
+        drop(self.control.take());
         let result = drain(self.running, self.shutdown_timeout);
         for drainer in self.draining {
             let _ = drainer.join();

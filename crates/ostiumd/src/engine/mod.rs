@@ -14,11 +14,13 @@
 //! - [`group`]: the loops of one forward, TCP or UDP.
 //! - [`daemon`]: every forward's loops and applications, started and stopped in order;
 //!   [`identity`]: who it becomes after binding its ports.
-//! - [`admin`]: the admin address, `/metrics` and `/healthz`.
+//! - [`admin`]: the admin address, `/metrics` and `/healthz`; [`control`]: the control
+//!   door (`ostium status|reload|stop`).
 
 pub mod admin;
 pub mod admission;
 pub mod bytes_service;
+pub mod control;
 pub mod daemon;
 pub mod door_pool;
 pub mod group;
