@@ -38,14 +38,20 @@ struct Args {
     check: Option<PathBuf>,
 }
 
-fn main() -> ExitCode {
+/// Logs to standard error at the level `RUST_LOG` asks, else the configuration's, else
+/// `info`.
+fn init_logs(level: Option<&str>) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(level.unwrap_or("info")))
+        .unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+}
+
+fn main() -> ExitCode {
     let args = Args::parse();
     match (args.check, args.config) {
         (Some(path), _) => match load(&path) {
@@ -60,7 +66,10 @@ fn main() -> ExitCode {
             None => ExitCode::FAILURE,
         },
         (None, Some(path)) => match load(&path) {
-            Some(config) => serve(&path, &config),
+            Some(config) => {
+                init_logs(config.settings.log_level.as_deref());
+                serve(&path, &config)
+            }
             None => ExitCode::FAILURE,
         },
         (None, None) => unreachable!("clap requires one of them"),

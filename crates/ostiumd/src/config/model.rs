@@ -46,6 +46,9 @@ pub struct Settings {
     /// `control PATH`: where to serve the control door (`ostium status|reload|stop`).
     /// Default none: no control door.
     pub control: Option<PathBuf>,
+    /// `log-level LEVEL` (`error`, `warn`, `info`, `debug`, `trace`, or any `RUST_LOG`
+    /// filter): what ostiumd logs; `RUST_LOG` in the environment wins. Default `info`.
+    pub log_level: Option<String>,
 }
 
 impl Default for Settings {
@@ -60,6 +63,7 @@ impl Default for Settings {
             user: None,
             group: None,
             control: None,
+            log_level: None,
         }
     }
 }

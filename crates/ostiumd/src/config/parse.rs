@@ -221,6 +221,7 @@ impl<'a> Parser<'a> {
             "user" => "user",
             "group" => "group",
             "control" => "control",
+            "log-level" => "log-level",
             _ => return Err((ErrorKind::UnknownSetting, key_tok.span)),
         };
         let line = self.line(key_tok.span);
@@ -246,6 +247,14 @@ impl<'a> Parser<'a> {
             "user" => s.user = Some(text.to_owned()),
             "group" => s.group = Some(text.to_owned()),
             "control" => s.control = Some(PathBuf::from(text)),
+            "log-level" => {
+                if tracing_subscriber::EnvFilter::try_new(text).is_err() {
+                    return Err(located(ErrorKind::Expected(
+                        "a log level (error, warn, info, debug, trace)",
+                    )));
+                }
+                s.log_level = Some(text.to_owned());
+            }
             _ => s.key = Some(PathBuf::from(text)),
         }
         self.seen.push((key, line));

@@ -311,3 +311,22 @@ fn non_ascii_columns_count_characters() {
     let (_, _, column, width) = one_error("forward tcp 0.0.0.0:7 to /é {\n  é 1\n}");
     assert_eq!((column, width), (3, 1));
 }
+
+#[test]
+fn daemon_settings_of_issue_six() {
+    let c = parse(
+        "t",
+        "set metrics 127.0.0.1:9100\nset user nobody\nset group nogroup\n\
+         set control /run/o.door\nset log-level debug\n",
+    )
+    .unwrap();
+    let s = &c.settings;
+    assert_eq!(s.metrics, Some("127.0.0.1:9100".parse().unwrap()));
+    assert_eq!((s.user.as_deref(), s.group.as_deref()), (Some("nobody"), Some("nogroup")));
+    assert_eq!(s.control.as_deref(), Some(std::path::Path::new("/run/o.door")));
+    assert_eq!(s.log_level.as_deref(), Some("debug"));
+    let err = parse("t", "set log-level [nonsense\n").unwrap_err();
+    assert!(err.to_string().contains("log level"), "{err}");
+    let err = parse("t", "set metrics nowhere\n").unwrap_err();
+    assert!(err.to_string().contains("1:13"), "located: {err}");
+}
