@@ -30,7 +30,8 @@ impl Control {
     /// The status report, as text.
     fn report(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "ostiumd {} up {:?}", std::process::id(), self.started.elapsed());
+        let up = self.started.elapsed().as_secs();
+        let _ = writeln!(out, "ostiumd {} up {up}s", std::process::id());
         let probes = self.probes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for probe in probes.iter() {
             let m = &probe.metrics;
