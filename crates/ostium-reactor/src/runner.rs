@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 use tracing::{info, warn};
 
 use crate::{Config, EventLoop, LoopHandle, Service, tcp_listener_group};
+use ostium_sys::Socket;
 
 /// Starts a group of event loops serving one address.
 #[derive(Clone, Debug)]
@@ -69,10 +70,30 @@ impl Runner {
         F: Fn(usize) -> S + Send + Sync + 'static,
     {
         let listeners = tcp_listener_group(addr, self.threads, self.backlog)?;
-        let local_addr = listeners[0].local_addr()?;
+        self.serve_listeners(listeners, make_service)
+    }
+
+    /// Like [`serve`](Self::serve), on listening sockets already bound (one loop each):
+    /// those a service manager passed (socket activation), for instance. Several loops may
+    /// share one listening socket (descriptors duplicated from it): each is woken for a new
+    /// connection and one accepts it.
+    pub fn serve_listeners<S, F>(
+        self,
+        listeners: Vec<Socket>,
+        make_service: F,
+    ) -> io::Result<Server<S>>
+    where
+        S: Service + 'static,
+        F: Fn(usize) -> S + Send + Sync + 'static,
+    {
+        let first = listeners.first().ok_or_else(|| io::Error::other("no listener to serve"))?;
+        let local_addr = first.local_addr()?;
+        for listener in &listeners {
+            listener.set_nonblocking(true)?;
+        }
         let cpus = if self.pin { ostium_sys::allowed_cpus()? } else { Vec::new() };
         let make_service = std::sync::Arc::new(make_service);
-        let mut loops = Vec::with_capacity(self.threads);
+        let mut loops = Vec::with_capacity(listeners.len());
         for (shard, listener) in listeners.into_iter().enumerate() {
             let cpu = (!cpus.is_empty()).then(|| cpus[shard % cpus.len()]);
             let (ready_tx, ready_rx) = std::sync::mpsc::channel();

@@ -6,6 +6,7 @@
 //! supervisor itself is killed, rather than living on unsupervised.
 
 use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
@@ -69,6 +70,34 @@ pub fn die_with_parent(command: &mut Command) -> &mut Command {
     // no lock and, on the success path, allocates nothing (the error path allocates only
     // when the parent is gone and the child is about to fail anyway).
     unsafe { command.pre_exec(hook) }
+}
+
+/// Makes the child that `command` starts receive `fds` as descriptors 3, 4, … in order
+/// (not close-on-exec), as a service manager passes sockets (`LISTEN_FDS`). The parent's
+/// descriptors are untouched.
+pub fn pass_fds_from_3(command: &mut Command, fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+    // Out of the way of 3, 4, …: a dup2 onto one of them must not close another source.
+    let high: Vec<OwnedFd> = fds
+        .iter()
+        .map(|fd| rustix::io::fcntl_dupfd_cloexec(fd, 100).named(|| "fcntl(F_DUPFD_CLOEXEC)"))
+        .collect::<io::Result<_>>()?;
+    let raw: Vec<RawFd> = high.iter().map(AsRawFd::as_raw_fd).collect();
+    let hook = move || {
+        // The descriptors stay open in the parent until the command is dropped.
+        let _keep = &high;
+        for (to, &from) in (3..).zip(&raw) {
+            // SAFETY: see the block below; dup2 on two valid descriptor numbers.
+            if unsafe { libc::dup2(from, to) } < 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    };
+    // SAFETY: the hook runs in the forked child before exec and only calls dup2, which is
+    // async-signal-safe; it allocates nothing and takes no lock (the vectors were built in
+    // the parent). dup2's result is not close-on-exec, so the program receives them.
+    unsafe { command.pre_exec(hook) };
+    Ok(())
 }
 
 #[cfg(test)]

@@ -100,6 +100,14 @@ impl AsRawFd for UdpSocket {
     }
 }
 
+impl UdpSocket {
+    /// Adopts a bound UDP socket (one a service manager passed, say), made non-blocking.
+    pub fn from_fd(fd: OwnedFd) -> io::Result<UdpSocket> {
+        rustix::io::ioctl_fionbio(&fd, true).named(|| "ioctl(FIONBIO)")?;
+        Ok(UdpSocket { fd })
+    }
+}
+
 impl From<UdpSocket> for OwnedFd {
     fn from(socket: UdpSocket) -> OwnedFd {
         socket.fd

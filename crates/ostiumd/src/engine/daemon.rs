@@ -72,6 +72,8 @@ pub struct Daemon {
     admin: Option<SocketAddr>,
     /// The control door, if `set control` asks for one.
     control: Option<ostium::rpc::Served>,
+    /// Sockets the service manager passed (`LISTEN_FDS`) not yet taken by a forward.
+    activated: Vec<ostium_sys::activation::ListenFd>,
 }
 
 /// Which forward this is, across reloads.
@@ -100,6 +102,12 @@ impl Daemon {
             probes: Probes::default(),
             admin: None,
             control: None,
+            activated: ostium_sys::activation::take_listen_fds()
+                .map(|activation| activation.fds)
+                .unwrap_or_else(|err| {
+                    warn!(%err, "the sockets passed by the service manager are unusable");
+                    Vec::new()
+                }),
         };
         // Ports first (they may need root), then root given up, then the applications (as
         // the user ostiumd now is).
@@ -199,7 +207,8 @@ impl Daemon {
             _ => None,
         };
         let admission = Arc::new(Admission::new(&forward.limits));
-        match Group::start(&forward, self.threads, &metrics, &admission, log) {
+        let activated = self.take_activated(&forward);
+        match Group::start(&forward, self.threads, &metrics, &admission, log, activated) {
             Ok(group) => {
                 let addr = group.local_addr();
                 info!(forward = %forward, listening = %addr, "forwarding");
@@ -223,6 +232,21 @@ impl Daemon {
                 ))
             }
         }
+    }
+
+    /// The socket the service manager passed for `forward`'s address, if it did: a
+    /// listening stream socket for TCP, a datagram socket for UDP, bound to that address.
+    fn take_activated(&mut self, forward: &Forward) -> Option<std::os::fd::OwnedFd> {
+        use ostium_sys::activation::{LocalAddr, SocketKind};
+        let wanted =
+            if forward.protocol.is_udp() { SocketKind::Datagram } else { SocketKind::Stream };
+        let index = self.activated.iter().position(|passed| {
+            passed.kind == wanted
+                && passed.local == LocalAddr::Inet(forward.listen)
+                && (forward.protocol.is_udp() || passed.listening)
+        })?;
+        info!(listen = %forward.listen, "using the socket the service manager passed");
+        Some(self.activated.swap_remove(index).fd)
     }
 
     /// The addresses listened on, in forward order.

@@ -16,6 +16,7 @@ use super::service::ForwardService;
 use crate::access_log::{AccessLog, Format};
 use crate::config::Forward;
 use crate::metrics::ForwardMetrics;
+use ostium_sys::Socket;
 
 /// The most unsent output a client connection may hold: a response is written whole into
 /// the connection's buffer (the application's reply is whole in memory already), and the
@@ -43,6 +44,7 @@ impl Group {
         metrics: &ForwardMetrics,
         admission: &Arc<Admission>,
         access_log: Option<(AccessLog, Format)>,
+        activated: Option<std::os::fd::OwnedFd>,
     ) -> io::Result<Group> {
         let config = LoopConfig {
             // The forward's limit, over all its loops, is `Admission`'s, which answers
@@ -55,18 +57,34 @@ impl Group {
             let serving = Arc::clone(forward);
             let metrics = metrics.clone();
             let admission = Arc::clone(admission);
-            let server =
-                Runner::new().threads(threads).config(config).serve(forward.listen, move |_| {
-                    ForwardService::new(
-                        Arc::clone(&serving),
-                        metrics.clone(),
-                        Arc::clone(&admission),
-                        access_log.clone(),
-                    )
-                })?;
+            let make = move |_| {
+                ForwardService::new(
+                    Arc::clone(&serving),
+                    metrics.clone(),
+                    Arc::clone(&admission),
+                    access_log.clone(),
+                )
+            };
+            let runner = Runner::new().threads(threads).config(config);
+            let server = match activated {
+                // A socket the service manager passed: every loop accepts from it.
+                Some(fd) => {
+                    let mut listeners = Vec::with_capacity(threads);
+                    for _ in 1..threads {
+                        listeners.push(Socket::from(ostium_sys::duplicate_fd(&fd)?));
+                    }
+                    listeners.insert(0, Socket::from(fd));
+                    runner.serve_listeners(listeners, make)?
+                }
+                None => runner.serve(forward.listen, make)?,
+            };
             return Ok(Group::Tcp(server));
         }
-        let sockets = ostium_reactor::udp_socket_group(forward.listen, threads)?;
+        let sockets = match activated {
+            // One socket from the service manager: one loop reads it.
+            Some(fd) => vec![ostium_sys::UdpSocket::from_fd(fd)?],
+            None => ostium_reactor::udp_socket_group(forward.listen, threads)?,
+        };
         let local_addr = sockets[0].local_addr()?;
         let mut loops = Vec::with_capacity(sockets.len());
         for (shard, socket) in sockets.into_iter().enumerate() {
