@@ -2,6 +2,8 @@
 
 mod bind;
 mod conn;
+mod lease_backing;
+mod send;
 mod serve;
 
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::io::{self, IoSlice};
+use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -17,6 +17,8 @@ use ostium_sys::{Events, Interest, Memfd, Poller, Token, Waker};
 use tracing::{debug, warn};
 
 use super::conn::{Conn, Session};
+use super::lease_backing::lease_backing;
+use super::send::{self, flush_held, send_fault};
 use super::{DoorOptions, bind, io_error};
 use crate::lease::Backing;
 use crate::pool::Work;
@@ -36,9 +38,6 @@ const FIRST_CONN: u64 = 2;
 
 /// The capabilities every door offers; `CPU_LANES` is added where it helps (§3.2).
 const CAPABILITIES: Capabilities = Capabilities::MEMFD.union(Capabilities::PIPELINING);
-
-/// Replies held back at most, on a pipelining connection, before they are sent anyway.
-const MAX_HELD_REPLIES: usize = 32;
 
 /// A door's state, shared by its threads.
 pub(crate) struct Served {
@@ -236,7 +235,7 @@ impl Served {
                 // A reply is held back only while the connection's next call is waiting
                 // (see `send`), so that call is served next, without waiting; the replies go
                 // out before this worker could wait or leave.
-                let holding = HELD.with_borrow(|held| held.len() > 0);
+                let holding = send::holding();
                 match outcome {
                     Outcome::Answered if holding => continue,
                     _ if !flush_held(conn) => return false,
@@ -312,7 +311,7 @@ impl Served {
                 return false;
             }
         };
-        IN_BATCH.set(true);
+        send::set_in_batch(true);
         let mut kept = true;
         for call in calls {
             buffers.incoming[..call.len()].copy_from_slice(call);
@@ -321,7 +320,7 @@ impl Served {
                 break;
             }
         }
-        IN_BATCH.set(false);
+        send::set_in_batch(false);
         kept && flush_held(conn)
     }
 
@@ -544,182 +543,11 @@ impl Served {
         let mut passed: Vec<BorrowedFd<'_>> = Vec::with_capacity(fds.len() + 1);
         passed.extend(memfd.as_ref().map(|m| m.as_fd()));
         passed.extend(fds.iter().map(|fd| fd.as_fd()));
-        send(conn, outgoing, &passed)
+        send::send(conn, outgoing, &passed)
     }
 
     fn send_fault(&self, conn: &Conn, id: u32, fault: Fault, buffers: &mut Buffers) -> bool {
         send_fault(conn, id, fault, &mut buffers.outgoing)
-    }
-}
-
-/// Answers call `id` with `fault`.
-fn send_fault(conn: &Conn, id: u32, fault: Fault, outgoing: &mut Vec<u8>) -> bool {
-    outgoing.clear();
-    if Reply::fault(id, fault).encode(outgoing).is_err() {
-        return false;
-    }
-    send(conn, outgoing, &[])
-}
-
-/// Where lease `index` of a call is, checked as §4.3 asks: a memfd sealed against
-/// shrinking and at least as long as the lease (mapped shared, or taken from the mappings
-/// the connection kept), or, for a read-only lease, sealed against writing too (mapped
-/// read-only).
-fn lease_backing(
-    conn: &Conn,
-    view: &wire::CallView<'_>,
-    index: usize,
-    fds: &[OwnedFd],
-    msg: &[u8],
-) -> Result<(Access, Backing), Fault> {
-    let lease = view.lease(index).ok_or(Fault::BadLease)?;
-    let backing = match lease.contents {
-        Payload::Inline(bytes) if !lease.access.can_write() => {
-            // The bytes are a slice of `msg`; keep their place in it rather than a borrow.
-            let start = bytes.as_ptr() as usize - msg.as_ptr() as usize;
-            Backing::InlineRead(start..start + bytes.len())
-        }
-        Payload::Inline(bytes) => Backing::InlineWrite(bytes.to_vec()),
-        Payload::InMemfd { len } => {
-            let fd = view.lease_fd(index).and_then(|i| fds.get(i)).ok_or(Fault::BadLease)?;
-            let memfd = fd.try_clone().and_then(Memfd::from_fd).map_err(|_| Fault::BadLease)?;
-            let len = len as usize;
-            let (id, size) = memfd.identity().map_err(|_| Fault::BadLease)?;
-            if size < len as u64 {
-                return Err(Fault::BadLease);
-            }
-            if let Some(map) = conn.take_lease_map(id, len) {
-                Backing::MemfdShared(map, len, id)
-            } else if !lease.access.can_write()
-                && memfd.seals().map_err(|_| Fault::BadLease)?.contains(Seals::WRITE)
-            {
-                let map = memfd.map_sealed().map_err(|_| Fault::BadLease)?;
-                if map.as_slice().len() < len {
-                    return Err(Fault::BadLease);
-                }
-                Backing::MemfdRead(map, len)
-            } else {
-                // `map_shared` refuses a memfd that could shrink under the mapping.
-                let map = memfd.map_shared().map_err(|_| Fault::BadLease)?;
-                if map.len() < len {
-                    return Err(Fault::BadLease);
-                }
-                Backing::MemfdShared(map, len, id)
-            }
-        }
-    };
-    Ok((lease.access, backing))
-}
-
-/// Sends a message; a client that has gone (or does not read) loses its connection, and
-/// the server nothing else.
-///
-/// On a connection that pipelines (§3.1), a reply without descriptors is held back while
-/// the client's next call is already waiting: this worker serves that one next, and the
-/// replies go out together ([`flush_held`]), so the client is woken once for the batch.
-fn send(conn: &Conn, message: &[u8], fds: &[BorrowedFd<'_>]) -> bool {
-    let pipelining =
-        conn.session.get().is_some_and(|s| s.capabilities.contains(Capabilities::PIPELINING));
-    if pipelining && fds.is_empty() && conn.socket.pending_bytes().is_ok_and(|n| n > 0) {
-        let held = HELD.with_borrow_mut(|held| {
-            held.hold(message);
-            held.len()
-        });
-        if held < MAX_HELD_REPLIES {
-            return true;
-        }
-        return flush_held(conn);
-    }
-    if !flush_held(conn) {
-        return false;
-    }
-    match conn.socket.send_vectored(&[IoSlice::new(message)], fds) {
-        Ok(_) => true,
-        Err(err) => {
-            debug!(%err, "a reply could not be delivered; connection closed");
-            false
-        }
-    }
-}
-
-/// Sends the replies held back for `conn`, in order: as one `REPLY_BATCH` message when
-/// there are several and they fit the client's largest message (one wakeup for the
-/// client), else in one system call (or as few as the socket's room allows). Returns
-/// whether the connection is still usable.
-fn flush_held(conn: &Conn) -> bool {
-    HELD.with_borrow_mut(|held| {
-        if held.len() == 0 {
-            return true;
-        }
-        let messages = held.messages(0);
-        let max = conn.session.get().map_or(0, |s| s.client_max_message as usize);
-        let fits = wire::batch_len(messages.iter().map(|m| m.len())) <= max;
-        if messages.len() >= 2 && messages.len() <= wire::MAX_BATCH && fits {
-            let mut batch = Vec::new();
-            let sent = wire::encode_batch(Kind::ReplyBatch, &messages, &mut batch).is_ok()
-                && conn.socket.send(&batch, &[]).is_ok();
-            held.clear();
-            if !sent {
-                debug!("a batch of replies could not be delivered; connection closed");
-            }
-            return sent;
-        }
-        let mut sent = 0;
-        while sent < held.len() {
-            let messages = held.messages(sent);
-            match conn.socket.send_batch(&messages) {
-                Ok(n) if n > 0 => sent += n,
-                // No room at all: wait for some, as a blocking send would (bounded by the
-                // socket's send timeout).
-                Ok(_) | Err(_) => {
-                    let next = messages[0];
-                    if let Err(err) = conn.socket.send(next, &[]) {
-                        debug!(%err, "held replies could not be delivered; connection closed");
-                        held.clear();
-                        return false;
-                    }
-                    sent += 1;
-                }
-            }
-        }
-        held.clear();
-        true
-    })
-}
-
-/// Replies held back on a pipelining connection: their bytes one after another.
-#[derive(Default)]
-struct Held {
-    bytes: Vec<u8>,
-    ends: Vec<usize>,
-}
-
-impl Held {
-    fn hold(&mut self, message: &[u8]) {
-        self.bytes.extend_from_slice(message);
-        self.ends.push(self.bytes.len());
-    }
-
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// The held messages from the `from`-th on.
-    fn messages(&self, from: usize) -> Vec<&[u8]> {
-        let mut start = if from == 0 { 0 } else { self.ends[from - 1] };
-        self.ends[from..]
-            .iter()
-            .map(|&end| {
-                let message = &self.bytes[start..end];
-                start = end;
-                message
-            })
-            .collect()
-    }
-
-    fn clear(&mut self) {
-        self.bytes.clear();
-        self.ends.clear();
     }
 }
 
@@ -762,10 +590,6 @@ thread_local! {
     static BUFFERS: RefCell<Buffers> = RefCell::default();
     /// The CPU this worker is kept to, if any.
     static WORKER_LANE: Cell<Option<usize>> = const { Cell::new(None) };
-    /// Replies this worker holds back for the connection it serves (see [`send`]).
-    static HELD: RefCell<Held> = RefCell::default();
-    /// This worker is answering the calls of a `CALL_BATCH`: their replies are held.
-    static IN_BATCH: Cell<bool> = const { Cell::new(false) };
 }
 
 /// What the leader found for a worker to do.
