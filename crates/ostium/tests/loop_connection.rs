@@ -159,12 +159,15 @@ fn pipelined_calls_go_out_together_and_come_back_in_order() {
             .collect();
         assert!(!conn.has_room(), "8 in flight at depth 8");
         assert!(matches!(conn.queue_call(ECHO, b"x"), Err(CallError::Invalid(_))));
+        let received = conn.messages_received();
         conn.flush().unwrap();
         for (i, _) in ids.iter().enumerate() {
             let reply = driver.reply(&mut conn).unwrap();
             assert_eq!(reply.data, (round * 8 + i as u32).to_le_bytes(), "in order");
         }
         assert!(conn.is_idle());
+        // The 8 calls went as one CALL_BATCH, so their replies come as one REPLY_BATCH.
+        assert_eq!(conn.messages_received() - received, 1, "one message for round {round}");
     }
     // A large argument among them goes by memfd, still in order.
     conn.queue_call(ECHO, b"small").unwrap();

@@ -72,6 +72,8 @@ pub struct LoopConnection {
     ready: VecDeque<LoopEvent>,
     /// A call the socket had no room for: its message and the descriptors it carries.
     unsent: Option<(Vec<u8>, Vec<OwnedFd>)>,
+    /// Messages received from the server (see [`messages_received`](Self::messages_received)).
+    received: u64,
 }
 
 impl std::fmt::Debug for LoopConnection {
@@ -109,6 +111,7 @@ impl LoopConnection {
             outbox: Vec::new(),
             ready: VecDeque::new(),
             unsent: None,
+            received: 0,
         })
     }
 
@@ -130,6 +133,13 @@ impl LoopConnection {
     /// Whether another call may be started or queued now (fewer than the depth in flight).
     pub fn has_room(&self) -> bool {
         self.state == State::Ready && self.in_flight.len() < self.depth
+    }
+
+    /// Messages received from the server, its `HELLO` included; a `REPLY_BATCH` counts
+    /// once however many replies it carries. Replies per message tell how well the calls
+    /// were batched (each message is a wakeup).
+    pub fn messages_received(&self) -> u64 {
+        self.received
     }
 
     /// Calls in flight (sent or queued, not yet answered).
@@ -329,6 +339,7 @@ impl LoopConnection {
             Err(err) if is_disconnect(&err) => return Err(self.died()),
             Err(err) => return Err(self.broken_by(err)),
         };
+        self.received += 1;
         let msg = &scratch[..len];
         if self.state == State::Ready && matches!(wire::peek_kind(msg), Ok(wire::Kind::ReplyBatch))
         {
