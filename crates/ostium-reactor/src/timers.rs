@@ -6,7 +6,9 @@
 //! grow without bound.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+
+use rustc_hash::FxHashMap;
 use std::time::{Duration, Instant};
 
 /// A timer of one loop, as returned by
@@ -23,13 +25,13 @@ struct Live<K> {
 /// Deadlines with a payload `K` saying what each is for.
 pub(crate) struct Timers<K> {
     heap: BinaryHeap<Reverse<(Instant, TimerId)>>,
-    live: HashMap<TimerId, Live<K>>,
+    live: FxHashMap<TimerId, Live<K>>,
     next_id: u64,
 }
 
 impl<K: Copy> Timers<K> {
     pub(crate) fn new() -> Timers<K> {
-        Timers { heap: BinaryHeap::new(), live: HashMap::new(), next_id: 0 }
+        Timers { heap: BinaryHeap::new(), live: FxHashMap::default(), next_id: 0 }
     }
 
     /// A timer due at `deadline`, then every `period` after it if one is given.

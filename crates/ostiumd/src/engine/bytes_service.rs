@@ -7,7 +7,7 @@
 //! application slower than `reply-timeout` each end the connection (logged), with
 //! nothing written: this mode has no way to say what went wrong, so it says nothing.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use ostium_reactor::{Buffer, CloseReason, ConnId, Context, Flow, Origin, Readiness, Service};
@@ -41,10 +41,10 @@ pub struct BytesService {
     metrics: ForwardMetrics,
     admission: Arc<Admission>,
     /// The admitted connections' client addresses (released when they close).
-    admitted: HashMap<ConnId, std::net::IpAddr>,
-    clients: HashMap<ConnId, Client>,
+    admitted: FxHashMap<ConnId, std::net::IpAddr>,
+    clients: FxHashMap<ConnId, Client>,
     pool: DoorPool<ConnId>,
-    timers: HashMap<TimerId, ConnId>,
+    timers: FxHashMap<TimerId, ConnId>,
     done: Vec<Done<ConnId>>,
     draining: bool,
 }
@@ -59,11 +59,11 @@ impl BytesService {
         BytesService {
             metrics,
             admission,
-            admitted: HashMap::new(),
+            admitted: FxHashMap::default(),
             pool: DoorPool::new(&forward.door, super::http_service::MAX_DOOR_CONNECTIONS),
             forward,
-            clients: HashMap::new(),
-            timers: HashMap::new(),
+            clients: FxHashMap::default(),
+            timers: FxHashMap::default(),
             done: Vec::new(),
             draining: false,
         }

@@ -31,7 +31,9 @@
 //! was sent and then met the application's death is not: the application may have acted
 //! on it, and the owner gets `ServerDeath`.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -113,13 +115,13 @@ impl<T> Slot<T> {
 #[derive(Debug)]
 pub struct DoorPool<T> {
     path: PathBuf,
-    slots: HashMap<WatchId, Slot<T>>,
+    slots: FxHashMap<WatchId, Slot<T>>,
     idle: Vec<WatchId>,
     max_connections: usize,
     /// Jobs waiting for a connection (at `max_connections`).
     waiting: VecDeque<Job<T>>,
     /// Connections with calls queued since the last flush.
-    dirty: HashSet<WatchId>,
+    dirty: FxHashSet<WatchId>,
     scratch: Vec<u8>,
     /// Bumped each time the door's path changes.
     generation: u64,
@@ -135,11 +137,11 @@ impl<T: PartialEq> DoorPool<T> {
     pub fn new(path: &Path, max_connections: usize) -> DoorPool<T> {
         DoorPool {
             path: path.to_path_buf(),
-            slots: HashMap::new(),
+            slots: FxHashMap::default(),
             idle: Vec::new(),
             max_connections: max_connections.max(1),
             waiting: VecDeque::new(),
-            dirty: HashSet::new(),
+            dirty: FxHashSet::default(),
             scratch: Vec::new(),
             generation: 0,
             pipeline_after: 2 * ostium_sys::allowed_cpus().map_or(1, |cpus| cpus.len().max(1)),

@@ -9,7 +9,7 @@
 //! keeps no copy of it: once the call is sent the application holds the only one. The
 //! reply is only logged.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -39,8 +39,8 @@ pub struct HandoffService {
     draining: bool,
     /// Connections whose PROXY header is being read before they are handed off, with the
     /// timer that bounds it.
-    gated: HashMap<ConnId, (ProxyGate, TimerId)>,
-    timers: HashMap<TimerId, ConnId>,
+    gated: FxHashMap<ConnId, (ProxyGate, TimerId)>,
+    timers: FxHashMap<TimerId, ConnId>,
 }
 
 impl HandoffService {
@@ -59,8 +59,8 @@ impl HandoffService {
             in_flight: 0,
             done: Vec::new(),
             draining: false,
-            gated: HashMap::new(),
-            timers: HashMap::new(),
+            gated: FxHashMap::default(),
+            timers: FxHashMap::default(),
         }
     }
 

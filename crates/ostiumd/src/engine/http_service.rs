@@ -10,7 +10,7 @@
 //! one reply timeout per call (504, and the door connection dropped so that a late reply
 //! is never taken for another call's).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -51,7 +51,7 @@ struct Client {
     /// The whole-request timer: from a request's first byte to its last.
     request_timer: Option<TimerId>,
     /// Reply timers of the calls in flight, and when each call started, by request.
-    reply_timers: HashMap<u64, (TimerId, std::time::Instant)>,
+    reply_timers: FxHashMap<u64, (TimerId, std::time::Instant)>,
     /// The client half-closed: close once its responses are written.
     read_closed: bool,
 }
@@ -73,9 +73,9 @@ pub struct HttpService {
     /// The forward's label in logs.
     label: String,
     limits: Limits,
-    clients: HashMap<ConnId, Client>,
+    clients: FxHashMap<ConnId, Client>,
     pool: DoorPool<Tag>,
-    timers: HashMap<TimerId, TimerFor>,
+    timers: FxHashMap<TimerId, TimerFor>,
     /// Scratch lists, kept to avoid allocating per event.
     calls: Vec<Call>,
     done: Vec<Done<Tag>>,
@@ -101,8 +101,8 @@ impl HttpService {
             limits: Limits::from(&forward.limits),
             pool: DoorPool::new(&forward.door, MAX_DOOR_CONNECTIONS),
             forward,
-            clients: HashMap::new(),
-            timers: HashMap::new(),
+            clients: FxHashMap::default(),
+            timers: FxHashMap::default(),
             calls: Vec::new(),
             done: Vec::new(),
             out: Vec::new(),
@@ -358,7 +358,7 @@ impl Service for HttpService {
             admitted: false,
             read_timer: None,
             request_timer: None,
-            reply_timers: HashMap::new(),
+            reply_timers: FxHashMap::default(),
             read_closed: false,
         };
         self.clients.insert(conn, client);

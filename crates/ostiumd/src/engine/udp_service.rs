@@ -5,7 +5,7 @@
 //! reply that comes after `reply-timeout` is dropped (the call's door connection with
 //! it), and so is a reply too large for a datagram (logged): UDP clients retry.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -30,8 +30,8 @@ pub struct UdpService {
     watch: Option<WatchId>,
     pool: DoorPool<u64>,
     /// Calls in flight: whom to answer, and the reply timer.
-    pending: HashMap<u64, (SocketAddr, TimerId)>,
-    timers: HashMap<TimerId, u64>,
+    pending: FxHashMap<u64, (SocketAddr, TimerId)>,
+    timers: FxHashMap<TimerId, u64>,
     next_tag: u64,
     buf: Vec<u8>,
     done: Vec<Done<u64>>,
@@ -46,8 +46,8 @@ impl UdpService {
             forward,
             socket,
             watch: None,
-            pending: HashMap::new(),
-            timers: HashMap::new(),
+            pending: FxHashMap::default(),
+            timers: FxHashMap::default(),
             next_tag: 0,
             buf: vec![0; MAX_DATAGRAM],
             done: Vec::new(),

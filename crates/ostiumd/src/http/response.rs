@@ -138,7 +138,13 @@ fn write_head(
 ) -> Result<(), ResponseError> {
     check(head.headers)?;
     let status = head.status;
-    let _ = write!(out, "HTTP/1.1 {} {}\r\n", status.code(), status.reason());
+    // Written without `fmt`: this runs for every response.
+    let mut number = itoa::Buffer::new();
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(number.format(status.code()).as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(status.reason().as_bytes());
+    out.extend_from_slice(b"\r\n");
     let mut has_date = false;
     for (name, value) in head.headers {
         has_date |= name.eq_ignore_ascii_case("date");
@@ -148,12 +154,16 @@ fn write_head(
         out.extend_from_slice(b"\r\n");
     }
     if let (Some(date), false) = (head.date, has_date) {
-        let _ = write!(out, "Date: {date}\r\n");
+        out.extend_from_slice(b"Date: ");
+        out.extend_from_slice(&date.imf_fixdate());
+        out.extend_from_slice(b"\r\n");
     }
     if !status.forbids_body() {
         match length {
             Some(n) => {
-                let _ = write!(out, "Content-Length: {n}\r\n");
+                out.extend_from_slice(b"Content-Length: ");
+                out.extend_from_slice(number.format(n).as_bytes());
+                out.extend_from_slice(b"\r\n");
             }
             None => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
         }
