@@ -210,6 +210,36 @@ fn a_thousand_concurrent_connections_are_all_answered() {
 }
 
 #[test]
+fn idle_keep_alive_connections_cost_no_wakeups_and_serve_their_next_requests() {
+    let (_dir, ostiumd) = start("idle", "");
+    let mut clients: Vec<BufReader<TcpStream>> = (0..100)
+        .map(|_| {
+            let stream = TcpStream::connect(ostiumd.addr).unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            (&stream).write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+            let mut reader = BufReader::new(stream);
+            assert_eq!(read_response(&mut reader, false).status, 200);
+            reader
+        })
+        .collect();
+    // Idle connections, their memory given back, wake nothing: ostiumd sleeps, whatever it
+    // holds open.
+    std::thread::sleep(Duration::from_secs(1));
+    let before = ostiumd.wakeups();
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(ostiumd.wakeups() - before, 0, "ostiumd woke with nothing to do");
+    // Having given their buffers back, they serve their next requests as before.
+    for reader in clients.iter_mut() {
+        reader
+            .get_ref()
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nagain")
+            .unwrap();
+        let response = read_response(reader, false);
+        assert_eq!((response.status, response.body.as_slice()), (200, &b"again"[..]));
+    }
+}
+
+#[test]
 fn limits_and_smuggling_get_their_status() {
     let (_dir, ostiumd) = start(
         "limits",

@@ -226,6 +226,17 @@ impl HttpConn {
         self.closing && self.slots.is_empty()
     }
 
+    /// Gives back the memory an idle connection (every request answered, no byte of the
+    /// next one read) does not need: the decoder's buffer and the response slots; the next
+    /// request allocates them again. With thousands of idle keep-alive connections, what
+    /// each holds is what counts.
+    pub fn release_idle_memory(&mut self) {
+        if self.slots.is_empty() {
+            self.slots = VecDeque::new();
+            self.decoder.release_idle_buffer();
+        }
+    }
+
     /// Requests whose responses are not written yet.
     pub fn pending(&self) -> usize {
         self.slots.len()

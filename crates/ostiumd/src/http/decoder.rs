@@ -127,6 +127,16 @@ impl Decoder {
         }
     }
 
+    /// Gives back the buffer's memory if everything in it is decoded (between requests),
+    /// so that an idle keep-alive connection holds none; the next request allocates anew.
+    pub fn release_idle_buffer(&mut self) {
+        if self.start == self.buf.len() && self.buf.capacity() > 0 {
+            self.base += self.start as u64;
+            self.buf = Vec::new();
+            self.start = 0;
+        }
+    }
+
     /// Bytes received and not yet decoded into a request: the caller stops reading when
     /// this is large (pipelined requests waiting for their turn).
     pub fn buffered(&self) -> usize {
