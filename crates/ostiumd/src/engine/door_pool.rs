@@ -353,6 +353,10 @@ impl<T: PartialEq> DoorPool<T> {
                     }
                     if free {
                         self.release(cx, watch, done);
+                        // Nothing more is due on it, so no read to find that out: should the
+                        // application have closed it meanwhile, the (level-triggered) watch
+                        // reports that at the next wait.
+                        break;
                     }
                 }
                 Err(err) => {
