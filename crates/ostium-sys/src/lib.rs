@@ -69,7 +69,7 @@ pub use interest::Interest;
 pub use memfd::Memfd;
 pub use pidfd::ProcessFd;
 pub use poller::{Event, Events, Poller};
-pub use privileges::drop_privileges;
+pub use privileges::{drop_privileges, effective_uid};
 pub use process::{ProcessSignal, die_with_parent, pass_fds_from_3, signal_process};
 pub use random::fill_random;
 pub use rlimit::raise_fd_limit;

@@ -29,6 +29,11 @@ pub fn drop_privileges(uid: u32, gid: u32) -> io::Result<()> {
     Ok(())
 }
 
+/// The effective user id of the calling thread (the one permission checks use).
+pub fn effective_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
 fn named(call: &str) -> io::Error {
     let err = io::Error::last_os_error();
     io::Error::new(err.kind(), format!("{call}: {err}"))

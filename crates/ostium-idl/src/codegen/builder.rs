@@ -12,9 +12,13 @@ use crate::Diagnostics;
 
 /// Who may call a restricted operation: a caller matching any entry (by uid, by effective
 /// gid, by user name, or by membership of a named group) is allowed; others get the fault
-/// `AccessViolation`. Names are resolved when the server starts.
+/// `AccessViolation`. Names (and the server's own user) are resolved when the server
+/// starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Allowed {
+    /// The user the server runs as, whichever it is where it runs (its effective uid when
+    /// the door starts serving).
+    pub owner: bool,
     /// User ids.
     pub uids: Vec<u32>,
     /// Group ids.
@@ -29,6 +33,12 @@ impl Allowed {
     /// Allows nobody (until entries are added).
     pub fn new() -> Allowed {
         Allowed::default()
+    }
+
+    /// Also allows the user the server runs as.
+    pub fn owner(mut self) -> Allowed {
+        self.owner = true;
+        self
     }
 
     /// Also allows user id `uid`.

@@ -47,12 +47,12 @@ fn service(interface: &Interface, idol: &str, restrictions: &[(u32, Allowed)]) -
     let name = interface.name.as_str();
     let ops = interface.ops.iter().map(|op| op.name.as_str());
     let rules = restrictions.iter().map(|(op, allowed)| {
-        let Allowed { uids, gids, users, groups } = allowed;
+        let Allowed { owner, uids, gids, users, groups } = allowed;
         let op = super::names::int(*op);
         let (uids, gids) = (uids.iter().map(|u| super::names::int(*u)), gids.iter().map(|g| super::names::int(*g)));
         quote! {
             (#op, ::ostium::rpc::Allowed {
-                uids: &[#(#uids),*], gids: &[#(#gids),*], users: &[#(#users),*], groups: &[#(#groups),*],
+                owner: #owner, uids: &[#(#uids),*], gids: &[#(#gids),*], users: &[#(#users),*], groups: &[#(#groups),*],
             })
         }
     });

@@ -6,7 +6,8 @@
 //! user and group. Names are resolved once, when the door starts serving, from
 //! `/etc/passwd` and `/etc/group` (a name that resolves to nothing allows nobody): a group
 //! allows its members as `/etc/group` lists them, the users whose primary group it is, and
-//! any caller whose effective gid it is. The superuser has no exemption.
+//! any caller whose effective gid it is. The superuser has no exemption. An operation may
+//! also be allowed to the server's own user, whichever it is ([`Allowed::owner`]).
 
 use std::collections::HashSet;
 
@@ -15,6 +16,9 @@ use crate::Caller;
 /// Who may call one operation: a caller matching any entry is allowed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Allowed {
+    /// The user the server runs as (its effective uid when the door starts serving): for
+    /// operations only the service's own user may call, whoever that is where it runs.
+    pub owner: bool,
     /// User ids.
     pub uids: &'static [u32],
     /// Group ids (the caller's effective gid).
@@ -62,8 +66,10 @@ impl Policy {
                 Some((f[0], f.get(2)?.parse().ok()?, members))
             })
             .collect();
+        let owner = ostium_sys::effective_uid();
         let resolve = |allowed: &Allowed| {
             let mut r = Resolved::default();
+            r.uids.extend(allowed.owner.then_some(owner));
             r.uids.extend(allowed.uids);
             r.gids.extend(allowed.gids);
             let named = users.iter().filter(|u| allowed.users.contains(&u.0));
@@ -111,6 +117,7 @@ mod tests {
             (2, Allowed { groups: &["wheel", "users"], ..Allowed::default() }),
             (3, Allowed { uids: &[7], gids: &[8], ..Allowed::default() }),
             (4, Allowed { users: &["nobody-here"], ..Allowed::default() }),
+            (6, Allowed { owner: true, ..Allowed::default() }),
         ];
         let policy = Policy::resolve_with(&rules, PASSWD, GROUP);
         assert!(policy.permits(1, &caller(1000, 1000)));
@@ -122,5 +129,8 @@ mod tests {
         assert!(policy.permits(3, &caller(7, 0)) && policy.permits(3, &caller(9, 8)));
         assert!(!policy.permits(4, &caller(1000, 1000)));
         assert!(policy.permits(5, &caller(1234, 1234)), "unlisted operations are open");
+        let me = ostium_sys::effective_uid();
+        assert!(policy.permits(6, &caller(me, 54_321)), "the server's own user");
+        assert!(!policy.permits(6, &caller(me.wrapping_add(1), 54_321)));
     }
 }
