@@ -47,6 +47,8 @@ pub enum ErrorKind {
     BadDuration,
     /// Neither `on` nor `off`.
     BadSwitch,
+    /// Not a file mode (octal, at most `0777`).
+    BadFileMode,
     /// Not a mode (`http`, `bytes`, `handoff`).
     BadMode,
     /// Zero where zero makes no sense, or more than the named maximum.
@@ -92,6 +94,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::BadSize => f.write_str("not a size (like 512, 8K, 1M or 2G)"),
             ErrorKind::BadDuration => f.write_str("not a duration (like 250ms, 5s, 2m or 1h)"),
             ErrorKind::BadSwitch => f.write_str("expected `on` or `off`"),
+            ErrorKind::BadFileMode => {
+                f.write_str("not a file mode (octal permission bits, like 0600 or 0666)")
+            }
             ErrorKind::BadMode => {
                 f.write_str("unknown mode (expected `http`, `bytes` or `handoff`)")
             }

@@ -46,6 +46,11 @@ pub struct Settings {
     /// `control PATH`: where to serve the control door (`ostium status|reload|stop`).
     /// Default none: no control door.
     pub control: Option<PathBuf>,
+    /// `control-mode MODE`: the control door's file mode, octal. Default `0666`: any local
+    /// user may ask for `status`; `reload` and `stop` are refused to all but ostiumd's own
+    /// user and root whatever the mode (restricted operations). `0600` keeps the others out
+    /// altogether.
+    pub control_mode: u32,
     /// `log-level LEVEL` (`error`, `warn`, `info`, `debug`, `trace`, or any `RUST_LOG`
     /// filter): what ostiumd logs; `RUST_LOG` in the environment wins. Default `info`.
     pub log_level: Option<String>,
@@ -63,6 +68,7 @@ impl Default for Settings {
             user: None,
             group: None,
             control: None,
+            control_mode: 0o666,
             log_level: None,
         }
     }

@@ -221,6 +221,7 @@ impl<'a> Parser<'a> {
             "user" => "user",
             "group" => "group",
             "control" => "control",
+            "control-mode" => "control-mode",
             "log-level" => "log-level",
             _ => return Err((ErrorKind::UnknownSetting, key_tok.span)),
         };
@@ -247,6 +248,7 @@ impl<'a> Parser<'a> {
             "user" => s.user = Some(text.to_owned()),
             "group" => s.group = Some(text.to_owned()),
             "control" => s.control = Some(PathBuf::from(text)),
+            "control-mode" => s.control_mode = value::file_mode(text).map_err(located)?,
             "log-level" => {
                 if tracing_subscriber::EnvFilter::try_new(text).is_err() {
                     return Err(located(ErrorKind::Expected(

@@ -46,6 +46,17 @@ pub(crate) fn duration(text: &str) -> Result<Duration, ErrorKind> {
     in_range(ms, 86_400_000, RANGE).map(Duration::from_millis)
 }
 
+/// A file's permission bits, in octal (`0600`, `666`): no more than `0777` (no set-id
+/// or sticky bits).
+pub(crate) fn file_mode(text: &str) -> Result<u32, ErrorKind> {
+    let octal =
+        !text.is_empty() && text.len() <= 4 && text.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    match u32::from_str_radix(text, 8) {
+        Ok(mode) if octal && mode <= 0o777 => Ok(mode),
+        _ => Err(ErrorKind::BadFileMode),
+    }
+}
+
 /// `on` or `off`.
 pub(crate) fn switch(text: &str) -> Result<bool, ErrorKind> {
     match text {
@@ -121,6 +132,16 @@ mod tests {
         assert!(matches!(duration("0s"), Err(ErrorKind::OutOfRange(_))));
         for bad in ["", "5", "s", "5 s", "1.5s", "5sec", "-5s", "5S"] {
             assert_eq!(duration(bad), Err(ErrorKind::BadDuration), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn file_modes() {
+        assert_eq!(file_mode("0600"), Ok(0o600));
+        assert_eq!(file_mode("666"), Ok(0o666));
+        assert_eq!(file_mode("0"), Ok(0));
+        for bad in ["", "0800", "1777", "4755", "07777", "rw-", "0x1ff", "+600", "60 0"] {
+            assert_eq!(file_mode(bad), Err(ErrorKind::BadFileMode), "{bad:?}");
         }
     }
 

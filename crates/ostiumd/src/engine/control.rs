@@ -1,7 +1,9 @@
 //! The control door (`set control PATH`, interface `idl/ostiumd.idol`): `status` reports
 //! the daemon, `reload` and `stop` do what `SIGHUP` and `SIGTERM` do — by sending them, so
-//! that there is one way to reload and one to stop. The door is its owner's only (mode
-//! 0600): only ostiumd's user, or root, can call it.
+//! that there is one way to reload and one to stop. `reload` and `stop` are restricted
+//! operations (see `crates/ostiumd-control/build.rs`): only ostiumd's own user and root
+//! may call them; `status` is open to whoever the door's file mode (`set control-mode`,
+//! default 0666) lets in.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -81,14 +83,13 @@ impl ConcurrentOstiumdImpl for Control {
     }
 }
 
-/// Serves the control door at `path` until the returned value is dropped.
+/// Serves the control door at `path`, its file of mode `mode`, until the returned value is
+/// dropped.
 pub fn serve(
     path: &std::path::Path,
+    mode: u32,
     probes: Probes,
 ) -> Result<ostium::rpc::Served, ostium::DoorError> {
-    ostiumd_control::OstiumdServer::serve_concurrent(
-        path,
-        ostium::DoorOptions::default(),
-        Arc::new(Control::new(probes)),
-    )
+    let options = ostium::DoorOptions { mode, ..ostium::DoorOptions::default() };
+    ostiumd_control::OstiumdServer::serve_concurrent(path, options, Arc::new(Control::new(probes)))
 }

@@ -131,7 +131,8 @@ impl Daemon {
         }
         daemon.update_probes();
         if let Some(path) = &config.settings.control {
-            match super::control::serve(path, Arc::clone(&daemon.probes)) {
+            let mode = config.settings.control_mode;
+            match super::control::serve(path, mode, Arc::clone(&daemon.probes)) {
                 Ok(served) => daemon.control = Some(served),
                 Err(err) => {
                     daemon.stop();
