@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Ostiumd, TempDir};
+use common::{Ostiumd, TempDir, uid_of};
 use ostium::rpc::Failure;
 use ostium::wire::Fault;
 use ostiumd_control::Ostiumd as Control;
@@ -34,16 +34,22 @@ fn control_child() {
     }
 }
 
-#[test]
-fn status_reload_and_stop_through_the_control_door() {
-    let dir = TempDir::new("control");
+/// Starts ostiumd with a control door (and `settings` lines before its forward); returns
+/// the door's path too.
+fn start_with_control(dir: &TempDir, settings: &str) -> (Ostiumd, std::path::PathBuf) {
     let control = dir.path().join("control.door");
     let config = format!(
-        "set control {}\nforward http 127.0.0.1:0 to {}\n",
+        "set control {}\n{settings}forward http 127.0.0.1:0 to {}\n",
         control.display(),
         dir.path().join("app.door").display()
     );
-    let ostiumd = Ostiumd::start(&dir, &config);
+    (Ostiumd::start(dir, &config), control)
+}
+
+#[test]
+fn status_reload_and_stop_through_the_control_door() {
+    let dir = TempDir::new("control");
+    let (ostiumd, control) = start_with_control(&dir, "");
     let mode = std::fs::metadata(&control).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o666, "open to every local user: reload and stop are restricted");
     let client = Control::open(&control).unwrap();
@@ -64,13 +70,6 @@ fn status_reload_and_stop_through_the_control_door() {
     ostiumd.next_line("ostiumd: reloaded");
     client.stop().unwrap();
     assert_eq!(ostiumd.terminate().code(), Some(0));
-}
-
-/// The uid this test runs as.
-fn my_uid() -> u32 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
 /// Calls `op` on the control door at `door` as the user nobody (65534), through
@@ -95,19 +94,13 @@ fn as_nobody(door: &Path, op: &str) -> String {
 
 #[test]
 fn other_users_may_ask_for_status_but_not_reload_or_stop() {
-    if my_uid() != 0 {
+    if uid_of(std::process::id()) != 0 {
         eprintln!("skipped: calling as another user needs root, and this test runs as a user");
         return;
     }
     let dir = TempDir::new("control-users");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let control = dir.path().join("control.door");
-    let config = format!(
-        "set control {}\nforward http 127.0.0.1:0 to {}\n",
-        control.display(),
-        dir.path().join("app.door").display()
-    );
-    let ostiumd = Ostiumd::start(&dir, &config);
+    let (ostiumd, control) = start_with_control(&dir, "");
     assert_eq!(as_nobody(&control, "status"), "ok");
     assert_eq!(as_nobody(&control, "reload"), "access violation");
     assert_eq!(as_nobody(&control, "stop"), "access violation");
@@ -122,13 +115,7 @@ fn other_users_may_ask_for_status_but_not_reload_or_stop() {
 #[test]
 fn control_mode_sets_the_door_file_mode() {
     let dir = TempDir::new("control-mode");
-    let control = dir.path().join("control.door");
-    let config = format!(
-        "set control {}\nset control-mode 0600\nforward http 127.0.0.1:0 to {}\n",
-        control.display(),
-        dir.path().join("app.door").display()
-    );
-    let ostiumd = Ostiumd::start(&dir, &config);
+    let (ostiumd, control) = start_with_control(&dir, "set control-mode 0600\n");
     let mode = std::fs::metadata(&control).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     assert_eq!(ostiumd.terminate().code(), Some(0));

@@ -6,20 +6,13 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::{Ostiumd, TempDir, exec_app, get, wait_ready};
+use common::{Ostiumd, TempDir, exec_app, get, uid_of, wait_ready};
 
 /// Not a test: the application ostiumd starts in these tests.
 #[test]
 #[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
 fn app_child() {
     app::run();
-}
-
-/// The real uid of process `pid`.
-fn uid_of(pid: u32) -> u32 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
 #[test]

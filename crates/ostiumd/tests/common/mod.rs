@@ -38,6 +38,14 @@ pub(crate) fn exec_app() -> String {
     format!("exec \"{}\" \"app_child\" \"--exact\" \"--ignored\" \"--nocapture\"", me.display())
 }
 
+/// The real uid of process `pid`.
+#[allow(dead_code)] // Used by some of the test files that include this module.
+pub(crate) fn uid_of(pid: u32) -> u32 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
 /// A running ostiumd, killed on drop if still running.
 pub(crate) struct Ostiumd {
     pub(crate) child: Child,
