@@ -2,16 +2,24 @@
 //! status reports the forwards, reload reloads, stop stops; reload and stop are refused to
 //! users other than ostiumd's own and root.
 
+mod app;
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Ostiumd, TempDir, uid_of};
+use common::{Ostiumd, TempDir, exec_app, get, uid_of, wait_ready};
 use ostium::rpc::Failure;
 use ostium::wire::Fault;
 use ostiumd_control::Ostiumd as Control;
+
+/// Not a test: the application ostiumd starts in these tests.
+#[test]
+#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
+fn app_child() {
+    app::run();
+}
 
 /// Not a test: calls the control door named by `CONTROL_DOOR` with `CONTROL_OP` and prints
 /// how it went, for the test that runs it as another user.
@@ -34,12 +42,16 @@ fn control_child() {
     }
 }
 
-/// Starts ostiumd with a control door (and `settings` lines before its forward); returns
-/// the door's path too.
-fn start_with_control(dir: &TempDir, settings: &str) -> (Ostiumd, std::path::PathBuf) {
+/// Starts ostiumd with a control door (and `settings` lines before its forward, `options`
+/// in the forward's block); returns the door's path too.
+fn start_with_control(
+    dir: &TempDir,
+    settings: &str,
+    options: &str,
+) -> (Ostiumd, std::path::PathBuf) {
     let control = dir.path().join("control.door");
     let config = format!(
-        "set control {}\n{settings}forward http 127.0.0.1:0 to {}\n",
+        "set control {}\n{settings}forward http 127.0.0.1:0 to {} {{\n{options}\n}}\n",
         control.display(),
         dir.path().join("app.door").display()
     );
@@ -49,7 +61,10 @@ fn start_with_control(dir: &TempDir, settings: &str) -> (Ostiumd, std::path::Pat
 #[test]
 fn status_reload_and_stop_through_the_control_door() {
     let dir = TempDir::new("control");
-    let (ostiumd, control) = start_with_control(&dir, "");
+    let (ostiumd, control) = start_with_control(&dir, "", &exec_app());
+    wait_ready(ostiumd.addr);
+    assert_eq!(get(ostiumd.addr, "/").status, 200);
+    assert_eq!(get(ostiumd.addr, "/nothing").status, 404);
     let mode = std::fs::metadata(&control).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o666, "open to every local user: reload and stop are restricted");
     let client = Control::open(&control).unwrap();
@@ -58,7 +73,13 @@ fn status_reload_and_stop_through_the_control_door() {
     let text = String::from_utf8_lossy(&report[..len.min(report.len())]).into_owned();
     assert!(text.starts_with(&format!("ostiumd {}", ostiumd.child.id())), "{text}");
     assert!(text.contains("http 127.0.0.1:0  door "), "{text}");
-    assert!(text.contains("connections 0 open"), "{text}");
+    // Waiting for the application made requests too (503 until it was up): counted.
+    assert!(text.contains("connections 0 open, "), "{text}");
+    let counted =
+        text.contains("  requests ") && text.contains("200: ") && text.contains(", 404: 1");
+    assert!(counted, "{text}");
+    assert!(text.contains("  application pid "), "{text}");
+    assert!(text.contains(" door threads, 0 restarts"), "{text}");
     // A report larger than the lease says how large it is (the uptime may have grown a
     // digit meanwhile).
     let mut short = [0u8; 8];
@@ -100,7 +121,7 @@ fn other_users_may_ask_for_status_but_not_reload_or_stop() {
     }
     let dir = TempDir::new("control-users");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let (ostiumd, control) = start_with_control(&dir, "");
+    let (ostiumd, control) = start_with_control(&dir, "", "");
     assert_eq!(as_nobody(&control, "status"), "ok");
     assert_eq!(as_nobody(&control, "reload"), "access violation");
     assert_eq!(as_nobody(&control, "stop"), "access violation");
@@ -115,7 +136,7 @@ fn other_users_may_ask_for_status_but_not_reload_or_stop() {
 #[test]
 fn control_mode_sets_the_door_file_mode() {
     let dir = TempDir::new("control-mode");
-    let (ostiumd, control) = start_with_control(&dir, "set control-mode 0600\n");
+    let (ostiumd, control) = start_with_control(&dir, "set control-mode 0600\n", "");
     let mode = std::fs::metadata(&control).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     assert_eq!(ostiumd.terminate().code(), Some(0));

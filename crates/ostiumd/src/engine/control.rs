@@ -45,6 +45,13 @@ impl Control {
                 m.connections_open.get(),
                 m.connections.get(),
             );
+            let by_status = m.requests.seen();
+            if !by_status.is_empty() {
+                let total: u64 = by_status.iter().map(|(_, n)| n).sum();
+                let each: Vec<String> =
+                    by_status.iter().map(|(code, n)| format!("{code}: {n}")).collect();
+                let _ = writeln!(out, "  requests {total} ({})", each.join(", "));
+            }
             if let Some(app) = &probe.app {
                 let pid = app.pid().map_or("not running".to_owned(), |pid| format!("pid {pid}"));
                 let threads = app.pid().map_or(0, super::admin::door_threads);

@@ -38,6 +38,11 @@ impl StatusCounters {
     pub fn get(&self, status: Status) -> u64 {
         self.0.counts[usize::from(status.code() - FIRST)].load(Ordering::Relaxed)
     }
+
+    /// The codes counted at least once, ascending, with their counts now.
+    pub fn seen(&self) -> Vec<(u16, u64)> {
+        self.0.nonzero().collect()
+    }
 }
 
 impl StatusCells {
