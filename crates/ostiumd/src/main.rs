@@ -150,6 +150,10 @@ fn serve(path: &Path, config: &Config) -> ExitCode {
                 for addr in report.started {
                     println!("ostiumd: listening on {addr}");
                 }
+                if !report.needs_restart.is_empty() {
+                    let names = report.needs_restart.join(", ");
+                    println!("ostiumd: reloaded; changed settings kept until a restart: {names}");
+                }
                 println!("ostiumd: reloaded");
                 notify(ostium_sys::notify::notify_ready());
             }

@@ -62,6 +62,12 @@ fn a_reload_keeps_sockets_and_requests_starts_and_removes_forwards() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(get(first, "/").status, 200);
+
+    // A setting only a restart applies: said so, and the forwards go on.
+    ostiumd.reload(&format!("set threads 3\nset control-mode 0600\n{one_changed}"));
+    let said = ostiumd.next_line("ostiumd: reloaded");
+    assert_eq!(said, "; changed settings kept until a restart: threads, control-mode");
+    assert_eq!(get(first, "/").status, 200);
     assert_eq!(ostiumd.terminate().code(), Some(0));
 }
 

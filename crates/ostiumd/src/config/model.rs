@@ -56,6 +56,31 @@ pub struct Settings {
     pub log_level: Option<String>,
 }
 
+impl Settings {
+    /// The settings that differ from `running`'s and take effect only when ostiumd
+    /// starts (a reload applies `shutdown-timeout` and the forwards, not these), as they
+    /// are written in the file.
+    pub fn restart_only_changes(&self, running: &Settings) -> Vec<&'static str> {
+        let mut changed = Vec::new();
+        let mut check = |name, differs: bool| {
+            if differs {
+                changed.push(name);
+            }
+        };
+        check("threads", self.threads != running.threads);
+        check("metrics", self.metrics != running.metrics);
+        check("user", self.user != running.user);
+        check("group", self.group != running.group);
+        check("control", self.control != running.control);
+        check("control-mode", self.control_mode != running.control_mode);
+        check("log-level", self.log_level != running.log_level);
+        check("domain", self.domain != running.domain);
+        check("certificate", self.certificate != running.certificate);
+        check("key", self.key != running.key);
+        changed
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {

@@ -330,3 +330,20 @@ fn daemon_settings_of_issue_six() {
     let err = parse("t", "set metrics nowhere\n").unwrap_err();
     assert!(err.to_string().contains("1:13"), "located: {err}");
 }
+
+#[test]
+fn control_mode_and_the_settings_only_a_restart_applies() {
+    let running = ok("set control /run/o.door\nforward http 127.0.0.1:80 to /d\n");
+    assert_eq!(running.settings.control_mode, 0o666, "the default");
+    let same = ok("forward http 127.0.0.1:81 to /e\nset control /run/o.door\n");
+    assert!(same.settings.restart_only_changes(&running.settings).is_empty(), "forwards reload");
+    let changed = ok("set control /run/p.door\nset control-mode 0600\nset threads 4\n\
+                      set shutdown-timeout 5s\nforward http 127.0.0.1:80 to /d\n");
+    assert_eq!(changed.settings.control_mode, 0o600);
+    assert_eq!(
+        changed.settings.restart_only_changes(&running.settings),
+        ["threads", "control", "control-mode"],
+        "shutdown-timeout reloads"
+    );
+    assert_eq!(one_error("set control-mode 0800\n"), (ErrorKind::BadFileMode, 1, 18, 4));
+}

@@ -12,7 +12,10 @@
 //! the new settings for what comes next (a changed door, limits, timeouts; a new `exec`
 //! restarts the application); a new address starts; a gone one drains like a shutdown.
 //! Only a change of mode on the same address cannot be applied in place: that forward is
-//! drained and started again, which refuses connections for a moment (logged).
+//! drained and started again, which refuses connections for a moment (logged). Of the
+//! `set` settings a reload applies `shutdown-timeout` (and the forwards' defaults); the
+//! others (threads, metrics, user, control, log level, …) are fixed when ostiumd starts,
+//! and a reload that changes them says so and keeps them.
 
 use std::io;
 use std::net::SocketAddr;
@@ -56,6 +59,9 @@ pub struct ReloadReport {
     pub unchanged: Vec<SocketAddr>,
     /// Forwards drained and removed.
     pub removed: Vec<SocketAddr>,
+    /// Settings changed in the file that apply only when ostiumd starts (kept as they were
+    /// until then), by name.
+    pub needs_restart: Vec<&'static str>,
 }
 
 /// A running ostiumd.
@@ -74,6 +80,8 @@ pub struct Daemon {
     control: Option<ostium::rpc::Served>,
     /// Sockets the service manager passed (`LISTEN_FDS`) not yet taken by a forward.
     activated: Vec<ostium_sys::activation::ListenFd>,
+    /// The settings ostiumd started with (those a reload cannot change stay these).
+    settings: crate::config::Settings,
 }
 
 /// Which forward this is, across reloads.
@@ -108,6 +116,7 @@ impl Daemon {
                     warn!(%err, "the sockets passed by the service manager are unusable");
                     Vec::new()
                 }),
+            settings: config.settings.clone(),
         };
         // Ports first (they may need root), then root given up, then the applications (as
         // the user ostiumd now is).
@@ -259,7 +268,15 @@ impl Daemon {
     /// connections; see the [module](self) doc. A forward that cannot start is reported
     /// and skipped; the others are applied.
     pub fn reload(&mut self, config: &Config) -> ReloadReport {
-        let mut report = ReloadReport::default();
+        let mut report = ReloadReport {
+            needs_restart: config.settings.restart_only_changes(&self.settings),
+            ..ReloadReport::default()
+        };
+        for name in &report.needs_restart {
+            warn!(setting = name, "reload: this setting changed; it applies when ostiumd restarts");
+        }
+        // Compared with the file ostiumd started with, not the last one reloaded: the
+        // warning stands until a restart.
         self.shutdown_timeout = config.settings.shutdown_timeout;
         let mut old: Vec<Running> = std::mem::take(&mut self.running);
         for forward in &config.forwards {
