@@ -59,8 +59,15 @@ pub enum Phase {
 }
 
 enum State {
-    Head { scanner: Scanner, skipped_empty_line: bool },
-    Body { request: Request, body: BodyState },
+    Head {
+        scanner: Scanner,
+        skipped_empty_line: bool,
+    },
+    /// The request is boxed: a connection between requests holds only the head state.
+    Body {
+        request: Box<Request>,
+        body: BodyState,
+    },
     Closed,
     Failed(HttpError),
 }
@@ -177,7 +184,7 @@ impl Decoder {
                 Body::Length(n) => BodyState::Length(n),
                 Body::Chunked => BodyState::Chunked(Chunked::new()),
             };
-            self.state = State::Body { request, body };
+            self.state = State::Body { request: Box::new(request), body };
             if framing.expect_continue && self.start == self.buf.len() {
                 return Ok(Some(Event::Continue));
             }
@@ -218,7 +225,7 @@ impl Decoder {
         let State::Body { request, .. } = std::mem::replace(&mut self.state, State::Closed) else {
             unreachable!("in the body state")
         };
-        Ok(Some(self.finish(request)))
+        Ok(Some(self.finish(*request)))
     }
 
     /// Ends `request`: the decoder waits for the next one, or closes.
