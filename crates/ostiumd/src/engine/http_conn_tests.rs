@@ -161,3 +161,18 @@ fn a_read_timeout_answers_408_and_closes() {
     assert!(output(&mut conn).starts_with("HTTP/1.1 408 "));
     assert!(conn.finished());
 }
+
+#[test]
+fn request_lines_are_kept_for_the_access_log_only_when_asked() {
+    for (mut conn, kept) in [
+        (HttpConn::new(limits()), Some(("GET".to_owned(), "/a?b".to_owned()))),
+        (HttpConn::new(limits()).without_request_lines(), None),
+    ] {
+        let (calls, _) = feed(&mut conn, b"GET /a?b HTTP/1.1\r\nHost: x\r\n\r\n");
+        conn.on_reply(calls[0].seq, Outcome::Replied(response(200, &[], b"ok")), None);
+        let mut out = Vec::new();
+        let written = conn.take_output(&mut out, &mut Vec::new());
+        assert_eq!(written.len(), 1);
+        assert_eq!(written[0].line, kept);
+    }
+}

@@ -373,7 +373,10 @@ impl Service for HttpService {
         self.metrics.connections.inc();
         self.metrics.connections_open.inc();
         let client = Client {
-            http: HttpConn::new(self.limits),
+            http: match self.access_log {
+                Some(_) => HttpConn::new(self.limits),
+                None => HttpConn::new(self.limits).without_request_lines(),
+            },
             peer,
             gate: ProxyGate::new(self.forward.proxy_protocol),
             admitted: false,
