@@ -43,6 +43,7 @@
 pub mod activation;
 mod dup;
 mod error;
+mod futex;
 mod interest;
 pub mod memfd;
 pub mod notify;
@@ -65,6 +66,7 @@ mod waker;
 
 pub use dup::duplicate_fd;
 pub use error::is_out_of_resources;
+pub use futex::{futex_wait, futex_wake};
 pub use interest::Interest;
 pub use memfd::Memfd;
 pub use pidfd::ProcessFd;

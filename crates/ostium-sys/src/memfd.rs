@@ -34,6 +34,7 @@
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::ptr::NonNull;
+use std::sync::atomic::AtomicU32;
 
 use rustix::fs::{MemfdFlags, SealFlags};
 use rustix::io::Errno;
@@ -336,6 +337,33 @@ impl SharedMap {
         // backed (F_SEAL_SHRINK); `&mut self` excludes other uses of this mapping, and the
         // caller promises that no other mapping or process touches it meanwhile.
         unsafe { std::slice::from_raw_parts_mut(self.map.ptr.as_ptr(), self.map.len) }
+    }
+
+    /// The 32-bit word at `offset` (a multiple of 4 inside the mapping, else
+    /// `InvalidInput`), as an atomic both processes may use at once: for sequence numbers,
+    /// flags and futexes in memory shared with a peer.
+    ///
+    /// Keep such words apart from the bytes read and written by copying: the peer is
+    /// trusted for nothing, but this process must not copy over a word it also reaches
+    /// atomically (`write_at` takes `&mut self`, so the borrow checker sees to that here).
+    pub fn word(&self, offset: usize) -> io::Result<&AtomicU32> {
+        self.check("word", offset, 4)?;
+        if !offset.is_multiple_of(4) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("word: offset {offset} is not a multiple of 4"),
+            ));
+        }
+        // SAFETY: `check` put `offset` within the mapping.
+        let word = unsafe { self.map.ptr.as_ptr().add(offset) }.cast::<AtomicU32>();
+        // SAFETY: `check` put `offset..offset + 4` inside the mapping, which is readable,
+        // writable and backed (F_SEAL_SHRINK) until `self` drops, and the reference borrows
+        // `self`; the mapping starts on a page boundary and `offset` is a multiple of 4, so
+        // `word` is aligned for `AtomicU32`, which has the size and layout of `u32`. Every
+        // value of the four bytes is a valid `u32`, and the peer's writes to them are atomic
+        // accesses of the same memory from another process, which is what atomics in shared
+        // memory are for.
+        Ok(unsafe { &*word })
     }
 
     fn check(&self, call: &str, offset: usize, len: usize) -> io::Result<()> {
