@@ -1,6 +1,7 @@
 //! A hand-made corpus of malformed messages, one or more per case of the protocol's §7, each
 //! with the error and the byte offset the decoder must report.
 
+use ostium::wire::ring::{Doorbell, RingSetup};
 use ostium::wire::{
     Capabilities, DecodeError, DecodeErrorKind as K, Hello, InstanceId, Kind, Side, WritableLeases,
     decode_call, decode_reply, peek_kind,
@@ -12,6 +13,8 @@ enum Decoder {
     Call,
     Reply(Option<WritableLeases>),
     Hello(Side),
+    RingSetup,
+    Doorbell,
 }
 
 fn decode(decoder: Decoder, msg: &[u8], fds: usize) -> Result<(), DecodeError> {
@@ -19,6 +22,8 @@ fn decode(decoder: Decoder, msg: &[u8], fds: usize) -> Result<(), DecodeError> {
         Decoder::Call => decode_call(msg, fds).map(drop),
         Decoder::Reply(expect) => decode_reply(msg, fds, expect).map(drop),
         Decoder::Hello(side) => Hello::decode(msg, fds, side).map(drop),
+        Decoder::RingSetup => RingSetup::decode(msg, fds).map(drop),
+        Decoder::Doorbell => Doorbell::decode(msg, fds).map(drop),
     }
 }
 
@@ -68,6 +73,16 @@ fn server_hello() -> Vec<u8> {
     msg
 }
 
+/// A `RING_SETUP` asking for a 64 KiB slot.
+fn ring_setup() -> Vec<u8> {
+    vec![6, 0, 0, 0, 0, 0, 1, 0]
+}
+
+/// The `DOORBELL` of reply 1.
+fn doorbell() -> Vec<u8> {
+    vec![7, 0, 0, 0, 1, 0, 0, 0]
+}
+
 /// `msg` with `bytes` written at `at`.
 fn with(mut msg: Vec<u8>, at: usize, bytes: &[u8]) -> Vec<u8> {
     msg[at..at + bytes.len()].copy_from_slice(bytes);
@@ -88,7 +103,7 @@ fn reserved(field: &'static str, value: u64) -> K {
 
 #[test]
 fn every_malformed_message_is_rejected_where_it_goes_wrong() {
-    use Decoder::{Call as C, Hello as H, Reply as R};
+    use Decoder::{Call as C, Doorbell as Bell, Hello as H, Reply as R, RingSetup as Ring};
     let (client, server) = (H(Side::Client), H(Side::Server));
     let one_lease = Some(WritableLeases { count: 1, total_len: 2 });
     let memfd_args = with(call(), 1, &[1]);
@@ -98,7 +113,9 @@ fn every_malformed_message_is_rejected_where_it_goes_wrong() {
         // The kind is unknown, or not allowed in that direction.
         ("empty", C, vec![], 0, 0, short("kind", 1, 0)),
         ("kind 0", C, with(call(), 0, &[0]), 0, 0, K::UnknownKind(0)),
-        ("kind 6", R(None), with(reply(), 0, &[6]), 0, 0, K::UnknownKind(6)),
+        ("kind 8", R(None), with(reply(), 0, &[8]), 0, 0, K::UnknownKind(8)),
+        ("a ring setup where a reply goes", R(None), ring_setup(), 1, 0, K::UnexpectedKind { expected: Kind::Reply, found: Kind::RingSetup }),
+        ("a doorbell where a call goes", C, doorbell(), 0, 0, K::UnexpectedKind { expected: Kind::Call, found: Kind::Doorbell }),
         ("a batch where a reply goes", R(None), with(reply(), 0, &[5]), 0, 0, K::UnexpectedKind { expected: Kind::Reply, found: Kind::ReplyBatch }),
         ("reply to a server", C, reply(), 0, 0, K::UnexpectedKind { expected: Kind::Call, found: Kind::Reply }),
         ("call to a client", R(None), call(), 0, 0, K::UnexpectedKind { expected: Kind::Reply, found: Kind::Call }),
@@ -114,6 +131,8 @@ fn every_malformed_message_is_rejected_where_it_goes_wrong() {
         ("reply bytes 18..24", R(None), with(reply(), 20, &[1]), 0, 18, reserved("bytes 18..24", 0x1_0000)),
         ("hello flags", client, with(client_hello(), 1, &[1]), 0, 1, reserved("flags", 1)),
         ("hello bytes 2..4", client, with(client_hello(), 2, &[1]), 0, 2, reserved("bytes 2..4", 1)),
+        ("ring setup bytes 1..4", Ring, with(ring_setup(), 3, &[1]), 1, 1, reserved("bytes 1..4", 0x1_0000)),
+        ("doorbell bytes 1..4", Bell, with(doorbell(), 1, &[1]), 0, 1, reserved("bytes 1..4", 1)),
         ("server hello lane", server, with(server_hello(), 47, &[1]), 0, 44, reserved("lane", 1 << 24)),
         // A count or length makes the message longer or shorter than it is.
         ("call header cut", C, call()[..20].to_vec(), 0, 0, short("CALL header", 32, 20)),
@@ -131,6 +150,8 @@ fn every_malformed_message_is_rejected_where_it_goes_wrong() {
         ("leases returned, none expected", R(None), with(reply(), 12, &[1]), 0, 25, K::TrailingBytes { extra: 1 }),
         ("returned lease cut", R(one_lease), with(reply(), 2, &[1]), 0, 26, short("returned lease contents", 2, 0)),
         ("reply lease_count wrong", R(one_lease), reply(), 0, 2, K::LeaseCountMismatch { expected: 1, found: 0 }),
+        ("ring setup cut", Ring, ring_setup()[..7].to_vec(), 1, 0, short("RING_SETUP", 8, 7)),
+        ("doorbell too long", Bell, [doorbell(), vec![0]].concat(), 0, 8, K::TrailingBytes { extra: 1 }),
         ("hello cut", client, client_hello()[..47].to_vec(), 0, 0, short("HELLO", 48, 47)),
         ("hello too long", client, [client_hello(), vec![0]].concat(), 0, 48, K::TrailingBytes { extra: 1 }),
         // The descriptors received are not exactly as many as the message needs.
@@ -139,6 +160,11 @@ fn every_malformed_message_is_rejected_where_it_goes_wrong() {
         ("args memfd missing", C, with(call(), 1, &[1])[..32].to_vec(), 0, 16, K::DescriptorCount { expected: 1, received: 0 }),
         ("lease memfd missing", C, with(call_with_lease(), 33, &[1])[..52].to_vec(), 0, 16, K::DescriptorCount { expected: 1, received: 0 }),
         ("data memfd missing", R(None), with(reply(), 1, &[1])[..24].to_vec(), 0, 16, K::DescriptorCount { expected: 1, received: 0 }),
+        ("a ring setup without its memfd", Ring, ring_setup(), 0, 0, K::DescriptorCount { expected: 1, received: 0 }),
+        ("a doorbell's descriptor", Bell, doorbell(), 1, 0, K::DescriptorCount { expected: 0, received: 1 }),
+        // A slot smaller than the smallest message, or larger than 16 MiB.
+        ("ring slot 4095", Ring, with(ring_setup(), 4, &[0xff, 0x0f, 0, 0]), 1, 4, K::RingSlot(4095)),
+        ("ring slot 16 MiB + 1", Ring, with(ring_setup(), 4, &[1, 0, 0, 1]), 1, 4, K::RingSlot((16 << 20) + 1)),
         ("a hello's descriptor", client, client_hello(), 1, 0, K::DescriptorCount { expected: 0, received: 1 }),
         // More descriptors than one message can carry (found by the fuzzer: it decoded, and
         // could not be encoded again).

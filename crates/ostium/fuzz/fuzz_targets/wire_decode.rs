@@ -7,6 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use ostium::wire::ring::{Doorbell, RingSetup};
 use ostium::wire::{
     Call, CallHeader, Hello, Kind, Lease, Reply, ReplyHeader, Side, WritableLeases, call_id,
     decode_batch, decode_call, decode_reply, encode_batch, peek_kind,
@@ -31,6 +32,15 @@ fuzz_target!(|input: &[u8]| {
             hello.encode(&mut out).expect("a decoded HELLO encodes");
             assert_eq!(out, msg, "HELLO from {side:?}");
         }
+    }
+
+    if let Ok(setup) = RingSetup::decode(msg, fds) {
+        let mut out = Vec::new();
+        setup.encode(&mut out).expect("a decoded RING_SETUP encodes");
+        assert_eq!(out, msg, "RING_SETUP");
+    }
+    if let Ok(bell) = Doorbell::decode(msg, fds) {
+        assert_eq!(bell.encode(), msg, "DOORBELL");
     }
 
     let header = CallHeader::decode(msg);

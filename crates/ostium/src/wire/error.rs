@@ -43,6 +43,8 @@ pub enum DecodeErrorKind {
     UnknownKind(u8),
     /// A batch's `count` is 0 or more than [`MAX_BATCH`](super::MAX_BATCH).
     BatchCount(u32),
+    /// A `RING_SETUP`'s slot length is outside what §3.3 allows.
+    RingSlot(u32),
     /// A known kind of message where another one must come (wrong direction or state).
     UnexpectedKind {
         /// The kind the receiver can accept here.
@@ -138,6 +140,12 @@ impl fmt::Display for DecodeError {
             DecodeErrorKind::BatchCount(n) => {
                 write!(f, "a batch of {n} messages (1 to {} allowed)", super::MAX_BATCH)
             }
+            DecodeErrorKind::RingSlot(n) => write!(
+                f,
+                "a ring slot of {n} bytes ({} to {} allowed)",
+                super::MIN_MAX_MESSAGE,
+                super::ring::MAX_SLOT
+            ),
             DecodeErrorKind::UnexpectedKind { expected, found } => {
                 write!(f, "expected a {expected} message, got a {found}")
             }
@@ -211,6 +219,8 @@ pub enum EncodeError {
     BatchCount(usize),
     /// A batch asked for with a kind that is not a batch's.
     NotABatch,
+    /// A `RING_SETUP` whose slot length is outside what §3.3 allows.
+    RingSlot(u32),
 }
 
 impl fmt::Display for EncodeError {
@@ -236,6 +246,12 @@ impl fmt::Display for EncodeError {
                 write!(f, "a batch of {n} messages (1 to {} allowed)", super::MAX_BATCH)
             }
             Self::NotABatch => f.write_str("a batch must be CALL_BATCH or REPLY_BATCH"),
+            Self::RingSlot(n) => write!(
+                f,
+                "a ring slot of {n} bytes ({} to {} allowed)",
+                super::MIN_MAX_MESSAGE,
+                super::ring::MAX_SLOT
+            ),
         }
     }
 }

@@ -25,6 +25,9 @@ impl Capabilities {
     /// Bit 2: the client may have several calls outstanding on a connection; the server
     /// answers them in order, and may send replies that were ready together.
     pub const PIPELINING: Capabilities = Capabilities(4);
+    /// Bit 3: replies through a slot of memory shared with the client, with a futex to wake it
+    /// (§3.3): the client sends `RING_SETUP`.
+    pub const RING: Capabilities = Capabilities(8);
 
     /// The set whose bits are `bits`, unknown ones included.
     pub const fn from_bits(bits: u64) -> Capabilities {

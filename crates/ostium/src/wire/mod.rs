@@ -11,6 +11,8 @@
 //! | [`Hello`] | both, once | 48 bytes: versions, limits, [`Capabilities`], instance, status |
 //! | [`Call`] | client | 32-byte header, 16-byte lease descriptors, arguments, inline leases |
 //! | [`Reply`] | server | 24-byte header, data, returned writable inline leases |
+//! | [`ring::RingSetup`] | client, once | 8 bytes and a memfd: the shared reply slot (§3.3) |
+//! | [`ring::Doorbell`] | server | 8 bytes: the reply is in the slot (§3.3) |
 //!
 //! CALLs decode with [`decode_call`] and REPLYs with [`decode_reply`].
 //!
@@ -82,6 +84,7 @@ mod payload;
 mod reader;
 mod reply;
 mod reply_view;
+pub mod ring;
 mod status;
 
 pub use batch::{BATCH_HEADER, ENTRY_HEADER, MAX_BATCH, batch_len, decode_batch, encode_batch};
@@ -128,6 +131,10 @@ pub enum Kind {
     CallBatch = 4,
     /// `REPLY_BATCH` (§4.6): several replies in one message, server to client.
     ReplyBatch = 5,
+    /// `RING_SETUP` (§3.3): the client's reply slot, a memfd, client to server.
+    RingSetup = 6,
+    /// `DOORBELL` (§3.3): a reply is in the slot, server to client.
+    Doorbell = 7,
 }
 
 impl Kind {
@@ -139,6 +146,8 @@ impl Kind {
             3 => Some(Kind::Reply),
             4 => Some(Kind::CallBatch),
             5 => Some(Kind::ReplyBatch),
+            6 => Some(Kind::RingSetup),
+            7 => Some(Kind::Doorbell),
             _ => None,
         }
     }
@@ -152,6 +161,8 @@ impl fmt::Display for Kind {
             Kind::Reply => "REPLY",
             Kind::CallBatch => "CALL_BATCH",
             Kind::ReplyBatch => "REPLY_BATCH",
+            Kind::RingSetup => "RING_SETUP",
+            Kind::Doorbell => "DOORBELL",
         })
     }
 }
@@ -216,14 +227,24 @@ mod tests {
         assert_eq!(peek_kind(&[0]).unwrap_err().kind(), K::UnknownKind(0));
         assert_eq!(peek_kind(&[4]), Ok(Kind::CallBatch));
         assert_eq!(peek_kind(&[5]), Ok(Kind::ReplyBatch));
-        assert_eq!(peek_kind(&[6]).unwrap_err().kind(), K::UnknownKind(6));
+        assert_eq!(peek_kind(&[6]), Ok(Kind::RingSetup));
+        assert_eq!(peek_kind(&[7]), Ok(Kind::Doorbell));
+        assert_eq!(peek_kind(&[8]).unwrap_err().kind(), K::UnknownKind(8));
         let empty = peek_kind(&[]).unwrap_err();
         assert_eq!(empty.kind(), K::TooShort { what: "kind", needed: 1, got: 0 });
     }
 
     #[test]
     fn kind_codes_round_trip() {
-        for k in [Kind::Hello, Kind::Call, Kind::Reply, Kind::CallBatch, Kind::ReplyBatch] {
+        for k in [
+            Kind::Hello,
+            Kind::Call,
+            Kind::Reply,
+            Kind::CallBatch,
+            Kind::ReplyBatch,
+            Kind::RingSetup,
+            Kind::Doorbell,
+        ] {
             assert_eq!(Kind::from_u8(k as u8), Some(k));
         }
     }
