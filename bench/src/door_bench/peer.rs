@@ -7,8 +7,10 @@
 //!   handler returns the arguments (of an [`ECHO_OP`] call; it also serves the lease
 //!   benchmark's operations, [`lease`]); the callers share one [`ostium::Client`], which
 //!   keeps one connection per concurrent caller (per CPU lane), as intended.
-//! - `door-no-lanes` and `door-no-linger`: the same door with CPU lanes off, or with no
-//!   linger: the variants the defaults were chosen against, measured in the same run.
+//! - `door-no-lanes`, `door-no-linger` and `door-no-ring`: the same door with CPU lanes
+//!   off, with no linger, or with replies on the socket rather than in the reply slot (the
+//!   client turns it off): the variants the defaults were chosen against, measured in the
+//!   same run.
 //! - `raw`: a `SOCK_SEQPACKET` listener and a thread per connection that receives a
 //!   message and sends the same bytes back; each caller has its own connection. This is
 //!   the floor a door call over the same socket type is held to.
@@ -52,6 +54,8 @@ pub enum Peer {
     DoorNoLanes,
     /// The door without the linger.
     DoorNoLinger,
+    /// The door with replies on the socket, not in the reply slot.
+    DoorNoRing,
     /// A raw SEQPACKET ping-pong.
     Raw,
     /// The raw ping-pong kept on the caller's CPU.
@@ -62,8 +66,15 @@ pub enum Peer {
 
 impl Peer {
     /// Every peer.
-    pub const ALL: [Peer; 6] =
-        [Peer::Door, Peer::DoorNoLanes, Peer::DoorNoLinger, Peer::Raw, Peer::RawLanes, Peer::Tonic];
+    pub const ALL: [Peer; 7] = [
+        Peer::Door,
+        Peer::DoorNoLanes,
+        Peer::DoorNoLinger,
+        Peer::DoorNoRing,
+        Peer::Raw,
+        Peer::RawLanes,
+        Peer::Tonic,
+    ];
 
     /// The peers measured by default, in this order.
     pub const DEFAULT: [Peer; 4] = [Peer::Door, Peer::Raw, Peer::RawLanes, Peer::Tonic];
@@ -74,6 +85,7 @@ impl Peer {
             Peer::Door => "door",
             Peer::DoorNoLanes => "door-no-lanes",
             Peer::DoorNoLinger => "door-no-linger",
+            Peer::DoorNoRing => "door-no-ring",
             Peer::Raw => "raw",
             Peer::RawLanes => "raw-lanes",
             Peer::Tonic => "tonic",
@@ -82,7 +94,7 @@ impl Peer {
 
     /// Whether this is one of the door variants.
     pub fn is_door(self) -> bool {
-        matches!(self, Peer::Door | Peer::DoorNoLanes | Peer::DoorNoLinger)
+        matches!(self, Peer::Door | Peer::DoorNoLanes | Peer::DoorNoLinger | Peer::DoorNoRing)
     }
 
     /// The door options of a door variant.
@@ -106,6 +118,10 @@ impl Peer {
             }
             Peer::DoorNoLanes => "the door with cpu_lanes off (a connection per caller)",
             Peer::DoorNoLinger => "the door with linger 0 (each call goes through the leader)",
+            Peer::DoorNoRing => {
+                "the door with the client's reply slot off (replies on the socket, the caller \
+                 asleep in recv)"
+            }
             Peer::Raw => {
                 "SOCK_SEQPACKET, a server thread per connection doing recv then send of the same \
                  bytes; a connection per caller"
@@ -126,7 +142,7 @@ impl Peer {
     /// raw server: until the process exits). Connections are accepted once this returns.
     pub fn serve(self, path: &Path) -> Result<Serving> {
         match self {
-            Peer::Door | Peer::DoorNoLanes | Peer::DoorNoLinger => {
+            Peer::Door | Peer::DoorNoLanes | Peer::DoorNoLinger | Peer::DoorNoRing => {
                 let door = Door::create(path, self.door_options(), |request| {
                     if request.op == ECHO_OP {
                         Response::ok(request.args.to_vec())
@@ -163,11 +179,12 @@ impl Peer {
     pub fn callers(self, path: &Path, count: usize) -> Result<Vec<Box<dyn Caller>>> {
         let mut callers: Vec<Box<dyn Caller>> = Vec::with_capacity(count);
         match self {
-            Peer::Door | Peer::DoorNoLanes | Peer::DoorNoLinger => {
+            Peer::Door | Peer::DoorNoLanes | Peer::DoorNoLinger | Peer::DoorNoRing => {
                 let client = Arc::new(
                     Client::open(path)
                         .with_context(|| format!("opening the door at {}", path.display()))?,
                 );
+                client.set_reply_slot(self != Peer::DoorNoRing);
                 for _ in 0..count {
                     callers
                         .push(Box::new(DoorCaller { client: Arc::clone(&client), reply: vec![] }));
@@ -342,7 +359,15 @@ mod tests {
     fn names_and_descriptions() {
         assert_eq!(
             Peer::ALL.map(Peer::name),
-            ["door", "door-no-lanes", "door-no-linger", "raw", "raw-lanes", "tonic"]
+            [
+                "door",
+                "door-no-lanes",
+                "door-no-linger",
+                "door-no-ring",
+                "raw",
+                "raw-lanes",
+                "tonic"
+            ]
         );
         assert_eq!(Peer::Tonic.to_string(), "tonic");
         for peer in Peer::ALL {

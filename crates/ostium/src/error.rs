@@ -59,7 +59,9 @@ pub enum CallError {
         source: io::Error,
     },
     /// The connection ended (end of stream or reset) while the call was outstanding: the
-    /// server died or closed it. Whether the call ran is unknown.
+    /// server died or closed it. Whether the call ran is unknown. Reported within the
+    /// reply slot's futex window (20 ms) of the death at most, at once on a connection
+    /// without a slot.
     ServerDeath {
         /// The door's path.
         path: PathBuf,

@@ -6,7 +6,8 @@
 //!   when concurrency reaches a new peak (leader/follower: the thread the kernel wakes serves
 //!   the call) and shrinks back when idle; revoke, unref, caller credentials, descriptors.
 //! - [`Client`]: call a door from many threads, with deadlines, `ServerDeath` on a lost
-//!   server, and reconnection across restarts for idempotent calls.
+//!   server, and reconnection across restarts for idempotent calls. Replies come through a
+//!   slot of memory shared with the server, the caller asleep on a futex (protocol §3.3).
 //! - [`wire`]: the versioned wire protocol, a sans-I/O codec of the messages that
 //!   `docs/door-protocol.md` defines. Payloads too large for a message travel in sealed
 //!   memfds.

@@ -180,29 +180,37 @@ fn a_server_killed_mid_call_is_reported_promptly_and_a_restart_is_reached() {
     let path = door_path("death");
     let mut server = start_child("door_server_child", SERVER_ENV, &path);
     let client = Arc::new(Client::open(&path).unwrap());
-    let first = client.instance();
-    let caller = {
-        let client = Arc::clone(&client);
-        std::thread::spawn(move || {
-            let outcome =
-                client.call_with(SLOW, &[250], &[], Some(Instant::now() + Duration::from_secs(10)));
-            (outcome, Instant::now())
-        })
-    };
-    std::thread::sleep(Duration::from_millis(200));
-    server.child.kill().unwrap();
-    let killed = Instant::now();
-    let (outcome, failed) = caller.join().unwrap();
-    assert!(matches!(outcome, Err(CallError::ServerDeath { .. })), "{outcome:?}");
-    eprintln!("ServerDeath reported {:?} after the kill", failed.saturating_duration_since(killed));
-    let _ = server.child.wait();
+    // Killed while the caller still sleeps on the reply slot's futex (5 ms in), and once it
+    // waits on the socket (200 ms in): both are reported as the server's death.
+    for kill_after in [Duration::from_millis(5), Duration::from_millis(200)] {
+        let before = client.instance();
+        let caller = {
+            let client = Arc::clone(&client);
+            std::thread::spawn(move || {
+                let deadline = Some(Instant::now() + Duration::from_secs(10));
+                let outcome = client.call_with(SLOW, &[250], &[], deadline);
+                (outcome, Instant::now())
+            })
+        };
+        std::thread::sleep(kill_after);
+        server.child.kill().unwrap();
+        let killed = Instant::now();
+        let (outcome, failed) = caller.join().unwrap();
+        assert!(matches!(outcome, Err(CallError::ServerDeath { .. })), "{outcome:?}");
+        eprintln!(
+            "killed {kill_after:?} into a call: ServerDeath reported {:?} after the kill",
+            failed.saturating_duration_since(killed)
+        );
+        let _ = server.child.wait();
 
-    // A new server at the same path: a new instance, reached again by an idempotent call.
-    let _restarted = start_child("door_server_child", SERVER_ENV, &path);
-    let reply =
-        client.call_idempotent(ECHO, b"again", Instant::now() + Duration::from_secs(10)).unwrap();
-    assert_eq!(reply.data, b"again");
-    assert_ne!(client.instance(), first, "a restarted server has a new instance id");
+        // A new server at the same path: a new instance, reached again by an idempotent call.
+        server = start_child("door_server_child", SERVER_ENV, &path);
+        let reply = client
+            .call_idempotent(ECHO, b"again", Instant::now() + Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(reply.data, b"again");
+        assert_ne!(client.instance(), before, "a restarted server has a new instance id");
+    }
 }
 
 #[test]

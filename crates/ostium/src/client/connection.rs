@@ -9,18 +9,20 @@ use ostium_sys::Memfd;
 use ostium_sys::memfd::Seals;
 use ostium_sys::unix::SeqpacketConn;
 
+use crate::wire::ring::{Doorbell, RingSetup};
 use crate::wire::{
-    self, Access, Capabilities, Hello, HelloStatus, InstanceId, Lease, Op, Payload, Side, Status,
-    WritableLeases,
+    self, Access, Capabilities, Hello, HelloStatus, InstanceId, Kind, Lease, Op, Payload, Side,
+    Status, WritableLeases,
 };
 use crate::{CallError, Lend, Reply};
 
 use super::arena::{ARENA_MAX, Arenas};
+use super::reply_slot::{Arrival, ClientSlot, FUTEX_WINDOW};
 
 /// The largest reply message this client accepts inline; larger replies come in a memfd.
 pub(crate) const MAX_MESSAGE: u32 = 64 * 1024;
 
-/// What this client supports.
+/// What this client supports (and [`Capabilities::RING`] unless told not to use it).
 const CAPABILITIES: Capabilities = Capabilities::MEMFD.union(Capabilities::CPU_LANES);
 
 /// How long connecting may wait for the server's `HELLO` when the call has no deadline.
@@ -39,6 +41,8 @@ pub(crate) struct Connection {
     outgoing: Vec<u8>,
     /// The memfds kept for large leases.
     arenas: Arenas,
+    /// Where replies arrive, if the server takes a reply slot (§3.3).
+    slot: Option<ClientSlot>,
 }
 
 /// Where one lease of a call travels.
@@ -71,11 +75,13 @@ pub(crate) struct Outgoing<'a, 'l> {
 
 impl Connection {
     /// Connects to the door at `path` and exchanges `HELLO`s, asking for `lane` (the CPU
-    /// the calls will come from).
+    /// the calls will come from), and sets up a reply slot if `reply_slot` and the server
+    /// agrees.
     pub(crate) fn open(
         path: &Path,
         deadline: Option<Instant>,
         lane: Option<u32>,
+        reply_slot: bool,
     ) -> Result<Connection, CallError> {
         let socket = SeqpacketConn::connect(path)
             .map_err(|source| CallError::NoDoor { path: path.to_path_buf(), source })?;
@@ -89,8 +95,10 @@ impl Connection {
             incoming: vec![0; MAX_MESSAGE as usize],
             outgoing: Vec::with_capacity(256),
             arenas: Arenas::default(),
+            slot: None,
         };
-        Hello { lane, ..Hello::client(MAX_MESSAGE, CAPABILITIES) }
+        let ours = if reply_slot { CAPABILITIES.union(Capabilities::RING) } else { CAPABILITIES };
+        Hello { lane, ..Hello::client(MAX_MESSAGE, ours) }
             .encode(&mut conn.outgoing)
             .map_err(|err| CallError::Invalid(err.to_string()))?;
         conn.send(&[])?;
@@ -104,15 +112,30 @@ impl Connection {
         }
         conn.instance = hello.instance;
         conn.server_max_message = hello.max_message;
-        conn.capabilities = hello.capabilities.intersection(CAPABILITIES);
+        conn.capabilities = hello.capabilities.intersection(ours);
         if conn.capabilities.contains(Capabilities::CPU_LANES) {
             conn.lane = lane;
+        }
+        if conn.capabilities.contains(Capabilities::RING) {
+            conn.set_up_reply_slot()?;
         }
         Ok(conn)
     }
 
+    /// Gives the server a reply slot as large as the largest reply message we accept.
+    fn set_up_reply_slot(&mut self) -> Result<(), CallError> {
+        let setup = RingSetup { slot_len: MAX_MESSAGE };
+        let (slot, memfd) = ClientSlot::create(setup).map_err(CallError::Io)?;
+        self.outgoing.clear();
+        setup.encode(&mut self.outgoing).map_err(|err| CallError::Invalid(err.to_string()))?;
+        self.send(&[memfd.as_fd()])?;
+        self.slot = Some(slot);
+        Ok(())
+    }
+
     /// Makes one call and waits for its reply.
     pub(crate) fn call(&mut self, call: Outgoing<'_, '_>, path: &Path) -> Result<Reply, CallError> {
+        self.drain_owed_doorbells(call.deadline, path)?;
         let deadline_ms = call.deadline.map(|d| {
             let left = d.saturating_duration_since(Instant::now()).as_millis();
             u32::try_from(left).unwrap_or(u32::MAX).max(1)
@@ -198,6 +221,9 @@ impl Connection {
         if passed.len() > wire::MAX_FDS {
             return Err(CallError::Invalid(format!("{} descriptors in one call", passed.len())));
         }
+        if let Some(slot) = &self.slot {
+            slot.arm().map_err(CallError::Io)?;
+        }
         self.send(&passed).map_err(|err| match err {
             CallError::Io(err) if is_disconnect(&err) => {
                 CallError::ServerDeath { path: path.to_path_buf() }
@@ -205,7 +231,7 @@ impl Connection {
             other => other,
         })?;
         let mut fds = Vec::new();
-        let len = self.receive(&mut fds, call.deadline, path)?;
+        let len = self.receive_reply(&mut fds, call.deadline, path)?;
         let view = wire::decode_reply(&self.incoming[..len], fds.len(), Some(returned))
             .map_err(|err| CallError::Protocol(err.to_string()))?;
         if view.id() != call.id {
@@ -248,6 +274,70 @@ impl Connection {
             }
         }
         reply_of(&view, fds)
+    }
+
+    /// Receives the reply to the call in flight into `incoming`: from the reply slot,
+    /// sleeping on its futex for a short while, or from the socket.
+    fn receive_reply(
+        &mut self,
+        fds: &mut Vec<OwnedFd>,
+        deadline: Option<Instant>,
+        path: &Path,
+    ) -> Result<usize, CallError> {
+        let Some(slot) = self.slot.as_mut() else { return self.receive(fds, deadline, path) };
+        let window = Instant::now() + FUTEX_WINDOW;
+        match slot.wait(deadline.map_or(window, |d| d.min(window))).map_err(slot_error)? {
+            Arrival::InSlot(len) => {
+                slot.copy_reply(len, &mut self.incoming).map_err(slot_error)?;
+                slot.received();
+                return Ok(len);
+            }
+            Arrival::OnSocket | Arrival::Later => {}
+        }
+        loop {
+            let len = self.receive(fds, deadline, path)?;
+            let Some(slot) = self.slot.as_mut() else { return Ok(len) };
+            let msg = &self.incoming[..len];
+            if wire::peek_kind(msg) != Ok(Kind::Doorbell) {
+                slot.received();
+                return Ok(len);
+            }
+            let bell = Doorbell::decode(msg, fds.len())
+                .map_err(|err| CallError::Protocol(err.to_string()))?;
+            if !slot.doorbell(bell.seq) {
+                continue;
+            }
+            let Arrival::InSlot(len) = slot.published().map_err(slot_error)? else {
+                return Err(CallError::Protocol("a doorbell for a reply not in the slot".into()));
+            };
+            slot.copy_reply(len, &mut self.incoming).map_err(slot_error)?;
+            slot.received();
+            return Ok(len);
+        }
+    }
+
+    /// Reads the doorbells the server still owes for replies taken from the slot, if they
+    /// have come, so that they do not pile up in the socket.
+    fn drain_owed_doorbells(
+        &mut self,
+        deadline: Option<Instant>,
+        path: &Path,
+    ) -> Result<(), CallError> {
+        while self.slot.as_ref().is_some_and(|slot| slot.owed_doorbells() > 0)
+            && self.socket.pending_bytes().map_err(CallError::Io)? > 0
+        {
+            let mut fds = Vec::new();
+            let len = self.receive(&mut fds, deadline, path)?;
+            let bell = Doorbell::decode(&self.incoming[..len], fds.len()).map_err(|err| {
+                CallError::Protocol(format!(
+                    "between calls, a message that is not a doorbell: {err}"
+                ))
+            })?;
+            if let Some(slot) = self.slot.as_mut() {
+                slot.doorbell(bell.seq);
+            }
+        }
+        Ok(())
     }
 
     fn require_memfd(&self, what: &str) -> Result<(), CallError> {
@@ -327,6 +417,14 @@ pub(crate) fn reply_of(
     };
     let returned_fds: Vec<OwnedFd> = fds.drain(layout.returned()).collect();
     Ok(Reply { status: view.status(), data, fds: returned_fds })
+}
+
+/// A reply slot that says something impossible is the server breaking the protocol.
+fn slot_error(err: io::Error) -> CallError {
+    match err.kind() {
+        io::ErrorKind::InvalidData => CallError::Protocol(err.to_string()),
+        _ => CallError::Io(err),
+    }
 }
 
 pub(crate) fn is_disconnect(err: &io::Error) -> bool {

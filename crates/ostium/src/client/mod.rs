@@ -3,6 +3,7 @@
 mod arena;
 mod connection;
 mod loop_conn;
+mod reply_slot;
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -82,6 +83,8 @@ pub struct Client {
     lanes: AtomicBool,
     /// Leases up to this many bytes travel inline.
     inline_lease_max: AtomicUsize,
+    /// New connections offer the server a reply slot (§3.3).
+    reply_slot: AtomicBool,
     /// The instance id of the server last connected to.
     instance: Mutex<InstanceId>,
     next_id: AtomicU32,
@@ -97,12 +100,13 @@ impl Client {
     /// Connects to the door at `path` (so that a door that is not there is reported now).
     pub fn open(path: impl AsRef<Path>) -> Result<Client, CallError> {
         let path = path.as_ref().to_path_buf();
-        let conn = Connection::open(&path, None, Some(current_lane()))?;
+        let conn = Connection::open(&path, None, Some(current_lane()), true)?;
         let client = Client {
             path,
             idle: Mutex::new(Vec::new()),
             lanes: AtomicBool::new(conn.lane.is_some()),
             inline_lease_max: AtomicUsize::new(DEFAULT_INLINE_LEASE_MAX),
+            reply_slot: AtomicBool::new(true),
             instance: Mutex::new(conn.instance),
             next_id: AtomicU32::new(1),
         };
@@ -117,6 +121,15 @@ impl Client {
     /// message larger than the server accepts goes in a memfd whatever this says.
     pub fn set_inline_lease_max(&self, bytes: usize) {
         self.inline_lease_max.store(bytes, Ordering::Relaxed);
+    }
+
+    /// Sets whether connections receive replies through a slot of memory shared with the
+    /// server, the caller sleeping on a futex (protocol §3.3; on by default, where the
+    /// server offers it), or only on the socket. Connections already made are closed, so
+    /// that the next call connects as told; for comparisons, as in `door-bench`.
+    pub fn set_reply_slot(&self, enabled: bool) {
+        self.reply_slot.store(enabled, Ordering::Relaxed);
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
 
     /// The door's path.
@@ -222,7 +235,8 @@ impl Client {
         deadline: Option<Instant>,
         lane: Option<u32>,
     ) -> Result<Connection, CallError> {
-        let conn = Connection::open(&self.path, deadline, lane)?;
+        let reply_slot = self.reply_slot.load(Ordering::Relaxed);
+        let conn = Connection::open(&self.path, deadline, lane, reply_slot)?;
         self.lanes.store(conn.lane.is_some(), Ordering::Relaxed);
         let mut instance = self.instance.lock().unwrap_or_else(PoisonError::into_inner);
         if *instance != conn.instance {

@@ -5,6 +5,7 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use ostium_sys::memfd::{FileId, SharedMap};
 use ostium_sys::unix::SeqpacketConn;
 
+use super::reply_slot::ReplySlot;
 use crate::Caller;
 use crate::wire::Capabilities;
 
@@ -32,6 +33,9 @@ pub(crate) struct Conn {
     /// reuses its lease arenas, protocol §4.3). One worker serves the connection at a
     /// time, so the lock is never contended.
     pub(crate) lease_maps: Mutex<Vec<(FileId, SharedMap)>>,
+    /// The slot the client's replies go in, once it sent `RING_SETUP` (§3.3). Locked only
+    /// by the one worker serving the connection.
+    pub(crate) reply_slot: OnceLock<Mutex<ReplySlot>>,
 }
 
 /// How many lease mappings a connection keeps: a call with more memfd leases than this

@@ -3,6 +3,7 @@
 mod bind;
 mod conn;
 mod lease_backing;
+mod reply_slot;
 mod send;
 mod serve;
 

@@ -6,6 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::io::IoSlice;
 use std::os::fd::BorrowedFd;
+use std::sync::PoisonError;
 
 use tracing::debug;
 
@@ -67,7 +68,13 @@ pub(super) fn send(conn: &Conn, message: &[u8], fds: &[BorrowedFd<'_>]) -> bool 
     if !flush_held(conn) {
         return false;
     }
-    match conn.socket.send_vectored(&[IoSlice::new(message)], fds) {
+    let sent = match conn.reply_slot.get() {
+        Some(slot) => {
+            slot.lock().unwrap_or_else(PoisonError::into_inner).deliver(&conn.socket, message, fds)
+        }
+        None => conn.socket.send_vectored(&[IoSlice::new(message)], fds).map(drop),
+    };
+    match sent {
         Ok(_) => true,
         Err(err) => {
             debug!(%err, "a reply could not be delivered; connection closed");

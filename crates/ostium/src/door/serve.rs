@@ -18,10 +18,12 @@ use tracing::{debug, warn};
 
 use super::conn::{Conn, Session};
 use super::lease_backing::lease_backing;
+use super::reply_slot::ReplySlot;
 use super::send::{self, flush_held, send_fault};
 use super::{DoorOptions, bind, io_error};
 use crate::lease::Backing;
 use crate::pool::Work;
+use crate::wire::ring::RingSetup;
 use crate::wire::{
     self, Access, Capabilities, Fault, Hello, HelloStatus, InstanceId, Kind, Op, Payload, Reply,
     Side, Status,
@@ -37,7 +39,8 @@ const LISTENER: Token = Token(1);
 const FIRST_CONN: u64 = 2;
 
 /// The capabilities every door offers; `CPU_LANES` is added where it helps (§3.2).
-const CAPABILITIES: Capabilities = Capabilities::MEMFD.union(Capabilities::PIPELINING);
+const CAPABILITIES: Capabilities =
+    Capabilities::MEMFD.union(Capabilities::PIPELINING).union(Capabilities::RING);
 
 /// A door's state, shared by its threads.
 pub(crate) struct Served {
@@ -199,6 +202,7 @@ impl Served {
                 caller,
                 session: OnceLock::new(),
                 lease_maps: Mutex::default(),
+                reply_slot: OnceLock::new(),
             });
             if let Err(err) = self.poller.add_oneshot(&conn.socket, Token(id), Interest::READABLE) {
                 warn!(%err, "could not watch a connection; dropped");
@@ -284,10 +288,12 @@ impl Served {
                 let session = *session;
                 self.keep_to_lane(session.lane);
                 let pipelining = session.capabilities.contains(Capabilities::PIPELINING);
-                if pipelining && matches!(wire::peek_kind(msg), Ok(Kind::CallBatch)) {
-                    self.answer_batch(conn, session, received.len, fds, buffers)
-                } else {
-                    self.answer_call(conn, session, received.len, fds, buffers)
+                match wire::peek_kind(msg) {
+                    Ok(Kind::CallBatch) if pipelining => {
+                        self.answer_batch(conn, session, received.len, fds, buffers)
+                    }
+                    Ok(Kind::RingSetup) => accept_reply_slot(conn, session, msg, fds),
+                    _ => self.answer_call(conn, session, received.len, fds, buffers),
                 }
             }
         })
@@ -548,6 +554,34 @@ impl Served {
 
     fn send_fault(&self, conn: &Conn, id: u32, fault: Fault, buffers: &mut Buffers) -> bool {
         send_fault(conn, id, fault, &mut buffers.outgoing)
+    }
+}
+
+/// Takes the reply slot a `RING_SETUP` offers (§3.3); returns whether the connection stays
+/// open. A client that sends one it may not (without the capability, while pipelining, or
+/// a second time) or one that cannot be used broke the protocol and loses the connection.
+fn accept_reply_slot(conn: &Conn, session: Session, msg: &[u8], mut fds: Vec<OwnedFd>) -> bool {
+    let allowed = session.capabilities.contains(Capabilities::RING)
+        && !session.capabilities.contains(Capabilities::PIPELINING)
+        && conn.reply_slot.get().is_none();
+    if !allowed {
+        debug!("a RING_SETUP the connection may not send; connection closed");
+        return false;
+    }
+    let setup = match RingSetup::decode(msg, fds.len()) {
+        Ok(setup) => setup,
+        Err(err) => {
+            debug!(%err, "a malformed RING_SETUP; connection closed");
+            return false;
+        }
+    };
+    let Some(fd) = fds.pop() else { return false };
+    match ReplySlot::map(setup, fd) {
+        Ok(slot) => conn.reply_slot.set(Mutex::new(slot)).is_ok(),
+        Err(err) => {
+            debug!(%err, "an unusable reply slot; connection closed");
+            false
+        }
     }
 }
 
