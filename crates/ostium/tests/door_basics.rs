@@ -1,6 +1,8 @@
 //! Doors end to end within one process, over real sockets: calls, faults, descriptors,
 //! credentials, large payloads, revoke and unref, stale and live socket files.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::path::PathBuf;
@@ -13,11 +15,7 @@ use ostium::{CallError, Client, Door, DoorError, DoorOptions, Request, Response}
 
 /// A fresh door path in the temporary directory.
 fn door_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ostium-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
+    common::door_path("ostium-test", name)
 }
 
 const ECHO: u32 = 1;

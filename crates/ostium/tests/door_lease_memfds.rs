@@ -1,6 +1,8 @@
 //! Lease memfds: what a server accepts from a hand-written client (protocol §4.3), and
 //! the reference client's reuse of its lease arenas, which the caller must never notice.
 
+mod common;
+
 use std::os::fd::AsFd;
 use std::path::PathBuf;
 
@@ -14,11 +16,7 @@ const SUM: u32 = 1; // reads lease 0, replies with the sum of its bytes
 const FILL: u32 = 2; // writes byte `args[0]` over bytes `args[1]..args[2]` (u32 LE) of lease 0
 
 fn door_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ostium-lease-memfds-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
+    common::door_path("ostium-lease-memfds", name)
 }
 
 fn handler(mut request: Request<'_>) -> Response {

@@ -1,17 +1,15 @@
 //! Leases end to end: inline and in memfds, read, write and read-write, access and bounds
 //! checked, written bytes back in the caller's buffers.
 
+mod common;
+
 use std::path::PathBuf;
 
 use ostium::wire::Fault;
 use ostium::{CallError, Client, Door, DoorOptions, LeaseError, Lend, Request, Response};
 
 fn door_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ostium-leases-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
+    common::door_path("ostium-leases", name)
 }
 
 const SUM: u32 = 1; // reads lease 0, replies with the sum of its bytes

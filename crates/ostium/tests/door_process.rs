@@ -2,6 +2,8 @@
 //! again, running only the ignored `door_server_child`), and is counted, killed and
 //! restarted from the outside.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -88,11 +90,7 @@ fn start_child(helper: &str, env: &str, path: &Path) -> ChildProcess {
 }
 
 fn door_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ostium-proc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
+    common::door_path("ostium-proc", name)
 }
 
 fn count_entries(dir: String) -> usize {

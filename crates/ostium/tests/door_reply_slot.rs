@@ -3,6 +3,8 @@
 //! on the socket), what it does with a `RING_SETUP` it cannot use (closes that connection
 //! only), and the reference client across every kind of reply, slow ones included.
 
+mod common;
+
 use std::io::Write;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
@@ -24,11 +26,7 @@ const GIVE_FD: u32 = 3;
 const BIG: u32 = 4; // a reply of 100 KiB: larger than a message, in a memfd
 
 fn door_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ostium-reply-slot-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
+    common::door_path("ostium-reply-slot", name)
 }
 
 fn handler(request: Request<'_>) -> Response {

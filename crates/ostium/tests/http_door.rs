@@ -2,6 +2,8 @@
 //! them, responses decoded as ostiumd decodes them, bodies large enough to travel in
 //! memfds both ways, and a handler that panics.
 
+mod common;
+
 use std::path::PathBuf;
 
 use ostium::http::{self, HTTP_REQUEST, Peer, RequestParts, decode_response, encode_request};
@@ -10,11 +12,7 @@ use ostium::{CallError, Client, Door, DoorOptions};
 
 /// A fresh door path in the temporary directory.
 fn door_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ostium-http-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
+    common::door_path("ostium-http-test", name)
 }
 
 fn peer() -> Peer {

@@ -1,6 +1,8 @@
 //! `LoopConnection` driven the way an event loop drives it: a poller reports readiness and
 //! the connection never waits.
 
+mod common;
+
 use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -15,11 +17,7 @@ const FD_COUNT: u32 = 2;
 const NEVER: u32 = 3; // answered only when the test lets it
 
 fn door_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ostium-loop-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
+    common::door_path("ostium-loop", name)
 }
 
 fn handler(request: Request<'_>) -> Response {
