@@ -10,7 +10,8 @@
 //!   (`SCM_RIGHTS`) and credentials, peer credentials.
 //! - [`Poller`] (epoll), [`Interest`], [`Token`], [`Events`]: readiness notification.
 //! - [`Waker`] (eventfd): wakes a blocked [`Poller::wait`] from another thread.
-//! - [`TimerFd`] and [`Memfd`]: timers as descriptors, and sealed anonymous memory.
+//! - [`TimerFd`] and [`Memfd`]: timers as descriptors, and sealed anonymous memory;
+//!   [`futex_wait`] and [`futex_wake`] on words of it shared with another process.
 //! - [`UdpSocket`] ([`udp_bind`], [`udp_bind_reuseport`]): non-blocking datagrams, IPv4 or
 //!   IPv6; [`duplicate_fd`]: a second owned number for an open file.
 //! - [`signal_process`] and [`die_with_parent`]: what a supervisor needs of its children.
@@ -30,7 +31,8 @@
 //! # Safety
 //!
 //! `unsafe` is confined to the few places rustix cannot cover, each calling through the
-//! `libc` crate's declarations (never hand-written ones): memory mappings ([`memfd`]),
+//! `libc` crate's declarations (never hand-written ones): memory mappings and the atomic
+//! words inside them ([`memfd`]),
 //! receiving credentials and `SO_PEERPIDFD` ([`unix`], whose docs say why rustix cannot be
 //! used there), the child-side hook of [`die_with_parent`] (`Command::pre_exec`),
 //! [`drop_privileges`] (glibc's process-wide `setres[ug]id`), and
