@@ -167,6 +167,12 @@ impl HttpConn {
 
     /// A request that could not be decoded: its error status, then the connection closes.
     fn push_error(&mut self, err: &HttpError) {
+        self.push_last_answer(err.status(), None);
+    }
+
+    /// Queues `status` as the last answer of the connection (after the responses before
+    /// it), which then closes.
+    fn push_last_answer(&mut self, status: Status, date: Option<HttpDate>) {
         let seq = self.next_seq;
         self.next_seq += 1;
         let mut slot = Slot {
@@ -180,7 +186,7 @@ impl HttpConn {
             started: std::time::SystemTime::now(),
             body_len: 0,
         };
-        fill_error(&mut slot, err.status(), None);
+        fill_error(&mut slot, status, date);
         self.slots.push_back(slot);
         self.closing = true;
     }
@@ -263,22 +269,7 @@ impl HttpConn {
     /// The headers or body did not arrive in time: answer 408 after the responses before
     /// it, then close. Nothing more is read.
     pub fn on_read_timeout(&mut self, date: Option<HttpDate>) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let mut slot = Slot {
-            seq,
-            version: Version::Http11,
-            head_request: false,
-            keep_alive: false,
-            bytes: None,
-            status: None,
-            line: None,
-            started: std::time::SystemTime::now(),
-            body_len: 0,
-        };
-        fill_error(&mut slot, Status::REQUEST_TIMEOUT, date);
-        self.slots.push_back(slot);
-        self.closing = true;
+        self.push_last_answer(Status::REQUEST_TIMEOUT, date);
     }
 }
 
