@@ -29,6 +29,7 @@ mod lease;
 mod pool;
 mod request;
 pub mod rpc;
+mod sealed;
 
 pub use client::{Client, DEFAULT_INLINE_LEASE_MAX, Lend, LoopConnection, LoopEvent, Reply};
 pub use door::{Door, DoorOptions};

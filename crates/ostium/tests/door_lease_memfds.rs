@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::PathBuf;
 
 use ostium::wire::{self, Access, Capabilities, Fault, Hello, Lease, Op, Payload, Side, Status};
@@ -54,8 +54,9 @@ fn raw_connection(path: &PathBuf) -> SeqpacketConn {
     conn
 }
 
-/// Sends a `SUM` call whose lease 0 is `len` bytes in `memfd`, and returns the status.
-fn sum_by_hand(conn: &SeqpacketConn, memfd: &Memfd, len: u32) -> Status {
+/// Sends a `SUM` call whose lease 0 is `len` bytes in `memfd` (whatever descriptor it is),
+/// and returns the status.
+fn sum_by_hand(conn: &SeqpacketConn, memfd: BorrowedFd<'_>, len: u32) -> Status {
     let leases = [Lease { access: Access::Read, contents: Payload::InMemfd { len } }];
     let call = wire::Call {
         id: 7,
@@ -67,7 +68,7 @@ fn sum_by_hand(conn: &SeqpacketConn, memfd: &Memfd, len: u32) -> Status {
     };
     let mut out = Vec::new();
     call.encode(&mut out).unwrap();
-    conn.send(&out, &[memfd.as_fd()]).unwrap();
+    conn.send(&out, &[memfd]).unwrap();
     let (mut buf, mut fds) = (vec![0u8; 65536], Vec::new());
     let received = conn.recv(&mut buf, &mut fds).unwrap();
     wire::decode_reply(&buf[..received.len], fds.len(), None).unwrap().status()
@@ -90,32 +91,17 @@ fn a_lease_memfd_must_be_sealed_against_shrinking_and_long_enough() {
     let bytes = [3u8; 100];
     // Could be truncated under the server's mapping: refused.
     let unsealed = memfd_of(&bytes, Seals::empty());
-    assert_eq!(sum_by_hand(&conn, &unsealed, 100), Status::Fault(Fault::BadLease));
+    assert_eq!(sum_by_hand(&conn, unsealed.as_fd(), 100), Status::Fault(Fault::BadLease));
     // Sealed, but shorter than the lease claims: refused.
     let short = memfd_of(&bytes, Seals::SHRINK);
-    assert_eq!(sum_by_hand(&conn, &short, 101), Status::Fault(Fault::BadLease));
+    assert_eq!(sum_by_hand(&conn, short.as_fd(), 101), Status::Fault(Fault::BadLease));
     // Sealed against shrinking only (an arena), or against every change: accepted.
-    assert_eq!(sum_by_hand(&conn, &short, 100), Status::Ok);
+    assert_eq!(sum_by_hand(&conn, short.as_fd(), 100), Status::Ok);
     let frozen = memfd_of(&bytes, Seals::SHRINK | Seals::GROW | Seals::WRITE);
-    assert_eq!(sum_by_hand(&conn, &frozen, 100), Status::Ok);
+    assert_eq!(sum_by_hand(&conn, frozen.as_fd(), 100), Status::Ok);
     // Not a memfd at all.
     let file = std::fs::File::open("/dev/null").unwrap();
-    let leases = [Lease { access: Access::Read, contents: Payload::InMemfd { len: 1 } }];
-    let call = wire::Call {
-        id: 8,
-        op: Op(SUM),
-        deadline_ms: None,
-        args: Payload::Inline(&[]),
-        leases: &leases,
-        fd_count: 0,
-    };
-    let mut out = Vec::new();
-    call.encode(&mut out).unwrap();
-    conn.send(&out, &[file.as_fd()]).unwrap();
-    let (mut buf, mut fds) = (vec![0u8; 4096], Vec::new());
-    let received = conn.recv(&mut buf, &mut fds).unwrap();
-    let reply = wire::decode_reply(&buf[..received.len], fds.len(), None).unwrap();
-    assert_eq!(reply.status(), Status::Fault(Fault::BadLease));
+    assert_eq!(sum_by_hand(&conn, file.as_fd(), 1), Status::Fault(Fault::BadLease));
 }
 
 /// How many mappings of Ostium lease memfds this process has.

@@ -9,6 +9,7 @@ use ostium_sys::Memfd;
 use ostium_sys::memfd::Seals;
 use ostium_sys::unix::SeqpacketConn;
 
+use crate::sealed::sealed_memfd;
 use crate::wire::ring::{Doorbell, RingSetup};
 use crate::wire::{
     self, Access, Capabilities, Hello, HelloStatus, InstanceId, Kind, Lease, Op, Payload, Side,
@@ -24,6 +25,9 @@ pub(crate) const MAX_MESSAGE: u32 = 64 * 1024;
 
 /// What this client supports (and [`Capabilities::RING`] unless told not to use it).
 const CAPABILITIES: Capabilities = Capabilities::MEMFD.union(Capabilities::CPU_LANES);
+
+/// The name of the memfds that carry arguments too large for a message.
+pub(crate) const ARGS_MEMFD: &str = "ostium-args";
 
 /// How long connecting may wait for the server's `HELLO` when the call has no deadline.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -166,7 +170,7 @@ impl Connection {
         }
         let args_memfd = if inline_len > self.server_max_message as usize {
             self.require_memfd("arguments too large for a message")?;
-            Some(sealed_memfd(call.args).map_err(CallError::Io)?)
+            Some(sealed_memfd(ARGS_MEMFD, call.args).map_err(CallError::Io)?)
         } else {
             None
         };
@@ -438,18 +442,10 @@ pub(crate) fn is_disconnect(err: &io::Error) -> bool {
 /// it, against changes of size if it may write it (§4.3).
 fn lease_memfd(bytes: &[u8], access: Access) -> io::Result<Memfd> {
     if !access.can_write() {
-        return sealed_memfd(bytes);
+        return sealed_memfd(ARGS_MEMFD, bytes);
     }
     let memfd = Memfd::create("ostium-lease", bytes.len() as u64)?;
     memfd.write_all_at(bytes, 0)?;
     memfd.seal(Seals::SHRINK | Seals::GROW | Seals::SEAL)?;
-    Ok(memfd)
-}
-
-/// A memfd holding `data`, sealed against any change, as §4.3 asks of read-only payloads.
-pub(crate) fn sealed_memfd(data: &[u8]) -> io::Result<Memfd> {
-    let memfd = Memfd::create("ostium-args", data.len() as u64)?;
-    memfd.write_all_at(data, 0)?;
-    memfd.seal(Seals::SHRINK | Seals::GROW | Seals::WRITE | Seals::SEAL)?;
     Ok(memfd)
 }

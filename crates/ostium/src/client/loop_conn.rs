@@ -24,7 +24,8 @@ use std::path::{Path, PathBuf};
 
 use ostium_sys::unix::SeqpacketConn;
 
-use super::connection::{MAX_MESSAGE, is_disconnect, reply_of, sealed_memfd};
+use super::connection::{ARGS_MEMFD, MAX_MESSAGE, is_disconnect, reply_of};
+use crate::sealed::sealed_memfd;
 use crate::wire::{self, Capabilities, Hello, HelloStatus, InstanceId, Op, Payload, Side};
 use crate::{CallError, Reply};
 
@@ -280,7 +281,7 @@ impl LoopConnection {
         let args_memfd = if inline {
             None
         } else if self.capabilities.contains(Capabilities::MEMFD) {
-            Some(sealed_memfd(args).map_err(CallError::Io)?)
+            Some(sealed_memfd(ARGS_MEMFD, args).map_err(CallError::Io)?)
         } else {
             return Err(CallError::Invalid(
                 "arguments too large for a message, and this server takes no memfds".into(),

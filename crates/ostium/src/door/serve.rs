@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use ostium_sys::memfd::Seals;
 use ostium_sys::unix::SeqpacketListener;
 use ostium_sys::{Events, Interest, Memfd, Poller, Token, Waker};
 use tracing::{debug, warn};
@@ -23,6 +22,7 @@ use super::send::{self, flush_held, send_fault};
 use super::{DoorOptions, bind, io_error};
 use crate::lease::Backing;
 use crate::pool::Work;
+use crate::sealed::sealed_memfd;
 use crate::wire::ring::RingSetup;
 use crate::wire::{
     self, Access, Capabilities, Fault, Hello, HelloStatus, InstanceId, Kind, Op, Payload, Reply,
@@ -526,7 +526,7 @@ impl Served {
             if !session.capabilities.contains(Capabilities::MEMFD) || fds.len() >= wire::MAX_FDS {
                 return send_fault(conn, id, Fault::ReplyTooLarge, outgoing);
             }
-            match sealed_memfd(&data) {
+            match sealed_memfd("ostium-reply", &data) {
                 Ok(memfd) => Some(memfd),
                 Err(err) => {
                     warn!(%err, "could not put a large reply in a memfd");
@@ -583,14 +583,6 @@ fn accept_reply_slot(conn: &Conn, session: Session, msg: &[u8], mut fds: Vec<Own
             false
         }
     }
-}
-
-/// A memfd holding `data`, sealed against any change, as §4.3 asks of read-only payloads.
-fn sealed_memfd(data: &[u8]) -> io::Result<Memfd> {
-    let memfd = Memfd::create("ostium-reply", data.len() as u64)?;
-    memfd.write_all_at(data, 0)?;
-    memfd.seal(Seals::SHRINK | Seals::GROW | Seals::WRITE | Seals::SEAL)?;
-    Ok(memfd)
 }
 
 /// What receiving on a ready connection came to.
