@@ -17,6 +17,8 @@
 //! - [`signal_process`] and [`die_with_parent`]: what a supervisor needs of its children.
 //! - [`Signal`], [`block_signals`] and [`SignalFd`]: signals read from a descriptor;
 //!   [`ProcessFd`] (pidfd): a process's exit as a readable descriptor.
+//! - [`Throttle`]: one log line per interval from one place, with a count of those held
+//!   back, for every warning a peer can cause.
 //! - [`notify`] (`sd_notify`) and [`activation`] (`sd_listen_fds`): the service manager's
 //!   side of a daemon's life — readiness and status, and sockets passed at start.
 //!
@@ -60,6 +62,7 @@ mod signal;
 mod signalfd;
 mod socket;
 mod tcp;
+mod throttle;
 mod timerfd;
 mod token;
 mod udp;
@@ -76,7 +79,7 @@ pub use poller::{Event, Events, Poller};
 pub use privileges::{drop_privileges, effective_uid};
 pub use process::{ProcessSignal, die_with_parent, pass_fds_from_3, signal_process};
 pub use random::fill_random;
-pub use rlimit::raise_fd_limit;
+pub use rlimit::{fd_limit, raise_fd_limit};
 pub use sched::{
     allowed_cpus, current_cpu, pin_current_thread, pin_process, set_current_thread_cpus,
 };
@@ -84,6 +87,7 @@ pub use signal::{Signal, block_signals, is_blocked};
 pub use signalfd::SignalFd;
 pub use socket::Socket;
 pub use tcp::{tcp_connect, tcp_listen, tcp_listen_reuseport};
+pub use throttle::Throttle;
 pub use timerfd::TimerFd;
 pub use token::Token;
 pub use udp::{UdpSocket, udp_bind, udp_bind_reuseport};

@@ -1,4 +1,4 @@
-//! Raising the limit on open descriptors.
+//! The limit on open descriptors: reading it, and raising it.
 
 use std::io;
 
@@ -20,6 +20,12 @@ pub fn raise_fd_limit() -> io::Result<u64> {
     Ok(limit.current.unwrap_or(u64::MAX))
 }
 
+/// `getrlimit(RLIMIT_NOFILE)`: this process's soft limit on open descriptors
+/// (`u64::MAX` where it is unlimited), from which servers derive their connection limits.
+pub fn fd_limit() -> u64 {
+    getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -30,5 +36,6 @@ mod tests {
         let limit = getrlimit(Resource::Nofile);
         assert_eq!(limit.current, limit.maximum);
         assert_eq!(raised, limit.current.unwrap_or(u64::MAX));
+        assert_eq!(fd_limit(), raised);
     }
 }

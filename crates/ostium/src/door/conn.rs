@@ -1,6 +1,8 @@
 //! One client connection of a door, as the server keeps it.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 use ostium_sys::memfd::{FileId, SharedMap};
 use ostium_sys::unix::SeqpacketConn;
@@ -36,6 +38,9 @@ pub(crate) struct Conn {
     /// The slot the client's replies go in, once it sent `RING_SETUP` (§3.3). Locked only
     /// by the one worker serving the connection.
     pub(crate) reply_slot: OnceLock<Mutex<ReplySlot>>,
+    /// When a call was last answered (or the connection accepted), in milliseconds since
+    /// the door's epoch: what the idle deadline is measured from.
+    pub(crate) last_active: AtomicU64,
 }
 
 /// How many lease mappings a connection keeps: a call with more memfd leases than this
@@ -43,6 +48,17 @@ pub(crate) struct Conn {
 const KEPT_LEASE_MAPS: usize = 4;
 
 impl Conn {
+    /// Marks the connection active now (`epoch`: the door's).
+    pub(crate) fn touch(&self, epoch: Instant) {
+        let now = u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_active.store(now, Ordering::Relaxed);
+    }
+
+    /// When the connection was last active, since the door's epoch.
+    pub(crate) fn last_active(&self) -> Duration {
+        Duration::from_millis(self.last_active.load(Ordering::Relaxed))
+    }
+
     /// A kept mapping of file `id` at least `len` bytes long, taken out for a call.
     pub(crate) fn take_lease_map(&self, id: FileId, len: usize) -> Option<SharedMap> {
         let mut maps = self.lease_maps.lock().unwrap_or_else(PoisonError::into_inner);

@@ -2,6 +2,7 @@
 
 mod bind;
 mod conn;
+mod gate;
 mod lease_backing;
 mod reply_slot;
 mod send;
@@ -52,6 +53,27 @@ pub struct DoorOptions {
     /// illumos doors run the server thread on the caller's CPU. On by default where the
     /// door may run on more than one CPU.
     pub cpu_lanes: bool,
+    /// Client connections open at once, at most; at the limit the door stops accepting and
+    /// new connections wait in the socket's backlog until one closes. The default is half
+    /// the process's descriptor limit (`RLIMIT_NOFILE` when the options are made), leaving
+    /// the other half to the application.
+    pub max_connections: usize,
+    /// Connections one user (by the connecting process's uid) may hold, at most; further
+    /// ones are closed as soon as they are accepted, so that one local user cannot take
+    /// every slot. The door's owner and root are exempt. `None`: half of
+    /// `max_connections`.
+    pub max_connections_per_uid: Option<usize>,
+    /// How long a new connection has to complete its `HELLO`; one that has not is closed.
+    pub hello_timeout: Duration,
+    /// How long a connection with no call in flight may stay open after its last call
+    /// (`None`: as long as the client likes, the default).
+    pub connection_idle_timeout: Option<Duration>,
+}
+
+/// The default [`DoorOptions::max_connections`]: half the descriptor limit, at least 16.
+fn default_max_connections() -> usize {
+    let half = ostium_sys::fd_limit() / 2;
+    usize::try_from(half).unwrap_or(usize::MAX).clamp(16, 1 << 20)
 }
 
 impl Default for DoorOptions {
@@ -65,6 +87,10 @@ impl Default for DoorOptions {
             send_timeout: Duration::from_secs(10),
             linger: Duration::from_millis(1),
             cpu_lanes: true,
+            max_connections: default_max_connections(),
+            max_connections_per_uid: None,
+            hello_timeout: Duration::from_secs(5),
+            connection_idle_timeout: None,
         }
     }
 }

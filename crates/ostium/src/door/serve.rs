@@ -1,5 +1,8 @@
 //! What a door's threads do: the leader waits on the door's poller and accepts new
 //! connections; a worker receives one message from a ready connection and answers it.
+//! Who may connect, and for how long, is in [`accept`].
+
+mod accept;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -9,13 +12,15 @@ use std::os::unix::fs::MetadataExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use ostium_sys::unix::SeqpacketListener;
-use ostium_sys::{Events, Interest, Memfd, Poller, Token, Waker};
+use ostium_sys::{Events, Interest, Memfd, Poller, Throttle, Token, Waker};
 use tracing::{debug, warn};
 
 use super::conn::{Conn, Session};
+use super::gate::{Gate, GateLimits};
 use super::lease_backing::lease_backing;
 use super::reply_slot::ReplySlot;
 use super::send::{self, flush_held, send_fault};
@@ -28,7 +33,7 @@ use crate::wire::{
     self, Access, Capabilities, Fault, Hello, HelloStatus, InstanceId, Kind, Op, Payload, Reply,
     Side, Status,
 };
-use crate::{Caller, DoorError, Leases, Request, Response};
+use crate::{DoorError, Leases, Request, Response};
 
 /// The handler a door serves.
 pub(crate) type Handler = dyn Fn(Request<'_>) -> Response + Send + Sync;
@@ -64,11 +69,17 @@ pub(crate) struct Served {
     events: Mutex<Events>,
     revoked: AtomicBool,
     stopping: AtomicBool,
+    /// The origin of connections' activity stamps ([`Conn::touch`]).
+    epoch: Instant,
 }
 
 struct Conns {
     open: HashMap<u64, Arc<Conn>>,
     next_id: u64,
+    /// The connection limits, `HELLO` deadlines and accept pauses.
+    gate: Gate,
+    /// When the leader next looks for connections idle past `connection_idle_timeout`.
+    idle_sweep: Option<Instant>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -89,6 +100,12 @@ impl Served {
         let listener = bind::bind_door(&path, options.mode, 1024)?;
         listener.set_nonblocking(true).map_err(&err)?;
         let metadata = std::fs::symlink_metadata(&path).map_err(&err)?;
+        let gate = Gate::new(GateLimits {
+            max_connections: options.max_connections,
+            max_per_uid: options.max_connections_per_uid.unwrap_or(options.max_connections / 2),
+            hello_timeout: options.hello_timeout,
+            owner: metadata.uid(),
+        });
         let mut instance = [0u8; 16];
         ostium_sys::fill_random(&mut instance).map_err(&err)?;
         let cpus = ostium_sys::allowed_cpus().map_err(&err)?;
@@ -113,10 +130,16 @@ impl Served {
             poller,
             waker,
             listener: Mutex::new(Some(listener)),
-            conns: Mutex::new(Conns { open: HashMap::new(), next_id: FIRST_CONN }),
+            conns: Mutex::new(Conns {
+                open: HashMap::new(),
+                next_id: FIRST_CONN,
+                gate,
+                idle_sweep: None,
+            }),
             events: Mutex::new(Events::with_capacity(1)),
             revoked: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
+            epoch: Instant::now(),
         })
     }
 
@@ -163,68 +186,6 @@ impl Served {
         lock(&self.conns).open.clear();
     }
 
-    /// Accepts every pending connection and registers each one-shot.
-    fn accept_all(&self) {
-        let listener = lock(&self.listener);
-        let Some(listener) = listener.as_ref() else { return };
-        loop {
-            let socket = match listener.accept() {
-                Ok(socket) => socket,
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return,
-                Err(err) if err.kind() == io::ErrorKind::ConnectionAborted => continue,
-                Err(err) => {
-                    warn!(%err, door = %self.path.display(), "accept failed");
-                    return;
-                }
-            };
-            let caller = match socket.peer_cred() {
-                Ok(cred) => Caller { pid: cred.pid, uid: cred.uid, gid: cred.gid },
-                Err(err) => {
-                    warn!(%err, "a connection without credentials; dropped");
-                    continue;
-                }
-            };
-            if let Err(err) = socket.set_write_timeout(Some(self.options.send_timeout)) {
-                warn!(%err, "could not bound reply sends; dropped");
-                continue;
-            }
-            let linger = (!self.options.linger.is_zero()).then_some(self.options.linger);
-            if let Err(err) = socket.set_read_timeout(linger) {
-                warn!(%err, "could not set the linger; dropped");
-                continue;
-            }
-            let mut conns = lock(&self.conns);
-            let id = conns.next_id;
-            conns.next_id += 1;
-            let conn = Arc::new(Conn {
-                id,
-                socket,
-                caller,
-                session: OnceLock::new(),
-                lease_maps: Mutex::default(),
-                reply_slot: OnceLock::new(),
-            });
-            if let Err(err) = self.poller.add_oneshot(&conn.socket, Token(id), Interest::READABLE) {
-                warn!(%err, "could not watch a connection; dropped");
-                continue;
-            }
-            conns.open.insert(id, conn);
-        }
-    }
-
-    /// Forgets a connection (closing it once no worker holds it) and tells `unref` when
-    /// it was the last.
-    fn close(&self, conn: &Conn) {
-        let now_empty = {
-            let mut conns = lock(&self.conns);
-            conns.open.remove(&conn.id).is_some() && conns.open.is_empty()
-        };
-        let _ = self.poller.delete(&conn.socket);
-        if now_empty && let Some(unref) = &self.unref {
-            unref();
-        }
-    }
-
     /// Receives one message from `conn` and answers it; the connection is re-armed for the
     /// next message, or closed.
     fn serve_one(&self, conn: &Conn) {
@@ -249,6 +210,7 @@ impl Served {
                 }
             }
         });
+        conn.touch(self.epoch);
         let rearmed = keep
             && self.poller.rearm_oneshot(&conn.socket, Token(conn.id), Interest::READABLE).is_ok();
         if !rearmed {
@@ -497,7 +459,10 @@ impl Served {
             leases: Leases { msg, slots: leases },
         };
         catch_unwind(AssertUnwindSafe(|| (self.handler)(request))).map_err(|_| {
-            warn!(op, door = %self.path.display(), "a door handler panicked; the caller gets a fault");
+            static PANICKED: Throttle = Throttle::per_second();
+            if let Some(suppressed) = PANICKED.pass() {
+                warn!(op, door = %self.path.display(), suppressed, "a door handler panicked; the caller gets a fault");
+            }
             Fault::HandlerPanicked
         })
     }
@@ -529,7 +494,10 @@ impl Served {
             match sealed_memfd("ostium-reply", &data) {
                 Ok(memfd) => Some(memfd),
                 Err(err) => {
-                    warn!(%err, "could not put a large reply in a memfd");
+                    static NO_MEMFD: Throttle = Throttle::per_second();
+                    if let Some(suppressed) = NO_MEMFD.pass() {
+                        warn!(%err, suppressed, "could not put a large reply in a memfd");
+                    }
                     return send_fault(conn, id, Fault::ReplyTooLarge, outgoing);
                 }
             }
@@ -630,10 +598,12 @@ impl Work for Served {
             if self.stopping.load(Ordering::Acquire) {
                 return None;
             }
-            if let Err(err) = self.poller.wait(&mut events, None) {
+            let timeout = self.wake_in(Instant::now());
+            if let Err(err) = self.poller.wait(&mut events, timeout) {
                 warn!(%err, door = %self.path.display(), "waiting on a door failed; stopping it");
                 return None;
             }
+            self.on_deadlines(Instant::now());
             let Some(event) = events.iter().next() else { continue };
             match event.token() {
                 WAKER => {

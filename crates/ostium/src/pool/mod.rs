@@ -271,7 +271,10 @@ fn promote_next<W: Work>(shared: &Arc<Shared<W>>) {
         state.pending = true;
         drop(state);
         if let Err(err) = spawn(shared) {
-            tracing::warn!(%err, "could not start a door worker");
+            static SPAWN_FAILED: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+            if let Some(suppressed) = SPAWN_FAILED.pass() {
+                tracing::warn!(%err, suppressed, "could not start a door worker");
+            }
             let mut state = lock(&shared.state);
             state.threads -= 1;
             state.pending = false;
