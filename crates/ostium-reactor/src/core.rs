@@ -127,7 +127,10 @@ impl Core {
         }
         let pending = conn.output.len();
         if pending > self.config.max_output {
-            warn!(peer = %conn.peer, pending, limit = self.config.max_output, "output limit exceeded; closing");
+            static OUTPUT_LIMIT: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+            if let Some(suppressed) = OUTPUT_LIMIT.pass() {
+                warn!(peer = %conn.peer, pending, limit = self.config.max_output, suppressed, "output limit exceeded; closing");
+            }
             self.finish(id, CloseReason::OutputLimit);
             return;
         }

@@ -46,7 +46,10 @@ impl Core {
         if conn.registered.is_some()
             && let Err(err) = self.poller.delete(&conn.socket)
         {
-            warn!(peer = %conn.peer, %err, "could not unregister a detached connection");
+            static UNREGISTER_FAILED: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+            if let Some(suppressed) = UNREGISTER_FAILED.pass() {
+                warn!(peer = %conn.peer, %err, suppressed, "could not unregister a detached connection");
+            }
         }
         if let Some(timer) = conn.close_deadline {
             self.timers.cancel(timer);

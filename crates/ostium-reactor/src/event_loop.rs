@@ -155,13 +155,21 @@ impl<S: Service> EventLoop<S> {
             // Out of descriptors or memory: the listener stays readable, so waiting on it
             // would spin. Rest it, and let closing connections free what it needs.
             _ if ostium_sys::is_out_of_resources(&err) => {
-                warn!(%err, pause = ?ACCEPT_PAUSE, "accept failed; pausing the listener");
+                static OUT_OF_RESOURCES: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+                if let Some(suppressed) = OUT_OF_RESOURCES.pass() {
+                    warn!(%err, pause = ?ACCEPT_PAUSE, suppressed, "accept failed; pausing the listener");
+                }
                 if self.core.set_listener_active(index, false).is_ok() {
                     let resume = Instant::now() + ACCEPT_PAUSE;
                     self.core.timers.insert(resume, None, TimerKind::ResumeAccept(index));
                 }
             }
-            _ => warn!(%err, "accept failed"),
+            _ => {
+                static ACCEPT_FAILED: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+                if let Some(suppressed) = ACCEPT_FAILED.pass() {
+                    warn!(%err, suppressed, "accept failed");
+                }
+            }
         }
     }
 
@@ -235,7 +243,10 @@ impl<S: Service> EventLoop<S> {
         });
         let Some(conn) = self.core.conns.get(id) else { return };
         if conn.input.len() > self.core.config.max_input {
-            warn!(peer = %conn.peer, pending = conn.input.len(), limit = self.core.config.max_input, "input limit exceeded; closing");
+            static INPUT_LIMIT: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+            if let Some(suppressed) = INPUT_LIMIT.pass() {
+                warn!(peer = %conn.peer, pending = conn.input.len(), limit = self.core.config.max_input, suppressed, "input limit exceeded; closing");
+            }
             self.core.finish(id, CloseReason::InputLimit);
         }
     }
@@ -292,12 +303,16 @@ impl<S: Service> EventLoop<S> {
     /// bytes still in them were the service's to take along (`Context::detach` says so).
     fn detached_while_lent(&mut self, id: ConnId, mut input: Buffer, mut output: Buffer) {
         if !input.is_empty() || !output.is_empty() {
-            warn!(
-                ?id,
-                input = input.len(),
-                output = output.len(),
-                "bytes left in the buffers of a detached connection were dropped"
-            );
+            static DETACHED_BYTES: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+            if let Some(suppressed) = DETACHED_BYTES.pass() {
+                warn!(
+                    ?id,
+                    input = input.len(),
+                    output = output.len(),
+                    suppressed,
+                    "bytes left in the buffers of a detached connection were dropped"
+                );
+            }
         }
         for buffer in [&mut input, &mut output] {
             buffer.clear();

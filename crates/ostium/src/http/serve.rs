@@ -45,7 +45,10 @@ where
             Ok(reply) => crate::Response::ok(reply),
             Err(e) => {
                 let status = response.status().as_u16();
-                error!(status, error = %e, "the application's response cannot be sent; answering 500");
+                static UNSENDABLE: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+                if let Some(suppressed) = UNSENDABLE.pass() {
+                    error!(status, error = %e, suppressed, "the application's response cannot be sent; answering 500");
+                }
                 crate::Response::ok(internal_error())
             }
         }

@@ -190,7 +190,10 @@ fn run<W: Work>(shared: &Arc<Shared<W>>) {
         };
         promote_next(shared);
         if catch_unwind(AssertUnwindSafe(|| shared.work.handle(item))).is_err() {
-            tracing::error!("a door worker's work panicked; the worker goes on");
+            static PANICKED: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+            if let Some(suppressed) = PANICKED.pass() {
+                tracing::error!(suppressed, "a door worker's work panicked; the worker goes on");
+            }
         }
         leading = false;
     }

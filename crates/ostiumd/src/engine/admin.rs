@@ -25,6 +25,8 @@ use crate::supervise::AppProbe;
 
 /// How long one admin connection may take.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the admin server rests from accepting when out of descriptors.
+const ACCEPT_REST: Duration = Duration::from_millis(100);
 /// How long a health check waits for a door's `PING`.
 const PING_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -60,11 +62,23 @@ pub fn start(
                         debug!(%err, "an admin connection failed");
                     }
                 }
-                Err(err) => warn!(%err, "the admin address could not accept"),
+                Err(err) => accept_failed(&err),
             }
         }
     })?;
     Ok(local)
+}
+
+/// After a failed accept: rests a moment if out of descriptors (the listener stays
+/// readable, so accepting again at once would spin), and logs at most once a second.
+fn accept_failed(err: &io::Error) {
+    static ACCEPT_FAILED: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+    if let Some(suppressed) = ACCEPT_FAILED.pass() {
+        warn!(%err, suppressed, "the admin address could not accept");
+    }
+    if ostium_sys::is_out_of_resources(err) {
+        std::thread::sleep(ACCEPT_REST);
+    }
 }
 
 /// Answers one request on `stream`.

@@ -3,11 +3,12 @@
 //! that there is one way to reload and one to stop. `reload` and `stop` are restricted
 //! operations (see `crates/ostiumd-control/build.rs`): only ostiumd's own user and root
 //! may call them; `status` is open to whoever the door's file mode (`set control-mode`,
-//! default 0666) lets in.
+//! default 0666) lets in. Since any local user may connect, the door's connections are
+//! bounded in number, per user, and in time ([`CONTROL_CONNECTIONS`]).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ostium::Caller;
 use ostium::rpc::Lease;
@@ -16,6 +17,19 @@ use ostiumd_control::ConcurrentOstiumdImpl;
 use tracing::{info, warn};
 
 use super::admin::Probes;
+
+/// Connections the control door holds at once, at most: the whole of its descriptor
+/// budget (see [`super::budget`]), so that no flood of it can starve the forwards.
+pub const CONTROL_CONNECTIONS: usize = 64;
+/// Connections one user other than ostiumd's and root may hold on the control door.
+const CONTROL_CONNECTIONS_PER_UID: usize = 8;
+/// Threads serving the control door, at most: its calls are a status report now and then.
+const CONTROL_THREADS: usize = 4;
+/// How long a control connection may take to say `HELLO`.
+const CONTROL_HELLO_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a control connection may sit between calls (`ostium status` makes one call
+/// and leaves).
+const CONTROL_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The control door's server.
 pub struct Control {
@@ -97,6 +111,14 @@ pub fn serve(
     mode: u32,
     probes: Probes,
 ) -> Result<ostium::rpc::Served, ostium::DoorError> {
-    let options = ostium::DoorOptions { mode, ..ostium::DoorOptions::default() };
+    let options = ostium::DoorOptions {
+        mode,
+        max_threads: CONTROL_THREADS,
+        max_connections: CONTROL_CONNECTIONS,
+        max_connections_per_uid: Some(CONTROL_CONNECTIONS_PER_UID),
+        hello_timeout: CONTROL_HELLO_TIMEOUT,
+        connection_idle_timeout: Some(CONTROL_IDLE_TIMEOUT),
+        ..ostium::DoorOptions::default()
+    };
     ostiumd_control::OstiumdServer::serve_concurrent(path, options, Arc::new(Control::new(probes)))
 }

@@ -118,6 +118,11 @@ impl Daemon {
                 }),
             settings: config.settings.clone(),
         };
+        if let Some(warning) =
+            super::budget::overcommitted(config, daemon.threads, ostium_sys::fd_limit())
+        {
+            warn!("{warning}");
+        }
         // Ports first (they may need root), then root given up, then the applications (as
         // the user ostiumd now is).
         for forward in &config.forwards {

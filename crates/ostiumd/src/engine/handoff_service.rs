@@ -107,7 +107,10 @@ impl HandoffService {
         args.extend_from_slice(&early);
         args.extend_from_slice(&detached.input);
         if !detached.output.is_empty() {
-            warn!("output pending on a connection to hand off; dropped");
+            static OUTPUT_DROPPED: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+            if let Some(suppressed) = OUTPUT_DROPPED.pass() {
+                warn!(suppressed, "output pending on a connection to hand off; dropped");
+            }
         }
         let fd: OwnedFd = detached.socket.into();
         let tag = self.next_tag;
@@ -124,7 +127,11 @@ impl HandoffService {
             match outcome {
                 Ok(reply) => debug!(status = ?reply.status, "a connection handed off came back"),
                 Err(err) => {
-                    warn!(%err, door = %self.forward.door.display(), "a handoff failed; the connection is closed")
+                    static HANDOFF_FAILED: ostium_sys::Throttle =
+                        ostium_sys::Throttle::per_second();
+                    if let Some(suppressed) = HANDOFF_FAILED.pass() {
+                        warn!(%err, door = %self.forward.door.display(), suppressed, "a handoff failed; the connection is closed");
+                    }
                 }
             }
         }

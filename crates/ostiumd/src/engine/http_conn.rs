@@ -304,7 +304,10 @@ fn fill_response(slot: &mut Slot, data: &[u8], date: Option<HttpDate>) {
     let parts = match ostium::http::decode_response(data) {
         Ok(parts) => parts,
         Err(err) => {
-            tracing::warn!(%err, "the application's response is malformed: 502");
+            static MALFORMED: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+            if let Some(suppressed) = MALFORMED.pass() {
+                tracing::warn!(%err, suppressed, "the application's response is malformed: 502");
+            }
             return fill_error(slot, Status::BAD_GATEWAY, date);
         }
     };
@@ -332,7 +335,10 @@ fn fill_response(slot: &mut Slot, data: &[u8], date: Option<HttpDate>) {
             slot.body_len = if slot.head_request { 0 } else { parts.body.len() as u64 };
         }
         Err(err) => {
-            tracing::warn!(%err, "the application's response cannot be written: 502");
+            static UNWRITABLE: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+            if let Some(suppressed) = UNWRITABLE.pass() {
+                tracing::warn!(%err, suppressed, "the application's response cannot be written: 502");
+            }
             fill_error(slot, Status::BAD_GATEWAY, date);
         }
     }

@@ -14,11 +14,14 @@
 //! - [`group`]: the loops of one forward, TCP or UDP.
 //! - [`daemon`]: every forward's loops and applications, started and stopped in order;
 //!   [`identity`]: who it becomes after binding its ports.
+//! - [`budget`]: how the descriptors are shared out, so that the control door and the
+//!   admin address can never starve the forwards.
 //! - [`admin`]: the admin address, `/metrics` and `/healthz`; [`control`]: the control
 //!   door (`ostium status|reload|stop`).
 
 pub mod admin;
 pub mod admission;
+pub mod budget;
 pub mod bytes_service;
 pub mod control;
 pub mod daemon;

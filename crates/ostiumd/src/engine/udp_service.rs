@@ -108,7 +108,11 @@ impl UdpService {
             match outcome {
                 Ok(reply) => {
                     if let Err(err) = self.socket.send_to(&reply.data, to) {
-                        warn!(%err, %to, len = reply.data.len(), "a reply datagram was not sent");
+                        static SEND_FAILED: ostium_sys::Throttle =
+                            ostium_sys::Throttle::per_second();
+                        if let Some(suppressed) = SEND_FAILED.pass() {
+                            warn!(%err, %to, len = reply.data.len(), suppressed, "a reply datagram was not sent");
+                        }
                     }
                 }
                 Err(err) => debug!(%err, %to, "a datagram's call failed; no reply"),

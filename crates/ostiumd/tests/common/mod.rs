@@ -68,9 +68,30 @@ impl Ostiumd {
 
     /// [`start`](Self::start), with these environment variables set.
     pub(crate) fn start_with_env(dir: &TempDir, config: &str, env: &[(&str, &Path)]) -> Ostiumd {
+        Ostiumd::start_with(dir, config, env, None)
+    }
+
+    /// [`start_with_env`](Self::start_with_env), with its descriptor limit (soft and hard)
+    /// set to `nofile` first if given (by util-linux's `prlimit`, which then becomes
+    /// ostiumd: the same process).
+    pub(crate) fn start_with(
+        dir: &TempDir,
+        config: &str,
+        env: &[(&str, &Path)],
+        nofile: Option<u32>,
+    ) -> Ostiumd {
         let path = dir.path().join("ostiumd.conf");
         std::fs::write(&path, config).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ostiumd"))
+        let ostiumd = env!("CARGO_BIN_EXE_ostiumd");
+        let mut command = match nofile {
+            Some(n) => {
+                let mut prlimit = Command::new("prlimit");
+                prlimit.arg(format!("--nofile={n}:{n}")).arg("--").arg(ostiumd);
+                prlimit
+            }
+            None => Command::new(ostiumd),
+        };
+        let mut child = command
             .arg("--config")
             .arg(&path)
             .envs(env.iter().map(|(k, v)| (*k, *v)))

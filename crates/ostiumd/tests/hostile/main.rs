@@ -1,0 +1,25 @@
+//! The hostile-load suite: what an attacker tried against ostiumd and doors, kept as tests
+//! so that each defect stays fixed. Every probe is bounded in time and count, uses loopback
+//! and Unix sockets only, and stops by itself; a probe that needs root (to act as another
+//! user, or to lower a process's limits) says it is skipped when it is not.
+//!
+//! - [`control_flood`]: another user floods the control door while clients make HTTP
+//!   requests; none may fail.
+//! - [`door_emfile`]: a door out of descriptors rests from accepting instead of spinning,
+//!   logs a bounded number of lines, and serves again once descriptors are free.
+
+#[path = "../app/mod.rs"]
+mod app;
+#[path = "../common/mod.rs"]
+mod common;
+
+mod control_flood;
+mod door_emfile;
+mod probe;
+
+/// Not a test: the application ostiumd starts in these tests.
+#[test]
+#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
+fn app_child() {
+    app::run();
+}

@@ -1,0 +1,78 @@
+//! What the probes share: root checks, child processes of this test binary, and readings
+//! of a process from `/proc`.
+
+use std::io::{BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+
+use crate::common::{Response, read_response};
+use std::time::Duration;
+
+/// The uid the probes act as when they play another local user.
+pub(crate) const NOBODY: u32 = 65534;
+
+/// Whether this process is root; if not, says which probe is skipped and why.
+pub(crate) fn root_or_skip(probe: &str) -> bool {
+    let root = ostium_sys::effective_uid() == 0;
+    if !root {
+        eprintln!("skipped: {probe} needs root (to act as another user or set limits)");
+    }
+    root
+}
+
+/// Starts this test binary's ignored entry `entry` (its full path, `module::name`) with `env`, its standard output and
+/// error piped, and its descriptor limit set to `nofile` if given (by util-linux's
+/// `prlimit`, which then becomes the entry: the same process).
+pub(crate) fn spawn_entry(entry: &str, env: &[(&str, String)], nofile: Option<u32>) -> Child {
+    let me = std::env::current_exe().unwrap();
+    let mut command = match nofile {
+        Some(n) => {
+            let mut prlimit = Command::new("prlimit");
+            prlimit.arg(format!("--nofile={n}:{n}")).arg("--").arg(me);
+            prlimit
+        }
+        None => Command::new(me),
+    };
+    command
+        .args([entry, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// `GET /` on a new connection, which fails (panics) unless answered within `within`:
+/// what a client with a timeout sees.
+pub(crate) fn get_within(addr: SocketAddr, within: Duration) -> Response {
+    let stream = TcpStream::connect_timeout(&addr, within).unwrap();
+    stream.set_read_timeout(Some(within)).unwrap();
+    (&stream).write_all(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n").unwrap();
+    read_response(&mut BufReader::new(stream), false)
+}
+
+/// The CPU time (user and system) process `pid` has used.
+pub(crate) fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after.split(' ').collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // USER_HZ is 100 on Linux.
+    Duration::from_millis(ticks * 10)
+}
+
+/// Reads the child's standard output until a line holding `prefix` (libtest may have
+/// written the test's name before it), and returns the rest of that line.
+pub(crate) fn read_line_from(
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+    prefix: &str,
+) -> String {
+    for line in lines {
+        let line = line.unwrap();
+        if let Some(at) = line.find(prefix) {
+            return line[at + prefix.len()..].to_owned();
+        }
+    }
+    panic!("the child ended without a line {prefix:?}");
+}
