@@ -46,6 +46,20 @@ pub(crate) fn uid_of(pid: u32) -> u32 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
+/// A command running `program`, with its descriptor limit (soft and hard) set to `nofile`
+/// first if given: by util-linux's `prlimit`, which then becomes `program` (the same
+/// process).
+pub(crate) fn command_with_nofile(program: &Path, nofile: Option<u32>) -> Command {
+    match nofile {
+        Some(n) => {
+            let mut prlimit = Command::new("prlimit");
+            prlimit.arg(format!("--nofile={n}:{n}")).arg("--").arg(program);
+            prlimit
+        }
+        None => Command::new(program),
+    }
+}
+
 /// A running ostiumd, killed on drop if still running.
 pub(crate) struct Ostiumd {
     pub(crate) child: Child,
@@ -72,8 +86,7 @@ impl Ostiumd {
     }
 
     /// [`start_with_env`](Self::start_with_env), with its descriptor limit (soft and hard)
-    /// set to `nofile` first if given (by util-linux's `prlimit`, which then becomes
-    /// ostiumd: the same process).
+    /// set to `nofile` if given ([`command_with_nofile`]).
     pub(crate) fn start_with(
         dir: &TempDir,
         config: &str,
@@ -82,16 +95,8 @@ impl Ostiumd {
     ) -> Ostiumd {
         let path = dir.path().join("ostiumd.conf");
         std::fs::write(&path, config).unwrap();
-        let ostiumd = env!("CARGO_BIN_EXE_ostiumd");
-        let mut command = match nofile {
-            Some(n) => {
-                let mut prlimit = Command::new("prlimit");
-                prlimit.arg(format!("--nofile={n}:{n}")).arg("--").arg(ostiumd);
-                prlimit
-            }
-            None => Command::new(ostiumd),
-        };
-        let mut child = command
+        let ostiumd = Path::new(env!("CARGO_BIN_EXE_ostiumd"));
+        let mut child = command_with_nofile(ostiumd, nofile)
             .arg("--config")
             .arg(&path)
             .envs(env.iter().map(|(k, v)| (*k, *v)))

@@ -3,9 +3,9 @@
 
 use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
-use crate::common::{Response, read_response};
+use crate::common::{Response, command_with_nofile, read_response};
 use std::time::Duration;
 
 /// The uid the probes act as when they play another local user.
@@ -21,19 +21,9 @@ pub(crate) fn root_or_skip(probe: &str) -> bool {
 }
 
 /// Starts this test binary's ignored entry `entry` (its full path, `module::name`) with `env`, its standard output and
-/// error piped, and its descriptor limit set to `nofile` if given (by util-linux's
-/// `prlimit`, which then becomes the entry: the same process).
+/// error piped, and its descriptor limit set to `nofile` if given.
 pub(crate) fn spawn_entry(entry: &str, env: &[(&str, String)], nofile: Option<u32>) -> Child {
-    let me = std::env::current_exe().unwrap();
-    let mut command = match nofile {
-        Some(n) => {
-            let mut prlimit = Command::new("prlimit");
-            prlimit.arg(format!("--nofile={n}:{n}")).arg("--").arg(me);
-            prlimit
-        }
-        None => Command::new(me),
-    };
-    command
+    command_with_nofile(&std::env::current_exe().unwrap(), nofile)
         .args([entry, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::piped())
