@@ -308,6 +308,32 @@ fn no_application_is_503_and_a_dying_one_502_then_it_is_back() {
     assert_ne!(first, second, "a new application process");
 }
 
+#[test]
+fn every_request_in_flight_when_the_application_dies_is_502_and_none_after_is() {
+    let (_dir, ostiumd) = start("dies-under-load", "");
+    let pid: u32 = String::from_utf8(get(ostiumd.addr, "/pid").body).unwrap().parse().unwrap();
+    // Twenty requests in flight at once (the application's door threads follow them).
+    let in_flight: Vec<TcpStream> = (0..20)
+        .map(|_| {
+            let stream = TcpStream::connect(ostiumd.addr).unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            (&stream).write_all(b"GET /slow?ms=3000 HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    ostium_sys::signal_process(pid, ostium_sys::ProcessSignal::Kill).unwrap();
+    let statuses: Vec<u16> = in_flight
+        .into_iter()
+        .map(|stream| read_response(&mut BufReader::new(stream), false).status)
+        .collect();
+    // Sent, and no answer came: 502, each of them (docs/http-over-doors.md §2).
+    assert_eq!(statuses, vec![502; 20]);
+    // Requests after the death find no door (503) until exec has started it again.
+    let after = get(ostiumd.addr, "/").status;
+    assert!(after == 503 || after == 200, "{after}");
+}
+
 /// Twenty clients that send a slow request and go away at once.
 fn clients_that_leave(addr: std::net::SocketAddr) {
     for _ in 0..20 {

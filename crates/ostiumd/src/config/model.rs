@@ -187,11 +187,13 @@ impl Limits {
 /// a connection is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timeouts {
-    /// `header-timeout D`: from a request's first byte to the end of its headers (408).
+    /// `header-timeout D`: from a request's first byte to the end of its headers (408), and
+    /// from a new connection's opening to its first byte (closed without an answer).
     pub header: Duration,
     /// `body-timeout D`: the longest wait for more body bytes (408).
     pub body: Duration,
-    /// `idle-timeout D`: how long a keep-alive connection may wait for its next request.
+    /// `idle-timeout D`: how long a keep-alive connection may wait for its next request
+    /// (after its first; before that, `header-timeout` applies).
     pub idle: Duration,
     /// `reply-timeout D`: how long the application may take to reply to a call (504).
     pub reply: Duration,

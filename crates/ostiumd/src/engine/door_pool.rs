@@ -291,7 +291,10 @@ impl<T: PartialEq> DoorPool<T> {
                                 }
                                 self.submit(cx, job, done);
                             }
-                            _ => done.push(Done { tag: call.tag, outcome: Err(clone_error(&err)) }),
+                            _ => done.push(Done {
+                                tag: call.tag,
+                                outcome: Err(unsent(clone_error(&err))),
+                            }),
                         }
                     }
                 }
@@ -386,7 +389,7 @@ impl<T: PartialEq> DoorPool<T> {
                 done.push(Done { tag: call.tag, outcome: Err(clone_error(&err)) });
             }
             if let Some(job) = opening {
-                done.push(Done { tag: job.tag, outcome: Err(clone_error(&err)) });
+                done.push(Done { tag: job.tag, outcome: Err(unsent(clone_error(&err))) });
             }
         }
         self.drop_conn(cx, watch, done);
@@ -413,7 +416,7 @@ impl<T: PartialEq> DoorPool<T> {
             }
             return self.submit(cx, job, done);
         }
-        done.push(Done { tag: job.tag, outcome: Err(err) });
+        done.push(Done { tag: job.tag, outcome: Err(unsent(err)) });
     }
 
     /// The connection `watch` has no call in flight: the next waiting job, or the idle list
@@ -480,6 +483,22 @@ impl<T: PartialEq> DoorPool<T> {
             self.drop_conn(cx, watch, &mut Vec::new());
         }
         self.waiting.clear();
+    }
+}
+
+/// What a call that never went out gets when its connection died: the application did not
+/// receive it, so it is not a death mid-call (`ServerDeath`, 502) but a door that could not
+/// be reached (`NoDoor`, 503; docs/http-over-doors.md §2).
+fn unsent(err: CallError) -> CallError {
+    match err {
+        CallError::ServerDeath { path } => CallError::NoDoor {
+            path,
+            source: std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "the application closed the connection before the call was sent",
+            ),
+        },
+        other => other,
     }
 }
 

@@ -4,7 +4,9 @@
 //!
 //! Timers: the header timeout runs from a request's first byte to the end of its head
 //! (not renewed by each byte, so a client trickling bytes cannot hold a connection
-//! forever), the body timeout between body bytes, the request timeout from a request's
+//! forever) — and on a new connection from its opening to its first byte, as HAProxy's
+//! `timeout http-request` does, so that a connection sending nothing is no cheaper to hold
+//! open than a slow request — the body timeout between body bytes, the request timeout from a request's
 //! first byte to its last (a body trickled just fast enough still ends), the idle timeout
 //! between requests, and
 //! one reply timeout per call (504, and the door connection dropped so that a late reply
@@ -55,6 +57,10 @@ struct Client {
     reply_timers: Vec<(u64, TimerId, std::time::Instant)>,
     /// The client half-closed: close once its responses are written.
     read_closed: bool,
+    /// Nothing has arrived yet: the first byte is due within the header timeout, not the
+    /// (longer) idle timeout, so that an empty connection holds a slot no longer than a
+    /// slow request would.
+    awaiting_first_byte: bool,
 }
 
 /// What a timer is for.
@@ -302,6 +308,7 @@ impl HttpService {
         }
         let timeouts = &self.forward.timeouts;
         let after = match phase {
+            Phase::Idle if client.awaiting_first_byte => timeouts.header,
             Phase::Idle => timeouts.idle,
             Phase::Head => timeouts.header,
             // Renewed by every body byte: the longest wait for the next.
@@ -384,6 +391,7 @@ impl Service for HttpService {
             request_timer: None,
             reply_timers: Vec::new(),
             read_closed: false,
+            awaiting_first_byte: true,
         };
         self.clients.insert(conn, Box::new(client));
         // With a PROXY header, the client it names is the one the limits count.
@@ -401,6 +409,14 @@ impl Service for HttpService {
         _output: &mut Buffer,
     ) -> Flow {
         let Some(client) = self.clients.get_mut(&conn) else { return Flow::Close };
+        if client.awaiting_first_byte {
+            // The first-byte timer goes; the phase the bytes bring sets the next one.
+            client.awaiting_first_byte = false;
+            if let Some((timer, _)) = client.read_timer.take() {
+                cx.cancel_timer(timer);
+                self.timers.remove(&timer);
+            }
+        }
         if client.gate.is_reading() {
             match client.gate.feed(input.as_slice()) {
                 Ok(Passage::Wait) => {

@@ -7,6 +7,8 @@
 //!   requests; none may fail.
 //! - [`door_emfile`]: a door out of descriptors rests from accepting instead of spinning,
 //!   logs a bounded number of lines, and serves again once descriptors are free.
+//! - [`empty_connections`]: connections that send nothing are closed at the header
+//!   timeout, not the idle timeout.
 
 #[path = "../app/mod.rs"]
 mod app;
@@ -15,6 +17,7 @@ mod common;
 
 mod control_flood;
 mod door_emfile;
+mod empty_connections;
 mod probe;
 
 /// Not a test: the application ostiumd starts in these tests.
