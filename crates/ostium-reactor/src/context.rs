@@ -197,6 +197,15 @@ impl<'a> Context<'a> {
         self.core.watches.len()
     }
 
+    /// Closes the loop's listeners now: no connection is accepted any more (connections
+    /// waiting in their backlogs are refused by the kernel), while the loop goes on serving
+    /// the connections it has. What a draining server does first.
+    pub fn close_listeners(&mut self) {
+        // Dropping a listener closes it, which also takes it out of the poller; a listener
+        // event or a resume timer still due for it finds no listener and does nothing.
+        self.core.listeners.clear();
+    }
+
     /// Stops the loop after the current callback: its listeners close, and every connection
     /// closes with [`CloseReason::Shutdown`](crate::CloseReason::Shutdown).
     pub fn stop(&mut self) {

@@ -103,3 +103,41 @@ fn an_address_in_use_is_reported_before_any_loop_starts() {
         assert!(err.to_string().contains(&addr.to_string()), "{err}");
     }
 }
+
+/// Echoes; `close` makes the loop close its listeners (what a draining server does).
+struct Closer;
+
+impl Service for Closer {
+    fn on_data(
+        &mut self,
+        cx: &mut Context<'_>,
+        _: ConnId,
+        input: &mut Buffer,
+        output: &mut Buffer,
+    ) -> Flow {
+        if input.as_slice() == b"close" {
+            cx.close_listeners();
+        }
+        input.move_to(output);
+        Flow::Keep
+    }
+}
+
+#[test]
+fn a_loop_that_closes_its_listeners_refuses_new_connections_and_serves_the_old() {
+    let server =
+        Runner::new().threads(1).serve("127.0.0.1:0".parse().unwrap(), |_| Closer).unwrap();
+    let addr = server.local_addr();
+    let mut old = TcpStream::connect(addr).unwrap();
+    old.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    old.write_all(b"close").unwrap();
+    let mut buf = [0u8; 5];
+    old.read_exact(&mut buf).unwrap();
+    let refused = TcpStream::connect(addr).map(drop).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+    old.write_all(b"still").unwrap();
+    old.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"still");
+    server.stop();
+    server.join().unwrap();
+}

@@ -34,6 +34,9 @@ use crate::config::{Config, Forward};
 use crate::metrics::{DaemonMetrics, ForwardMetrics};
 use crate::supervise::Supervisor;
 
+/// After `shutdown-timeout`, how long the loops have to write their last answers before
+/// they are stopped regardless.
+const DRAIN_GRACE: Duration = Duration::from_secs(1);
 /// How long a stopped application may take to exit before it is killed.
 const APPLICATION_GRACE: Duration = Duration::from_secs(5);
 
@@ -394,11 +397,15 @@ fn label(forward: &Forward) -> String {
 fn drain(forwards: Vec<Running>, timeout: Duration) -> io::Result<()> {
     let handles: Vec<_> = forwards.iter().flat_map(|r| r.group.handles()).collect();
     for handle in &handles {
-        let _ = handle.post(|service: &mut ForwardService, cx| service.begin_drain(cx));
+        let _ =
+            handle.post(move |service: &mut ForwardService, cx| service.begin_drain(cx, timeout));
     }
     let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
     let enforcer = std::thread::spawn(move || {
-        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(timeout) {
+        // The loops answer what is unfinished at `timeout` (503) themselves; this is for a
+        // loop that cannot, and leaves them time to write those answers.
+        let hard_stop = timeout + DRAIN_GRACE;
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(hard_stop) {
             warn!("requests still in flight after {timeout:?}; stopping anyway");
             for handle in handles {
                 let _ = handle.stop();

@@ -82,6 +82,8 @@ pub struct HttpConn {
     next_seq: u64,
     /// No more requests will be read: after the last response, close.
     closing: bool,
+    /// The daemon is draining: the request being read (if any) is the last one.
+    draining: bool,
     /// Whether each request's method and target are kept for [`Written::line`].
     keep_lines: bool,
 }
@@ -94,6 +96,7 @@ impl HttpConn {
             slots: VecDeque::new(),
             next_seq: 0,
             closing: false,
+            draining: false,
             keep_lines: true,
         }
     }
@@ -117,7 +120,9 @@ impl HttpConn {
             match self.decoder.decode() {
                 Ok(None) => return,
                 Ok(Some(Event::Continue)) => self.push_interim(),
-                Ok(Some(Event::Request(request))) => {
+                Ok(Some(Event::Request(mut request))) => {
+                    // Draining: the request that was arriving is answered, and is the last.
+                    request.keep_alive &= !self.draining;
                     let seq = self.push_slot(&request);
                     if !request.keep_alive {
                         self.closing = true;
@@ -230,10 +235,39 @@ impl HttpConn {
         written
     }
 
-    /// Reads no more requests: the connection closes once those read are answered (the
-    /// daemon is draining).
-    pub fn stop_reading(&mut self) {
+    /// The daemon is draining: a request already started (its head or body still
+    /// arriving) is read to its end and answered, and is the connection's last; with none
+    /// started, no more requests are read. Either way the last response says
+    /// `Connection: close`, and the connection closes after it — at once if nothing is
+    /// pending (an idle keep-alive connection).
+    pub fn drain(&mut self) {
+        self.draining = true;
+        if matches!(self.decoder.phase(), Phase::Head | Phase::Body) {
+            return;
+        }
         self.closing = true;
+        if let Some(last) = self.slots.back_mut()
+            && last.bytes.is_none()
+        {
+            last.keep_alive = false;
+        }
+    }
+
+    /// The drain's deadline has passed: the first request not yet answered (still being
+    /// read, or at the application) is answered `503` with `Connection: close`, after the
+    /// responses before it; the connection then closes.
+    pub fn on_drain_deadline(&mut self, date: Option<HttpDate>) {
+        self.closing = true;
+        match self.slots.iter_mut().find(|slot| slot.bytes.is_none()) {
+            Some(slot) => {
+                slot.keep_alive = false;
+                fill_error(slot, Status::SERVICE_UNAVAILABLE, date);
+            }
+            None if matches!(self.decoder.phase(), Phase::Head | Phase::Body) => {
+                self.push_last_answer(Status::SERVICE_UNAVAILABLE, date);
+            }
+            None => {}
+        }
     }
 
     /// Whether everything has been answered and the connection is to close.

@@ -176,3 +176,71 @@ fn request_lines_are_kept_for_the_access_log_only_when_asked() {
         assert_eq!(written[0].line, kept);
     }
 }
+
+#[test]
+fn draining_closes_an_idle_connection_at_once() {
+    let mut conn = HttpConn::new(limits());
+    let (calls, _) = feed(&mut conn, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+    conn.on_reply(calls[0].seq, Outcome::Replied(response(200, &[], b"a")), None);
+    assert!(output(&mut conn).contains("200 OK"));
+    assert!(!conn.finished());
+    conn.drain();
+    assert!(conn.finished(), "nothing started: it closes now");
+}
+
+#[test]
+fn draining_answers_the_request_being_read_then_closes() {
+    let mut conn = HttpConn::new(limits());
+    let (calls, _) =
+        feed(&mut conn, b"POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf-");
+    assert!(calls.is_empty());
+    conn.drain();
+    assert!(!conn.finished(), "a body is still arriving");
+    let (calls, _) = feed(&mut conn, b"body!GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(calls.len(), 1, "the upload, and nothing after it");
+    assert_eq!(calls[0].request.body, b"half-body!");
+    conn.on_reply(calls[0].seq, Outcome::Replied(response(200, &[], b"ok")), None);
+    let out = output(&mut conn);
+    assert!(
+        out.contains("200 OK") && out.to_ascii_lowercase().contains("connection: close"),
+        "{out}"
+    );
+    assert!(conn.finished());
+}
+
+#[test]
+fn draining_says_close_on_the_response_still_at_the_application() {
+    let mut conn = HttpConn::new(limits());
+    let (calls, _) = feed(&mut conn, b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    conn.drain();
+    assert!(!conn.finished());
+    conn.on_reply(calls[0].seq, Outcome::Replied(response(200, &[], b"late")), None);
+    let out = output(&mut conn);
+    assert!(out.to_ascii_lowercase().contains("connection: close"), "{out}");
+    assert!(conn.finished());
+}
+
+#[test]
+fn at_the_drain_deadline_what_is_unanswered_gets_503_and_close() {
+    // A request still at the application.
+    let mut conn = HttpConn::new(limits());
+    let (calls, _) = feed(&mut conn, b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    conn.drain();
+    conn.on_drain_deadline(None);
+    let out = output(&mut conn);
+    assert!(out.starts_with("HTTP/1.1 503"), "{out}");
+    assert!(out.to_ascii_lowercase().contains("connection: close"), "{out}");
+    assert!(conn.finished());
+    // Its late reply changes nothing.
+    conn.on_reply(calls[0].seq, Outcome::Replied(response(200, &[], b"late")), None);
+    assert_eq!(output(&mut conn), "");
+
+    // A body that never finished arriving.
+    let mut conn = HttpConn::new(limits());
+    feed(&mut conn, b"POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf");
+    conn.drain();
+    conn.on_drain_deadline(None);
+    let out = output(&mut conn);
+    assert!(out.starts_with("HTTP/1.1 503"), "{out}");
+    assert!(conn.finished());
+}

@@ -68,6 +68,8 @@ struct Client {
 enum TimerFor {
     Read(ConnId),
     Reply(ConnId, u64),
+    /// The end of a drain's `shutdown-timeout`.
+    DrainDeadline,
 }
 
 /// The `http` service of one loop for one forward.
@@ -119,19 +121,34 @@ impl HttpService {
         }
     }
 
-    /// Stops taking requests: idle connections close now, the others once the requests
-    /// they sent are answered, and new connections are closed as they come; the loop stops
-    /// when no client is left.
-    pub fn begin_drain(&mut self, cx: &mut Context<'_>) {
+    /// Drains (`SIGTERM`, or a forward a reload removed): the listener closes; idle
+    /// connections close now; a request already started — its head or body still arriving,
+    /// or at the application — is answered, with `Connection: close`; what is not answered
+    /// within `deadline` is answered `503`. The loop stops when no client is left.
+    pub fn begin_drain(&mut self, cx: &mut Context<'_>, deadline: std::time::Duration) {
         self.draining = true;
+        cx.close_listeners();
+        let timer = cx.set_timer(deadline);
+        self.timers.insert(timer, TimerFor::DrainDeadline);
         let conns: Vec<ConnId> = self.clients.keys().copied().collect();
         for conn in conns {
             if let Some(client) = self.clients.get_mut(&conn) {
-                client.http.stop_reading();
+                client.http.drain();
             }
             self.flush(cx, conn);
         }
         self.stop_if_drained(cx);
+    }
+
+    /// The drain's deadline: every client not done yet gets its `503` and is closed.
+    fn on_drain_deadline(&mut self, cx: &mut Context<'_>) {
+        let conns: Vec<ConnId> = self.clients.keys().copied().collect();
+        for conn in conns {
+            if let Some(client) = self.clients.get_mut(&conn) {
+                client.http.on_drain_deadline(date());
+            }
+            self.flush(cx, conn);
+        }
     }
 
     fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
@@ -492,6 +509,7 @@ impl Service for HttpService {
                 self.flush(cx, conn);
                 self.deliver(cx);
             }
+            Some(TimerFor::DrainDeadline) => self.on_drain_deadline(cx),
             None => {}
         }
     }

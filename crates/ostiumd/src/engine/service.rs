@@ -56,10 +56,13 @@ impl ForwardService {
         }
     }
 
-    /// Stops taking requests; the loop stops once those in progress are answered.
-    pub fn begin_drain(&mut self, cx: &mut Context<'_>) {
+    /// Stops taking requests; the loop stops once those in progress are answered (in
+    /// `http` mode, those unanswered at `deadline` are answered `503`).
+    pub fn begin_drain(&mut self, cx: &mut Context<'_>, deadline: std::time::Duration) {
+        // No new connection: the listener closes (the kernel refuses what comes after).
+        cx.close_listeners();
         match self {
-            ForwardService::Http(s) => s.begin_drain(cx),
+            ForwardService::Http(s) => s.begin_drain(cx, deadline),
             ForwardService::Bytes(s) => s.begin_drain(cx),
             ForwardService::Handoff(s) => s.begin_drain(cx),
             ForwardService::Udp(s) => s.begin_drain(cx),

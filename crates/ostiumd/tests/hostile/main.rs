@@ -7,6 +7,8 @@
 //!   requests; none may fail.
 //! - [`door_emfile`]: a door out of descriptors rests from accepting instead of spinning,
 //!   logs a bounded number of lines, and serves again once descriptors are free.
+//! - [`drain`]: `SIGTERM` during uploads answers the requests already started and `503`s
+//!   what cannot finish in time.
 //! - [`empty_connections`]: connections that send nothing are closed at the header
 //!   timeout, not the idle timeout.
 
@@ -17,6 +19,7 @@ mod common;
 
 mod control_flood;
 mod door_emfile;
+mod drain;
 mod empty_connections;
 mod probe;
 
