@@ -17,6 +17,7 @@
 //! - [`signal_process`] and [`die_with_parent`]: what a supervisor needs of its children.
 //! - [`Signal`], [`block_signals`] and [`SignalFd`]: signals read from a descriptor;
 //!   [`ProcessFd`] (pidfd): a process's exit as a readable descriptor.
+//! - [`unlinked_file`]: a file on disk that no path names (`O_TMPFILE`).
 //! - [`Throttle`]: one log line per interval from one place, with a count of those held
 //!   back, for every warning a peer can cause.
 //! - [`notify`] (`sd_notify`) and [`activation`] (`sd_listen_fds`): the service manager's
@@ -62,6 +63,7 @@ mod signal;
 mod signalfd;
 mod socket;
 mod tcp;
+mod tempfile;
 mod throttle;
 mod timerfd;
 mod token;
@@ -87,6 +89,7 @@ pub use signal::{Signal, block_signals, is_blocked};
 pub use signalfd::SignalFd;
 pub use socket::Socket;
 pub use tcp::{tcp_connect, tcp_listen, tcp_listen_reuseport};
+pub use tempfile::unlinked_file;
 pub use throttle::Throttle;
 pub use timerfd::TimerFd;
 pub use token::Token;

@@ -60,6 +60,7 @@ fn call(client: &Client, method: &str, target: &str, body: &[u8]) -> Result<Vec<
         peer: peer(),
         headers: headers.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())),
         body,
+        body_in_fd: None,
     })
     .unwrap();
     client.call(HTTP_REQUEST, &msg).map(|reply| reply.data)

@@ -74,6 +74,7 @@ fn get(client: &Client, method: &str, target: &str, body: &[u8]) -> (u16, String
         peer,
         headers: headers.iter().copied(),
         body,
+        body_in_fd: None,
     })
     .unwrap();
     let reply = client.call(HTTP_REQUEST, &msg).expect("a reply");

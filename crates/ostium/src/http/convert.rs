@@ -22,9 +22,25 @@ pub(crate) fn target_parses(target: &[u8]) -> bool {
 }
 
 /// Decodes a request message into the `http` crate's request, with its [`Peer`] as an
-/// extension: what [`serve`](super::serve) hands the application.
+/// extension. A message whose body is in a descriptor (flag `BODY_FD`) needs
+/// [`decode_request_with_fds`].
 pub fn decode_request(msg: &[u8]) -> Result<Request<Vec<u8>>, DecodeError> {
+    decode_request_with_fds(msg, Vec::new())
+}
+
+/// Decodes a request message and the descriptors its call carried into the `http`
+/// crate's request, with its [`Peer`] as an extension: what [`serve`](super::serve) hands
+/// the application. A body in a descriptor (flag `BODY_FD`) is read from it, `body_len`
+/// bytes from offset 0.
+pub fn decode_request_with_fds(
+    msg: &[u8],
+    fds: Vec<std::os::fd::OwnedFd>,
+) -> Result<Request<Vec<u8>>, DecodeError> {
     let parts = decode_request_parts(msg)?;
+    let body = match parts.body_in_fd {
+        None => parts.body.to_vec(),
+        Some(len) => read_body_fd(fds, len)?,
+    };
     let method_at = REQUEST_HEAD;
     let target_at = method_at + parts.method.len();
     let headers_at = target_at + parts.target.len();
@@ -35,13 +51,26 @@ pub fn decode_request(msg: &[u8]) -> Result<Request<Vec<u8>>, DecodeError> {
     let uri =
         Uri::try_from(parts.target).map_err(|_| DecodeError::new(target_at, ErrorKind::Target))?;
     let headers = header_map(parts.headers, headers_at)?;
-    let mut request = Request::new(parts.body.to_vec());
+    let mut request = Request::new(body);
     *request.method_mut() = method;
     *request.uri_mut() = uri;
     *request.version_mut() = parts.version;
     *request.headers_mut() = headers;
     request.extensions_mut().insert(parts.peer);
     Ok(request)
+}
+
+/// Reads the `len` bytes of a body passed as the first of `fds` (flag `BODY_FD`).
+fn read_body_fd(fds: Vec<std::os::fd::OwnedFd>, len: u64) -> Result<Vec<u8>, DecodeError> {
+    use std::os::unix::fs::FileExt;
+    let fd = fds.into_iter().next().ok_or(DecodeError::new(6, ErrorKind::MissingBodyFd))?;
+    let unreadable = |kind| DecodeError::new(72, ErrorKind::BodyFdRead(kind));
+    let len = usize::try_from(len).map_err(|_| unreadable(std::io::ErrorKind::OutOfMemory))?;
+    let mut body = Vec::new();
+    body.try_reserve_exact(len).map_err(|_| unreadable(std::io::ErrorKind::OutOfMemory))?;
+    body.resize(len, 0);
+    std::fs::File::from(fd).read_exact_at(&mut body, 0).map_err(|e| unreadable(e.kind()))?;
+    Ok(body)
 }
 
 /// Decodes a response message into the `http` crate's response.
@@ -99,6 +128,7 @@ pub fn encode_http_request(request: &Request<Vec<u8>>) -> Result<Vec<u8>, Encode
         peer,
         headers: Fields(request.headers()),
         body: request.body(),
+        body_in_fd: None,
     })
 }
 

@@ -35,6 +35,13 @@ pub enum ErrorKind {
     UnsupportedVersion(u16),
     /// Flag bits that version 1 does not define are set.
     UnknownFlags(u16),
+    /// The flag `BODY_FD` is set but the call carries no descriptor for the body (§3.3).
+    MissingBodyFd,
+    /// The body's descriptor could not be read to `body_len` bytes (this kind of I/O
+    /// error, or `UnexpectedEof` for a file shorter than `body_len`).
+    BodyFdRead(std::io::ErrorKind),
+    /// Asked to encode a request whose body is in a descriptor and in the message both.
+    BodyTwice,
     /// A reserved field is not zero.
     ReservedNotZero {
         /// The field's name, as in the format's tables.
@@ -102,6 +109,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::BadMagic(m) => write!(f, "magic is \"{}\"", m.escape_ascii()),
             ErrorKind::UnsupportedVersion(v) => write!(f, "format version {v}, not 1"),
             ErrorKind::UnknownFlags(bits) => write!(f, "unknown flags {bits:#06x}"),
+            ErrorKind::MissingBodyFd => f.write_str("flag BODY_FD, but no descriptor"),
+            ErrorKind::BodyFdRead(kind) => write!(f, "the body's descriptor: {kind}"),
+            ErrorKind::BodyTwice => f.write_str("a body both in a descriptor and in the message"),
             ErrorKind::ReservedNotZero { field } => write!(f, "reserved `{field}` is not 0"),
             ErrorKind::HttpVersion { major, minor } => write!(f, "HTTP version {major}.{minor}"),
             ErrorKind::AddressFamily(family) => write!(f, "address family {family}, not 4 or 6"),

@@ -35,6 +35,7 @@
 //!     peer,
 //!     headers: headers.iter().copied(),
 //!     body: b"",
+//!     body_in_fd: None,
 //! })?;
 //!
 //! let request = decode_request(&msg)?;
@@ -58,7 +59,10 @@ mod syntax;
 #[cfg(test)]
 mod tests;
 
-pub use convert::{decode_http_response, decode_request, encode_http_request, encode_response};
+pub use convert::{
+    decode_http_response, decode_request, decode_request_with_fds, encode_http_request,
+    encode_response,
+};
 pub use error::{DecodeError, EncodeError, ErrorKind};
 pub use fields::Headers;
 pub use peer::Peer;
@@ -82,6 +86,9 @@ pub const RESPONSE_MAGIC: [u8; 4] = *b"OHRS";
 pub const FORMAT_VERSION: u16 = 1;
 /// Request flag bit 0: the client's connection is TLS.
 pub const FLAG_TLS: u16 = 1;
+/// Request flag bit 1: the body is not in the message but in the call's first
+/// descriptor, a file whose bytes `0..body_len` are the body (§3.3).
+pub const FLAG_BODY_FD: u16 = 2;
 
 /// The longest method, in bytes.
 pub const MAX_METHOD: usize = 64;

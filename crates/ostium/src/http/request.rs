@@ -10,7 +10,7 @@ use super::fields::{self, Headers, HopByHop};
 use super::peer::{AddrFields, Peer};
 use super::reader::Reader;
 use super::syntax::{check_method, check_target};
-use super::{FLAG_TLS, FORMAT_VERSION, MAX_METHOD, MAX_TARGET, REQUEST_MAGIC};
+use super::{FLAG_BODY_FD, FLAG_TLS, FORMAT_VERSION, MAX_METHOD, MAX_TARGET, REQUEST_MAGIC};
 
 /// The length of the request's fixed header; the method follows it.
 pub(crate) const REQUEST_HEAD: usize = 80;
@@ -38,8 +38,12 @@ pub struct RequestParts<'a, H = Headers<'a>> {
     ///
     /// [`HOP_BY_HOP`]: super::HOP_BY_HOP
     pub headers: H,
-    /// The body (de-chunked).
+    /// The body (de-chunked), when it travels in the message.
     pub body: &'a [u8],
+    /// `Some(len)` when the body travels instead as the call's first descriptor, a file
+    /// whose bytes `0..len` are the body (flag `BODY_FD`, §3.3): a proxy that spooled a
+    /// large body to a file passes the file. `body` is then empty.
+    pub body_in_fd: Option<u64>,
 }
 
 /// Encodes `request` as the arguments of an `HTTP_REQUEST` call.
@@ -82,7 +86,12 @@ where
         .ok_or(fail(ErrorKind::HttpVersion { major: u8::MAX, minor: u8::MAX }))?;
     let remote = AddrFields::of(request.peer.remote);
     let local = AddrFields::of(request.peer.local);
-    let flags = if request.peer.tls { FLAG_TLS } else { 0 };
+    if request.body_in_fd.is_some() && !request.body.is_empty() {
+        return Err(fail(ErrorKind::BodyTwice));
+    }
+    let tls = if request.peer.tls { FLAG_TLS } else { 0 };
+    let flags = tls | if request.body_in_fd.is_some() { FLAG_BODY_FD } else { 0 };
+    let body_len = request.body_in_fd.unwrap_or(request.body.len() as u64);
 
     out.reserve(REQUEST_HEAD + request.method.len() + request.target.len() + request.body.len());
     out.extend_from_slice(&REQUEST_MAGIC);
@@ -99,7 +108,7 @@ where
     out.extend_from_slice(&(request.method.len() as u16).to_le_bytes());
     out.extend_from_slice(&(request.target.len() as u16).to_le_bytes());
     out.extend_from_slice(&[0; 12]); // header_count, headers_len: patched below; reserved
-    out.extend_from_slice(&(request.body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&body_len.to_le_bytes());
     out.extend_from_slice(request.method);
     out.extend_from_slice(request.target);
     let (count, len) = fields::write_fields(request.headers.clone(), HopByHop::Drop, out)?;
@@ -138,8 +147,9 @@ pub fn decode_request_parts(msg: &[u8]) -> Result<RequestParts<'_>, DecodeError>
     let mut r = Reader::new(msg, 0);
     super::check_preamble(&mut r, REQUEST_MAGIC)?;
     let flags = r.u16("flags")?;
-    if flags & !FLAG_TLS != 0 {
-        return Err(Reader::error_at(6, ErrorKind::UnknownFlags(flags & !FLAG_TLS)));
+    let known = FLAG_TLS | FLAG_BODY_FD;
+    if flags & !known != 0 {
+        return Err(Reader::error_at(6, ErrorKind::UnknownFlags(flags & !known)));
     }
     let (major, minor) = (r.u8("http_major")?, r.u8("http_minor")?);
     let version = version_of((major, minor))
@@ -179,6 +189,7 @@ pub fn decode_request_parts(msg: &[u8]) -> Result<RequestParts<'_>, DecodeError>
     let at = r.offset();
     let block = r.take("header block", u64::from(headers_len))?;
     let headers = fields::read_fields(block, count, at)?;
-    let body = super::read_body(&mut r, body_len)?;
-    Ok(RequestParts { method, target, version, peer, headers, body })
+    let body_in_fd = (flags & FLAG_BODY_FD != 0).then_some(body_len);
+    let body = super::read_body(&mut r, if body_in_fd.is_some() { 0 } else { body_len })?;
+    Ok(RequestParts { method, target, version, peer, headers, body, body_in_fd })
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use ::http::{Request, Response, StatusCode, header};
 use tracing::{debug, error};
 
-use super::{HTTP_REQUEST, decode_request, encode_response};
+use super::{HTTP_REQUEST, decode_request_with_fds, encode_response};
 use crate::wire::Fault;
 use crate::{Door, DoorError, DoorOptions};
 
@@ -33,7 +33,7 @@ where
         if call.op != HTTP_REQUEST {
             return crate::Response::fault(Fault::UnknownOperation);
         }
-        let request = match decode_request(call.args) {
+        let request = match decode_request_with_fds(call.args, call.fds) {
             Ok(request) => request,
             Err(e) => {
                 debug!(error = %e, "refusing a malformed HTTP request message");

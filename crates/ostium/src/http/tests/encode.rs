@@ -16,6 +16,7 @@ fn request<'a>(
         peer: peer(),
         headers: fields(headers),
         body: b"",
+        body_in_fd: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! encoding refuses and drops (`encode`), and round trips of arbitrary messages
 //! (`roundtrip`).
 
+mod body_fd;
 mod encode;
 mod reject;
 mod roundtrip;
@@ -29,6 +30,7 @@ pub(super) fn sample_request() -> Vec<u8> {
         peer: peer(),
         headers: fields(&[("Host", "h"), ("X", "1")]),
         body: b"abc",
+        body_in_fd: None,
     })
     .unwrap()
 }
@@ -124,6 +126,7 @@ fn the_appendix_is_what_the_codec_encodes() {
         peer: peer(),
         headers: fields(&[("Host", "h"), ("Content-Length", "3"), ("X", "1")]),
         body: b"abc",
+        body_in_fd: None,
     })
     .unwrap();
     assert_eq!(request, dumps[0]);

@@ -67,6 +67,7 @@ proptest! {
             peer,
             headers: pairs(&headers),
             body: &body,
+            body_in_fd: None,
         };
         let msg = encode_request(&parts).unwrap();
         let decoded = decode_request_parts(&msg).unwrap();
