@@ -33,6 +33,8 @@ pub(crate) struct Connection {
     pub(crate) peer_finished: bool,
     /// Reading is paused because too much output is waiting (backpressure).
     pub(crate) paused: bool,
+    /// Reading is held by the service ([`Context::hold_reading`](crate::Context::hold_reading)).
+    pub(crate) held: bool,
     /// A graceful close has begun: the reason it will be closed with once output is sent.
     pub(crate) closing: Option<CloseReason>,
     pub(crate) close_deadline: Option<TimerId>,
@@ -65,6 +67,7 @@ impl Connection {
             read_open: true,
             peer_finished: false,
             paused: false,
+            held: false,
             closing: None,
             close_deadline: None,
             dirty: false,
@@ -75,7 +78,7 @@ impl Connection {
     /// Whether the loop should read from this connection now.
     pub(crate) fn wants_read(&self) -> bool {
         let initiated = matches!(&self.connecting, Some(c) if c.state == ConnectState::Initiated);
-        self.read_open && !self.paused && self.closing.is_none() && !initiated
+        self.read_open && !self.paused && !self.held && self.closing.is_none() && !initiated
     }
 
     /// The interest this connection's state calls for: readable while it reads, writable

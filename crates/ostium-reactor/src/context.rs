@@ -197,6 +197,20 @@ impl<'a> Context<'a> {
         self.core.watches.len()
     }
 
+    /// Stops (`true`) or resumes (`false`) reading from a connection: while held, nothing
+    /// is read from its socket (the kernel's buffers fill and the peer's sends block: TCP
+    /// backpressure), and its input is not delivered. What a service does when it holds
+    /// too much of the peers' data in memory. Output still goes out.
+    pub fn hold_reading(&mut self, conn: ConnId, hold: bool) {
+        if let Some(c) = self.core.conns.get_mut(conn)
+            && c.held != hold
+        {
+            c.held = hold;
+            // Re-registered to match; on resuming, epoll reports input already waiting.
+            self.core.mark_dirty(conn);
+        }
+    }
+
     /// Closes the loop's listeners now: no connection is accepted any more (connections
     /// waiting in their backlogs are refused by the kernel), while the loop goes on serving
     /// the connections it has. What a draining server does first.

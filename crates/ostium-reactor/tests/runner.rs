@@ -141,3 +141,59 @@ fn a_loop_that_closes_its_listeners_refuses_new_connections_and_serves_the_old()
     server.stop();
     server.join().unwrap();
 }
+
+/// Echoes; `hold` holds reading on its connection for a moment (a timer releases it),
+/// and every event is reported in order.
+struct Holder {
+    held: Option<ConnId>,
+    events: mpsc::Sender<String>,
+}
+
+impl Service for Holder {
+    fn on_data(
+        &mut self,
+        cx: &mut Context<'_>,
+        conn: ConnId,
+        input: &mut Buffer,
+        output: &mut Buffer,
+    ) -> Flow {
+        let text = String::from_utf8_lossy(input.as_slice()).into_owned();
+        let _ = self.events.send(format!("data {text}"));
+        if text == "hold" {
+            cx.hold_reading(conn, true);
+            self.held = Some(conn);
+            cx.set_timer(Duration::from_millis(300));
+        }
+        input.move_to(output);
+        Flow::Keep
+    }
+
+    fn on_timer(&mut self, cx: &mut Context<'_>, _: ostium_reactor::TimerId) {
+        let _ = self.events.send("released".into());
+        if let Some(conn) = self.held.take() {
+            cx.hold_reading(conn, false);
+        }
+    }
+}
+
+#[test]
+fn a_held_connection_is_not_read_until_released_and_then_loses_nothing() {
+    let (tx, events) = mpsc::channel();
+    let server = Runner::new()
+        .threads(1)
+        .serve("127.0.0.1:0".parse().unwrap(), move |_| Holder { held: None, events: tx.clone() })
+        .unwrap();
+    let mut stream = TcpStream::connect(server.local_addr()).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream.write_all(b"hold").unwrap();
+    let mut buf = [0u8; 4];
+    stream.read_exact(&mut buf).unwrap();
+    // Sent while held: read only once released, and whole.
+    stream.write_all(b"more").unwrap();
+    stream.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"more");
+    let seen: Vec<String> = events.try_iter().collect();
+    assert_eq!(seen, ["data hold", "released", "data more"]);
+    server.stop();
+    server.join().unwrap();
+}

@@ -18,6 +18,7 @@
 //! - [`Signal`], [`block_signals`] and [`SignalFd`]: signals read from a descriptor;
 //!   [`ProcessFd`] (pidfd): a process's exit as a readable descriptor.
 //! - [`unlinked_file`]: a file on disk that no path names (`O_TMPFILE`).
+//! - [`release_free_memory`] (`malloc_trim`): freed memory back to the system.
 //! - [`Throttle`]: one log line per interval from one place, with a count of those held
 //!   back, for every warning a peer can cause.
 //! - [`notify`] (`sd_notify`) and [`activation`] (`sd_listen_fds`): the service manager's
@@ -39,7 +40,7 @@
 //! receiving credentials and `SO_PEERPIDFD` ([`unix`], whose docs say why rustix cannot be
 //! used there), the child-side hook of [`die_with_parent`] (`Command::pre_exec`),
 //! [`drop_privileges`] (glibc's process-wide `setres[ug]id`), and
-//! `epoll_wait` where `epoll_pwait2` is missing ([`Poller::wait`]), signal masks and
+//! `malloc_trim` ([`release_free_memory`]), `epoll_wait` where `epoll_pwait2` is missing ([`Poller::wait`]), signal masks and
 //! `signalfd` ([`Signal`], [`SignalFd`]), and in [`activation`], owning the descriptors
 //! the service manager passed by number and unsetting its variables. Each
 //! block carries a `// SAFETY:` comment saying why it is sound, and clippy denies one
@@ -67,6 +68,7 @@ mod tempfile;
 mod throttle;
 mod timerfd;
 mod token;
+mod trim;
 mod udp;
 pub mod unix;
 mod waker;
@@ -93,5 +95,6 @@ pub use tempfile::unlinked_file;
 pub use throttle::Throttle;
 pub use timerfd::TimerFd;
 pub use token::Token;
+pub use trim::release_free_memory;
 pub use udp::{UdpSocket, udp_bind, udp_bind_reuseport};
 pub use waker::Waker;
