@@ -69,8 +69,17 @@ fn status_reload_and_stop_through_the_control_door() {
     assert_eq!(mode, 0o666, "open to every local user: reload and stop are restricted");
     let client = Control::open(&control).unwrap();
     let mut report = vec![0u8; 4096];
-    let len = client.status(&mut report).unwrap() as usize;
-    let text = String::from_utf8_lossy(&report[..len.min(report.len())]).into_owned();
+    // The clients' closes reach ostiumd a moment after their answers: until then they
+    // are still open.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let (len, text) = loop {
+        let len = client.status(&mut report).unwrap() as usize;
+        let text = String::from_utf8_lossy(&report[..len.min(report.len())]).into_owned();
+        if text.contains("connections 0 open, ") || std::time::Instant::now() > deadline {
+            break (len, text);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
     assert!(text.starts_with(&format!("ostiumd {}", ostiumd.child.id())), "{text}");
     assert!(text.contains("http 127.0.0.1:0  door "), "{text}");
     // Waiting for the application made requests too (503 until it was up): counted.
