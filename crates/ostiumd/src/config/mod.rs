@@ -33,7 +33,9 @@
 //! | `max-header-bytes` | size, up to 1M | 8K | http |
 //! | `max-headers` | 1–10000 | 100 | http |
 //! | `max-body` | size, up to 1024G | 1M | http, bytes |
-//! | `header-timeout` | duration | 10s | http |
+//! | `body-buffer` | size, up to 1M: a body's part kept in memory, the rest spooled | 16K | http |
+//! | `body-spool` | a directory for spooled bodies (unlinked files) | `/var/tmp` | http |
+//! | `header-timeout` | duration, also to a new connection's first byte | 10s | http |
 //! | `body-timeout` | duration, between body bytes | 30s | http, tcp bytes |
 //! | `idle-timeout` | duration, keep-alive | 60s | http |
 //! | `reply-timeout` | duration | 30s | http, bytes |
@@ -157,6 +159,7 @@ fn build(mode: Mode, raw: &RawForward, defaults: &OptionSet) -> Forward {
         access_log: r.access_log,
         access_log_json: r.access_log_json,
         proxy_protocol: r.proxy_protocol,
+        body_spool: r.body_spool,
         exec: r.exec,
         line: raw.line,
     }

@@ -54,6 +54,10 @@ pub struct Settings {
     /// `log-level LEVEL` (`error`, `warn`, `info`, `debug`, `trace`, or any `RUST_LOG`
     /// filter): what ostiumd logs; `RUST_LOG` in the environment wins. Default `info`.
     pub log_level: Option<String>,
+    /// `request-memory SIZE`: the request bytes all connections together may hold in
+    /// memory (heads being read, bodies below `body-buffer`, requests at the
+    /// applications); past it, reading pauses until some are answered. Default 64 MiB.
+    pub request_memory: u64,
 }
 
 impl Settings {
@@ -74,6 +78,7 @@ impl Settings {
         check("control", self.control != running.control);
         check("control-mode", self.control_mode != running.control_mode);
         check("log-level", self.log_level != running.log_level);
+        check("request-memory", self.request_memory != running.request_memory);
         check("domain", self.domain != running.domain);
         check("certificate", self.certificate != running.certificate);
         check("key", self.key != running.key);
@@ -95,6 +100,7 @@ impl Default for Settings {
             control: None,
             control_mode: 0o666,
             log_level: None,
+            request_memory: 64 * 1024 * 1024,
         }
     }
 }
@@ -168,11 +174,16 @@ pub struct Limits {
     pub max_headers: usize,
     /// `max-body SIZE`: one request's body, or one `bytes` request (413 beyond).
     pub max_body: u64,
+    /// `body-buffer SIZE`: the part of a request body kept in memory; a larger body is
+    /// written to an unlinked file in `body-spool` as it arrives, and the application is
+    /// passed the file (docs/http-over-doors.md §3.3), as nginx's
+    /// `client_body_buffer_size`. Default 16 KiB.
+    pub body_buffer: usize,
 }
 
 impl Limits {
     /// The defaults: 10,000 connections, no per-source limit or rate, 8 KiB of headers
-    /// in at most 100 fields, 1 MiB of body.
+    /// in at most 100 fields, 1 MiB of body of which 16 KiB in memory.
     pub const DEFAULT: Limits = Limits {
         max_connections: 10_000,
         per_source: None,
@@ -180,6 +191,7 @@ impl Limits {
         max_header_bytes: 8 * 1024,
         max_headers: 100,
         max_body: 1024 * 1024,
+        body_buffer: 16 * 1024,
     };
 }
 
@@ -257,6 +269,9 @@ pub struct Forward {
     /// `proxy-protocol on|off`: expect a PROXY protocol (v1 or v2) header on each
     /// connection and take the client address from it. Default off.
     pub proxy_protocol: bool,
+    /// `body-spool DIR`: where request bodies larger than `body-buffer` are written, each
+    /// to a file no path names (`O_TMPFILE`). Default `/var/tmp`.
+    pub body_spool: PathBuf,
     /// The application to start and supervise. Default none: the application is started
     /// by someone else.
     pub exec: Option<Exec>,

@@ -10,6 +10,10 @@ use super::model::{AccessLog, Exec, Limits, Mode, Protocol, Timeouts};
 use super::token::{Span, Token};
 use super::value;
 
+/// Where request bodies past `body-buffer` are written unless `body-spool` says: a
+/// directory on disk on Debian and most systems (`/tmp` may be tmpfs, which is memory).
+pub(crate) const DEFAULT_BODY_SPOOL: &str = "/var/tmp";
+
 /// A forward option's name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Key {
@@ -21,6 +25,8 @@ pub(crate) enum Key {
     MaxHeaderBytes,
     MaxHeaders,
     MaxBody,
+    BodyBuffer,
+    BodySpool,
     HeaderTimeout,
     BodyTimeout,
     IdleTimeout,
@@ -42,6 +48,8 @@ impl Key {
             "max-header-bytes" => Key::MaxHeaderBytes,
             "max-headers" => Key::MaxHeaders,
             "max-body" => Key::MaxBody,
+            "body-buffer" => Key::BodyBuffer,
+            "body-spool" => Key::BodySpool,
             "header-timeout" => Key::HeaderTimeout,
             "body-timeout" => Key::BodyTimeout,
             "idle-timeout" => Key::IdleTimeout,
@@ -63,7 +71,12 @@ impl Key {
     /// Why this option cannot be given to a forward of this protocol and mode, if so.
     pub(crate) fn not_for(self, protocol: Protocol, mode: Mode) -> Option<&'static str> {
         match self {
-            Key::MaxHeaderBytes | Key::MaxHeaders | Key::HeaderTimeout | Key::IdleTimeout
+            Key::MaxHeaderBytes
+            | Key::MaxHeaders
+            | Key::HeaderTimeout
+            | Key::IdleTimeout
+            | Key::BodyBuffer
+            | Key::BodySpool
                 if mode != Mode::Http =>
             {
                 Some("only mode http reads headers and keeps connections alive")
@@ -102,6 +115,11 @@ impl Key {
             Key::MaxHeaders => Value::Number(count(10_000, "from 1 to 10000")?),
             Key::MaxHeaderBytes => Value::Number(size(1 << 20, "from 1 to 1M")?),
             Key::MaxBody => Value::Number(size(1 << 40, "from 1 to 1024G")?),
+            Key::BodyBuffer => Value::Number(size(1 << 20, "from 1 to 1M")?),
+            Key::BodySpool => match text {
+                "" => return Err(located(ErrorKind::Empty)),
+                dir => Value::Path(PathBuf::from(dir)),
+            },
             Key::HeaderTimeout
             | Key::BodyTimeout
             | Key::IdleTimeout
@@ -159,6 +177,7 @@ pub(crate) enum Value {
     Number(u64),
     Duration(Duration),
     Log(AccessLog),
+    Path(PathBuf),
     Switch(bool),
 }
 
@@ -200,6 +219,7 @@ pub(crate) struct Resolved {
     pub(crate) access_log: AccessLog,
     pub(crate) access_log_json: bool,
     pub(crate) proxy_protocol: bool,
+    pub(crate) body_spool: PathBuf,
     pub(crate) exec: Option<Exec>,
 }
 
@@ -229,6 +249,7 @@ pub(crate) fn resolve(block: &OptionSet, global: &OptionSet) -> Resolved {
             max_header_bytes: small(Key::MaxHeaderBytes, l.max_header_bytes),
             max_headers: small(Key::MaxHeaders, l.max_headers),
             max_body: number(Key::MaxBody, l.max_body),
+            body_buffer: small(Key::BodyBuffer, l.body_buffer),
         },
         timeouts: Timeouts {
             header: duration(Key::HeaderTimeout, t.header),
@@ -243,6 +264,10 @@ pub(crate) fn resolve(block: &OptionSet, global: &OptionSet) -> Resolved {
         },
         access_log_json: matches!(get(Key::AccessLogFormat), Some(Value::Switch(true))),
         proxy_protocol: matches!(get(Key::ProxyProtocol), Some(Value::Switch(true))),
+        body_spool: match get(Key::BodySpool) {
+            Some(Value::Path(dir)) => dir.clone(),
+            _ => PathBuf::from(DEFAULT_BODY_SPOOL),
+        },
         exec: match block.get(Key::Exec) {
             Some(Value::Exec(exec)) => Some(exec.clone()),
             _ => None,

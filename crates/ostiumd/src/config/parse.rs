@@ -223,6 +223,7 @@ impl<'a> Parser<'a> {
             "control" => "control",
             "control-mode" => "control-mode",
             "log-level" => "log-level",
+            "request-memory" => "request-memory",
             _ => return Err((ErrorKind::UnknownSetting, key_tok.span)),
         };
         let line = self.line(key_tok.span);
@@ -249,6 +250,9 @@ impl<'a> Parser<'a> {
             "group" => s.group = Some(text.to_owned()),
             "control" => s.control = Some(PathBuf::from(text)),
             "control-mode" => s.control_mode = value::file_mode(text).map_err(located)?,
+            "request-memory" => {
+                s.request_memory = value::size(text, 1 << 40, "from 1 to 1024G").map_err(located)?
+            }
             "log-level" => {
                 if tracing_subscriber::EnvFilter::try_new(text).is_err() {
                     return Err(located(ErrorKind::Expected(

@@ -109,6 +109,7 @@ forward tcp 0.0.0.0:7 to /run/echo.door { mode handoff
             max_header_bytes: 16 * 1024,
             max_headers: 50,
             max_body: 10 << 20,
+            body_buffer: 16 * 1024,
         }
     );
     assert_eq!(
@@ -346,4 +347,19 @@ fn control_mode_and_the_settings_only_a_restart_applies() {
         "shutdown-timeout reloads"
     );
     assert_eq!(one_error("set control-mode 0800\n"), (ErrorKind::BadFileMode, 1, 18, 4));
+}
+
+#[test]
+fn bodies_spool_past_their_buffer_to_the_spool_directory_and_request_memory_is_global() {
+    let c = ok("forward http 127.0.0.1:80 to /d\n");
+    assert_eq!(c.forwards[0].limits.body_buffer, 16 * 1024);
+    assert_eq!(c.forwards[0].body_spool, PathBuf::from("/var/tmp"));
+    assert_eq!(c.settings.request_memory, 64 << 20);
+    let c = ok("set request-memory 8M\nset body-spool /srv/spool\n\
+                forward http 127.0.0.1:80 to /d {\n  body-buffer 4K\n}\n");
+    assert_eq!(c.forwards[0].limits.body_buffer, 4096);
+    assert_eq!(c.forwards[0].body_spool, PathBuf::from("/srv/spool"));
+    assert_eq!(c.settings.request_memory, 8 << 20);
+    let (kind, line, ..) = one_error("forward tcp 127.0.0.1:7 to /d {\n  body-spool /x\n}\n");
+    assert_eq!(line, 2, "{kind:?}");
 }

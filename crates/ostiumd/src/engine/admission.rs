@@ -6,12 +6,16 @@
 //! whole address and port pair), so the counts live in one table behind a lock, taken once
 //! when a connection is admitted and once when it closes. Rates are token buckets: a source
 //! may open `rate` connections at once, and one more each `1/rate` s.
+//!
+//! Each forward's admission also carries the daemon's [`MemoryBudget`], shared by every
+//! forward: the request bytes their connections may hold in memory.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
+use super::memory_budget::MemoryBudget;
 use crate::config::Limits;
 use crate::metrics::RefusalReason;
 
@@ -28,6 +32,8 @@ struct Source {
 #[derive(Debug)]
 pub struct Admission {
     state: Mutex<State>,
+    /// The daemon's budget for request bytes in memory, which this forward shares.
+    memory: Arc<MemoryBudget>,
 }
 
 #[derive(Debug)]
@@ -50,7 +56,18 @@ impl Admission {
                 open: 0,
                 sources: HashMap::new(),
             }),
+            memory: Arc::new(MemoryBudget::new(u64::MAX)),
         }
+    }
+
+    /// The same, sharing the daemon's budget for request bytes in memory.
+    pub fn sharing_memory(self, memory: Arc<MemoryBudget>) -> Admission {
+        Admission { memory, ..self }
+    }
+
+    /// The budget for request bytes in memory this forward shares.
+    pub fn memory(&self) -> &MemoryBudget {
+        &self.memory
     }
 
     /// Takes new limits (a reload), keeping the counts of what is open.

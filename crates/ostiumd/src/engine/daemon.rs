@@ -27,6 +27,7 @@ use tracing::{info, warn};
 use super::admin::{self, Probe, Probes};
 use super::admission::Admission;
 use super::group::Group;
+use super::memory_budget::MemoryBudget;
 use super::service::ForwardService;
 use crate::access_log::{self, AccessLogThread, Destination, Format};
 use crate::config::AccessLog as AccessLogSetting;
@@ -72,6 +73,8 @@ pub struct Daemon {
     running: Vec<Running>,
     threads: usize,
     shutdown_timeout: Duration,
+    /// The request bytes every forward's connections may hold in memory, together.
+    memory_budget: Arc<MemoryBudget>,
     /// Forwards removed by reloads, still draining.
     draining: Vec<std::thread::JoinHandle<()>>,
     metrics: Arc<DaemonMetrics>,
@@ -109,6 +112,7 @@ impl Daemon {
             ),
             shutdown_timeout: config.settings.shutdown_timeout,
             draining: Vec::new(),
+            memory_budget: Arc::new(MemoryBudget::new(config.settings.request_memory)),
             metrics: Arc::new(DaemonMetrics::new(std::time::SystemTime::now())),
             probes: Probes::default(),
             admin: None,
@@ -224,7 +228,9 @@ impl Daemon {
             Some(exec) if with_app => Some(Supervisor::start(&exec.argv, &forward.door)?),
             _ => None,
         };
-        let admission = Arc::new(Admission::new(&forward.limits));
+        let admission = Arc::new(
+            Admission::new(&forward.limits).sharing_memory(Arc::clone(&self.memory_budget)),
+        );
         let activated = self.take_activated(&forward);
         match Group::start(&forward, self.threads, &metrics, &admission, log, activated) {
             Ok(group) => {

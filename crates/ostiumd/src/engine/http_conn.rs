@@ -7,13 +7,14 @@
 //! connection closes.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use ostium::CallError;
 use ostium::wire::Fault;
 
 use crate::http::{
-    Decoder, Event, HttpDate, HttpError, Limits, Phase, Request, ResponseHead, Status, Version,
-    write_continue, write_response,
+    Decoder, Event, HttpDate, HttpError, Limits, Phase, Request, ResponseHead, Spool, Status,
+    Version, write_continue, write_response,
 };
 
 /// Requests decoded ahead of their responses, at most: past this many the connection's
@@ -99,6 +100,23 @@ impl HttpConn {
             draining: false,
             keep_lines: true,
         }
+    }
+
+    /// The same, spooling request bodies past `spool.memory_max` to unlinked files.
+    pub fn spooling(self, spool: Arc<Spool>) -> HttpConn {
+        HttpConn { decoder: self.decoder.spooling(spool), ..self }
+    }
+
+    /// The heap bytes the connection holds for requests being read (for the daemon's
+    /// request-memory budget).
+    pub fn memory(&self) -> usize {
+        self.decoder.memory()
+    }
+
+    /// Moves the body being read to its spool file now, if it is in memory
+    /// ([`Decoder::spill_body`]).
+    pub fn spill_body(&mut self) -> std::io::Result<()> {
+        self.decoder.spill_body()
     }
 
     /// The same, keeping no request lines ([`Written::line`] is `None`): for a forward

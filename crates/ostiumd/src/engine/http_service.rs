@@ -4,16 +4,23 @@
 //!
 //! Timers: the header timeout runs from a request's first byte to the end of its head
 //! (not renewed by each byte, so a client trickling bytes cannot hold a connection
-//! forever) — and on a new connection from its opening to its first byte, as HAProxy's
+//! forever), and on a new connection from its opening to its first byte, as HAProxy's
 //! `timeout http-request` does, so that a connection sending nothing is no cheaper to hold
-//! open than a slow request — the body timeout between body bytes, the request timeout from a request's
-//! first byte to its last (a body trickled just fast enough still ends), the idle timeout
-//! between requests, and
-//! one reply timeout per call (504, and the door connection dropped so that a late reply
-//! is never taken for another call's).
+//! open than a slow request; the body timeout runs between body bytes, the request timeout
+//! from a request's first byte to its last (a body trickled just fast enough still ends),
+//! the idle timeout between requests, and one reply timeout per call (504, and the door
+//! connection dropped so that a late reply is never taken for another call's).
+//!
+//! Request bodies past the forward's `body-buffer` are spooled to files and passed to the
+//! application as descriptors. [`drain`] is how a loop drains; [`memory`], its share of the
+//! daemon's budget for request bytes in memory.
+
+mod drain;
+mod memory;
 
 use rustc_hash::FxHashMap;
 use std::net::SocketAddr;
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -23,12 +30,14 @@ use ostium_reactor::{TimerId, WatchId};
 
 use super::admission::Admission;
 use super::door_pool::{Done, DoorPool, Job};
+use super::holds::Holds;
 use super::http_conn::Written;
 use super::http_conn::{Call, HttpConn, Outcome};
 use super::proxy_gate::{Passage, ProxyGate};
+use super::trim::TrimPolicy;
 use crate::access_log::{AccessLog, AccessRecord, Format, RequestLine};
 use crate::config::Forward;
-use crate::http::{HttpDate, Limits, Phase};
+use crate::http::{Body, HttpDate, Limits, Phase, Spool};
 use crate::metrics::{DoorErrorKind, ForwardMetrics};
 
 /// The door operation that carries one HTTP request (docs/http-over-doors.md §2).
@@ -54,7 +63,11 @@ struct Client {
     request_timer: Option<TimerId>,
     /// Reply timers of the calls in flight, by request, and when each call started: a few
     /// at most (one per pipelined request), so a list, which an idle connection frees.
-    reply_timers: Vec<(u64, TimerId, std::time::Instant)>,
+    reply_timers: Vec<(u64, TimerId, std::time::Instant, usize)>,
+    /// The request bytes this connection has charged to the memory budget.
+    charged: usize,
+    /// Of those, the encoded requests at the application.
+    in_calls: usize,
     /// The client half-closed: close once its responses are written.
     read_closed: bool,
     /// Nothing has arrived yet: the first byte is due within the header timeout, not the
@@ -67,6 +80,8 @@ struct Client {
 #[derive(Clone, Copy, Debug)]
 enum TimerFor {
     Read(ConnId),
+    /// Whether the memory budget has room for the held connections again.
+    Holds,
     Reply(ConnId, u64),
     /// The end of a drain's `shutdown-timeout`.
     DrainDeadline,
@@ -82,6 +97,8 @@ pub struct HttpService {
     /// The forward's label in logs.
     label: String,
     limits: Limits,
+    /// Where request bodies past the forward's `body-buffer` go.
+    spool: Arc<Spool>,
     /// Boxed: the map keeps room for more entries than it holds, and a client is large.
     clients: FxHashMap<ConnId, Box<Client>>,
     pool: DoorPool<Tag>,
@@ -93,6 +110,10 @@ pub struct HttpService {
     args: Vec<u8>,
     /// The daemon is stopping: no new requests, close once those read are answered.
     draining: bool,
+    /// When to give the memory of closed connections back.
+    trim: TrimPolicy,
+    /// Connections not read from while the memory budget is spent.
+    holds: Holds,
 }
 
 impl HttpService {
@@ -109,6 +130,7 @@ impl HttpService {
             metrics,
             admission,
             limits: Limits::from(&forward.limits),
+            spool: spool_of(&forward),
             pool: DoorPool::new(&forward.door, MAX_DOOR_CONNECTIONS),
             forward,
             clients: FxHashMap::default(),
@@ -118,43 +140,8 @@ impl HttpService {
             out: Vec::new(),
             args: Vec::new(),
             draining: false,
-        }
-    }
-
-    /// Drains (`SIGTERM`, or a forward a reload removed): the listener closes; idle
-    /// connections close now; a request already started — its head or body still arriving,
-    /// or at the application — is answered, with `Connection: close`; what is not answered
-    /// within `deadline` is answered `503`. The loop stops when no client is left.
-    pub fn begin_drain(&mut self, cx: &mut Context<'_>, deadline: std::time::Duration) {
-        self.draining = true;
-        cx.close_listeners();
-        let timer = cx.set_timer(deadline);
-        self.timers.insert(timer, TimerFor::DrainDeadline);
-        let conns: Vec<ConnId> = self.clients.keys().copied().collect();
-        for conn in conns {
-            if let Some(client) = self.clients.get_mut(&conn) {
-                client.http.drain();
-            }
-            self.flush(cx, conn);
-        }
-        self.stop_if_drained(cx);
-    }
-
-    /// The drain's deadline: every client not done yet gets its `503` and is closed.
-    fn on_drain_deadline(&mut self, cx: &mut Context<'_>) {
-        let conns: Vec<ConnId> = self.clients.keys().copied().collect();
-        for conn in conns {
-            if let Some(client) = self.clients.get_mut(&conn) {
-                client.http.on_drain_deadline(date());
-            }
-            self.flush(cx, conn);
-        }
-    }
-
-    fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
-        if self.draining && self.clients.is_empty() {
-            self.pool.close_all(cx);
-            cx.stop();
+            trim: TrimPolicy::default(),
+            holds: Holds::default(),
         }
     }
 
@@ -163,6 +150,7 @@ impl HttpService {
     /// they started.
     pub fn reconfigure(&mut self, cx: &mut Context<'_>, forward: Arc<Forward>) {
         self.limits = Limits::from(&forward.limits);
+        self.spool = spool_of(&forward);
         self.pool.retarget(cx, &forward.door);
         self.forward = forward;
     }
@@ -201,9 +189,14 @@ impl HttpService {
 
     /// Makes a door call for each request in `self.calls`, from `conn`.
     fn start_calls(&mut self, cx: &mut Context<'_>, conn: ConnId) {
-        let calls = std::mem::take(&mut self.calls);
-        for Call { seq, request } in calls.iter() {
+        let mut calls = std::mem::take(&mut self.calls);
+        for Call { seq, request } in calls.drain(..) {
             let Some(client) = self.clients.get_mut(&conn) else { break };
+            // A spooled body travels as its file (docs/http-over-doors.md §3.3).
+            let (in_memory, file) = match request.body {
+                Body::Memory(bytes) => (bytes, None),
+                Body::File { file, len } => (Vec::new(), Some((OwnedFd::from(file), len))),
+            };
             let parts = RequestParts {
                 method: request.method.as_bytes(),
                 target: request.target.as_bytes(),
@@ -213,27 +206,31 @@ impl HttpService {
                 },
                 peer: Peer::new(client.peer, self.forward.listen),
                 headers: request.headers.iter().map(|h| (h.name.as_bytes(), h.value.as_slice())),
-                body: &request.body,
+                body: &in_memory,
+                body_in_fd: file.as_ref().map(|&(_, len)| len),
             };
             self.args.clear();
             if let Err(err) = ostium::http::encode_request_into(&parts, &mut self.args) {
                 tracing::debug!(%err, "a request the door format cannot carry: 400");
                 client.http.on_reply(
-                    *seq,
+                    seq,
                     Outcome::Failed(ostium::CallError::Invalid(err.to_string())),
                     date(),
                 );
                 continue;
             }
             let timer = cx.set_timer(self.forward.timeouts.reply);
-            self.timers.insert(timer, TimerFor::Reply(conn, *seq));
-            client.reply_timers.push((*seq, timer, std::time::Instant::now()));
+            self.timers.insert(timer, TimerFor::Reply(conn, seq));
+            client.reply_timers.push((seq, timer, std::time::Instant::now(), self.args.len()));
+            client.in_calls += self.args.len();
+            let idempotent = matches!(request.method.as_str(), "GET" | "HEAD" | "OPTIONS");
             let job = Job {
-                tag: (conn, *seq),
+                tag: (conn, seq),
                 op: HTTP_REQUEST,
                 args: std::mem::take(&mut self.args),
-                fds: Vec::new(),
-                retryable: matches!(request.method.as_str(), "GET" | "HEAD" | "OPTIONS"),
+                // A retry resends the arguments only: a call with a file is never retried.
+                retryable: idempotent && file.is_none(),
+                fds: file.map(|(fd, _)| fd).into_iter().collect(),
             };
             self.pool.submit(cx, job, &mut self.done);
         }
@@ -246,7 +243,7 @@ impl HttpService {
     fn deliver(&mut self, cx: &mut Context<'_>) {
         while let Some(Done { tag: (conn, seq), outcome }) = self.done.pop() {
             let Some(client) = self.clients.get_mut(&conn) else { continue };
-            if let Some((timer, started)) = take_reply_timer(&mut client.reply_timers, seq) {
+            if let Some((timer, started)) = take_reply_timer(client, seq) {
                 cx.cancel_timer(timer);
                 self.timers.remove(&timer);
                 self.metrics.request_duration.observe(started.elapsed());
@@ -295,6 +292,7 @@ impl HttpService {
             client.http.release_idle_memory();
             client.reply_timers = Vec::new();
         }
+        self.account(cx, conn);
     }
 
     /// Sets the read timer the connection's phase asks for, unless it is already set for it.
@@ -370,14 +368,18 @@ fn door_error_kind(err: &ostium::CallError) -> DoorErrorKind {
     }
 }
 
-/// Removes and returns the reply timer of request `seq`.
-fn take_reply_timer(
-    timers: &mut Vec<(u64, TimerId, std::time::Instant)>,
-    seq: u64,
-) -> Option<(TimerId, std::time::Instant)> {
-    let index = timers.iter().position(|&(s, _, _)| s == seq)?;
-    let (_, timer, started) = timers.swap_remove(index);
+/// Removes and returns the reply timer of request `seq`, and when its call started; its
+/// encoded request no longer counts as held.
+fn take_reply_timer(client: &mut Client, seq: u64) -> Option<(TimerId, std::time::Instant)> {
+    let index = client.reply_timers.iter().position(|&(s, ..)| s == seq)?;
+    let (_, timer, started, bytes) = client.reply_timers.swap_remove(index);
+    client.in_calls -= bytes;
     Some((timer, started))
+}
+
+/// Where `forward`'s request bodies go past its `body-buffer`.
+fn spool_of(forward: &Forward) -> Arc<Spool> {
+    Arc::new(Spool { dir: forward.body_spool.clone(), memory_max: forward.limits.body_buffer })
 }
 
 /// The `Date` field of a response written now.
@@ -400,17 +402,21 @@ impl Service for HttpService {
             http: match self.access_log {
                 Some(_) => HttpConn::new(self.limits),
                 None => HttpConn::new(self.limits).without_request_lines(),
-            },
+            }
+            .spooling(Arc::clone(&self.spool)),
             peer,
             gate: ProxyGate::new(self.forward.proxy_protocol),
             admitted: false,
             read_timer: None,
             request_timer: None,
             reply_timers: Vec::new(),
+            charged: 0,
+            in_calls: 0,
             read_closed: false,
             awaiting_first_byte: true,
         };
         self.clients.insert(conn, Box::new(client));
+        self.trim.opened(self.clients.len());
         // With a PROXY header, the client it names is the one the limits count.
         if !self.forward.proxy_protocol && !self.admit(cx, conn) {
             return;
@@ -503,13 +509,18 @@ impl Service for HttpService {
                 self.pool.abandon(cx, &(conn, seq), &mut self.done);
                 self.metrics.door_error(DoorErrorKind::Timeout).inc();
                 if let Some(client) = self.clients.get_mut(&conn) {
-                    take_reply_timer(&mut client.reply_timers, seq);
+                    take_reply_timer(client, seq);
                     client.http.on_reply(seq, Outcome::TimedOut, date());
                 }
                 self.flush(cx, conn);
                 self.deliver(cx);
             }
             Some(TimerFor::DrainDeadline) => self.on_drain_deadline(cx),
+            Some(TimerFor::Holds) => {
+                if let Some(timer) = self.holds.recheck(cx, self.admission.memory()) {
+                    self.timers.remove(&timer);
+                }
+            }
             None => {}
         }
     }
@@ -534,11 +545,16 @@ impl Service for HttpService {
         }
         // Calls in flight run to their end and their replies are discarded; the timers go.
         let reads = client.read_timer.map(|(t, _)| t).into_iter().chain(client.request_timer);
-        for timer in client.reply_timers.into_iter().map(|(_, t, _)| t).chain(reads) {
+        self.admission.memory().charge(client.charged, 0);
+        self.holds.forget(conn);
+        for timer in client.reply_timers.into_iter().map(|(_, t, _, _)| t).chain(reads) {
             cx.cancel_timer(timer);
             self.timers.remove(&timer);
         }
         self.pool.forget_waiting(|&(owner, _)| owner == conn);
+        if self.trim.closed(self.clients.len()) {
+            ostium_sys::release_free_memory();
+        }
         self.stop_if_drained(cx);
     }
 }

@@ -7,6 +7,7 @@
 //! at most [`MAX_SIZE_LINE`] bytes. Faults are found in byte order, so that they do not
 //! depend on how the bytes were split.
 
+use super::body::{Body, Spool};
 use super::error::ErrorKind;
 use super::head::parse_trailers;
 use super::request::Header;
@@ -61,7 +62,8 @@ impl Chunked {
     pub(crate) fn decode(
         &mut self,
         input: &[u8],
-        body: &mut Vec<u8>,
+        body: &mut Body,
+        spool: Option<&Spool>,
         limits: ChunkLimits,
     ) -> Result<Progress, (ErrorKind, usize)> {
         let mut pos = 0;
@@ -71,7 +73,7 @@ impl Chunked {
                 State::Size => {
                     let located = |(kind, at)| (kind, pos + at);
                     let Some((size, len)) = size_line(rest).map_err(located)? else { break };
-                    let room = limits.max_body - body.len() as u64;
+                    let room = limits.max_body - body.len();
                     if size > room {
                         return Err((ErrorKind::BodyTooLarge, pos));
                     }
@@ -87,7 +89,7 @@ impl Chunked {
                     if n == 0 {
                         break;
                     }
-                    body.extend_from_slice(&rest[..n]);
+                    body.append(&rest[..n], spool).map_err(|_| (ErrorKind::BodySpool, pos))?;
                     pos += n;
                     *left -= n as u64;
                     if *left == 0 {
@@ -172,9 +174,9 @@ mod tests {
     type Decoded = (usize, Vec<u8>, Option<Vec<Header>>);
 
     fn decode(input: &[u8]) -> Result<Decoded, (ErrorKind, usize)> {
-        let mut body = Vec::new();
-        let p = Chunked::new().decode(input, &mut body, LIMITS)?;
-        Ok((p.consumed, body, p.done))
+        let mut body = Body::default();
+        let p = Chunked::new().decode(input, &mut body, None, LIMITS)?;
+        Ok((p.consumed, body.in_memory().unwrap().to_vec(), p.done))
     }
 
     #[test]

@@ -4,9 +4,12 @@
 //! It reads no socket and no clock. [`Decoder::phase`] tells the caller which timeout
 //! applies; [`Event::Continue`] tells it when to write `100 Continue`.
 
+use std::sync::Arc;
+
+use super::body::{Body, Spool};
 use super::chunked::{ChunkLimits, Chunked};
 use super::error::{ErrorKind, HttpError};
-use super::framing::{Body, framing};
+use super::framing::{Body as Framing, framing};
 use super::head::parse_head;
 use super::request::Request;
 use super::scan::{Scanner, Section};
@@ -34,7 +37,7 @@ impl From<&config::Limits> for Limits {
 }
 
 /// What the decoder produced.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Event {
     /// The request whose head was just decoded awaits `100 Continue` before it sends its
     /// body: write `HTTP/1.1 100 Continue\r\n\r\n` (after every earlier response), then
@@ -86,16 +89,25 @@ pub struct Decoder {
     /// The offset in the connection of `buf[0]`.
     base: u64,
     state: State,
+    /// Where bodies past the in-memory buffer go (none: all in memory).
+    spool: Option<Arc<Spool>>,
 }
 
 impl Decoder {
     /// A decoder for a new connection.
     pub fn new(limits: Limits) -> Self {
-        Decoder { limits, buf: Vec::new(), start: 0, base: 0, state: head() }
+        Decoder { limits, buf: Vec::new(), start: 0, base: 0, state: head(), spool: None }
+    }
+
+    /// The same, spooling bodies larger than `spool.memory_max` to unlinked files.
+    pub fn spooling(self, spool: Arc<Spool>) -> Self {
+        Decoder { spool: Some(spool), ..self }
     }
 
     /// Appends bytes received from the client. Once the decoder is closed, they are
-    /// dropped.
+    /// dropped. Body bytes of a `Content-Length` body, with nothing buffered before them,
+    /// go straight to the body (its file, once spooled) without passing through the
+    /// decoder's buffer.
     pub fn feed(&mut self, bytes: &[u8]) {
         if matches!(self.state, State::Closed | State::Failed(_)) {
             return;
@@ -105,7 +117,28 @@ impl Decoder {
             self.base += self.start as u64;
             self.start = 0;
         }
-        self.buf.extend_from_slice(bytes);
+        let taken = if self.start == self.buf.len() { self.feed_body(bytes) } else { 0 };
+        self.buf.extend_from_slice(&bytes[taken..]);
+    }
+
+    /// Takes what it can of `bytes` into a `Content-Length` body being read; returns how
+    /// many bytes it took (the decoder's buffer holds nothing undecoded).
+    fn feed_body(&mut self, bytes: &[u8]) -> usize {
+        let State::Body { request, body: BodyState::Length(left) } = &mut self.state else {
+            return 0;
+        };
+        let n = bytes.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
+        if let Err(_err) = request.body.append(&bytes[..n], self.spool.as_deref()) {
+            let offset = self.base + self.buf.len() as u64;
+            self.state = State::Failed(HttpError { kind: ErrorKind::BodySpool, offset });
+            self.buf = Vec::new();
+            self.start = 0;
+            return bytes.len();
+        }
+        *left -= n as u64;
+        // The bytes taken count as consumed: the buffer's first byte comes after them.
+        self.base += n as u64;
+        n
     }
 
     /// Decodes the next event from the bytes fed so far: `Ok(None)` until more bytes are
@@ -150,6 +183,25 @@ impl Decoder {
         self.buf.len() - self.start
     }
 
+    /// Moves the body being read, if it is in memory, to a spool file now (the daemon's
+    /// memory budget is spent); a no-op without a spool or a body in progress.
+    pub fn spill_body(&mut self) -> std::io::Result<()> {
+        match (&mut self.state, &self.spool) {
+            (State::Body { request, .. }, Some(spool)) => request.body.spill(spool),
+            _ => Ok(()),
+        }
+    }
+
+    /// The heap bytes the decoder holds for the connection: its buffer and the body being
+    /// read, if in memory.
+    pub fn memory(&self) -> usize {
+        let body = match &self.state {
+            State::Body { request, .. } => request.body.memory(),
+            _ => 0,
+        };
+        self.buf.capacity() + body
+    }
+
     /// One step; a fault comes with its offset in `buf`.
     fn step(&mut self) -> Result<Option<Event>, (ErrorKind, usize)> {
         let limits = self.limits;
@@ -175,14 +227,14 @@ impl Decoder {
                 target: head.target,
                 version: head.version,
                 headers: head.headers,
-                body: Vec::new(),
+                body: Body::default(),
                 trailers: Vec::new(),
                 keep_alive: framing.keep_alive,
             };
             let body = match framing.body {
-                Body::Length(0) => return Ok(Some(self.finish(request))),
-                Body::Length(n) => BodyState::Length(n),
-                Body::Chunked => BodyState::Chunked(Chunked::new()),
+                Framing::Length(0) => return Ok(Some(self.finish(request))),
+                Framing::Length(n) => BodyState::Length(n),
+                Framing::Chunked => BodyState::Chunked(Chunked::new()),
             };
             self.state = State::Body { request: Box::new(request), body };
             if framing.expect_continue && self.start == self.buf.len() {
@@ -194,7 +246,11 @@ impl Decoder {
         let done = match body {
             BodyState::Length(left) => {
                 let n = input.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
-                request.body.extend_from_slice(&input[..n]);
+                let at = self.start;
+                request
+                    .body
+                    .append(&input[..n], self.spool.as_deref())
+                    .map_err(|_| (ErrorKind::BodySpool, at))?;
                 self.start += n;
                 *left -= n as u64;
                 *left == 0
@@ -207,7 +263,7 @@ impl Decoder {
                 };
                 let at = self.start;
                 let progress = chunked
-                    .decode(input, &mut request.body, limits)
+                    .decode(input, &mut request.body, self.spool.as_deref(), limits)
                     .map_err(|(kind, k)| (kind, at + k))?;
                 self.start += progress.consumed;
                 match progress.done {

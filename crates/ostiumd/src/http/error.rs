@@ -55,6 +55,9 @@ pub enum ErrorKind {
     TrailersTooLarge,
     /// An `Expect` other than `100-continue`. 417.
     Expectation,
+    /// The body could not be written to its spool file (`body-spool` unwritable or
+    /// full). 500: the server's fault, not the client's.
+    BodySpool,
 }
 
 impl ErrorKind {
@@ -69,6 +72,7 @@ impl ErrorKind {
             ErrorKind::UnsupportedCoding => Status::NOT_IMPLEMENTED,
             ErrorKind::BodyTooLarge => Status::CONTENT_TOO_LARGE,
             ErrorKind::Expectation => Status::EXPECTATION_FAILED,
+            ErrorKind::BodySpool => Status::INTERNAL_SERVER_ERROR,
             _ => Status::BAD_REQUEST,
         }
     }
@@ -97,6 +101,7 @@ impl ErrorKind {
             ErrorKind::Trailer => "malformed trailer section",
             ErrorKind::TrailersTooLarge => "trailer section too large",
             ErrorKind::Expectation => "unsupported expectation",
+            ErrorKind::BodySpool => "the body could not be spooled",
         }
     }
 }

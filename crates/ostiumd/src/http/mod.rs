@@ -22,6 +22,7 @@
 //!   else 431) and `max-headers` (431); the body by `max-body` (413, before reading a body
 //!   whose `Content-Length` is too large, and before `100 Continue`).
 
+mod body;
 mod chunked;
 mod date;
 mod decoder;
@@ -36,6 +37,7 @@ mod status;
 #[cfg(test)]
 mod tests;
 
+pub use body::{Body, Spool};
 pub use date::HttpDate;
 pub use decoder::{Decoder, Event, Limits, Phase};
 pub use error::{ErrorKind, HttpError};

@@ -1,6 +1,8 @@
 //! A decoded request: its line, header fields, body and trailers, and whether the
 //! connection stays open after it.
 
+use super::body::Body;
+
 /// The HTTP version of a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Version {
@@ -33,7 +35,7 @@ pub struct Header {
 }
 
 /// A whole request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Request {
     /// The method (a token: `GET`, `POST`, or any other).
     pub method: String,
@@ -43,8 +45,8 @@ pub struct Request {
     pub version: Version,
     /// The header fields, in order, repeated ones included.
     pub headers: Vec<Header>,
-    /// The body, de-chunked.
-    pub body: Vec<u8>,
+    /// The body, de-chunked: in memory, or spooled to a file.
+    pub body: Body,
     /// The trailer fields of a chunked body, kept apart from the headers.
     pub trailers: Vec<Header>,
     /// Whether the connection stays open after the response (the version's default,

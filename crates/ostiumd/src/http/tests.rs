@@ -156,9 +156,9 @@ fn requests_are_decoded_whole_and_in_order() {
     let out = whole(GOOD.iter().find(|c| c.0 == "pipelined").unwrap().1);
     let targets: Vec<&str> = out.requests.iter().map(|r| r.target.as_str()).collect();
     assert_eq!(targets, ["/1", "/2", "/3"]);
-    assert_eq!(out.requests[1].body, b"x");
+    assert_eq!(out.requests[1].body.in_memory(), Some(&b"x"[..]));
     let chunked = &whole(GOOD.iter().find(|c| c.0 == "chunked body").unwrap().1).requests[0];
-    assert_eq!((chunked.body.as_slice(), chunked.trailers.len()), (b"hello".as_slice(), 1));
+    assert_eq!((chunked.body.in_memory(), chunked.trailers.len()), (Some(&b"hello"[..]), 1));
     assert_eq!(chunked.header("transfer-encoding"), Some(b"chunked".as_slice()));
     let head = &whole(b"HEAD /x HTTP/1.1\r\nHost: a\r\n\r\n").requests[0];
     assert!(head.is_head() && head.keep_alive && head.version == Version::Http11);
@@ -180,7 +180,7 @@ fn continue_is_announced_before_the_body() {
     assert_eq!((d.decode(), d.phase()), (Ok(None), Phase::Body));
     d.feed(b"abc");
     let Ok(Some(Event::Request(r))) = d.decode() else { panic!("a request") };
-    assert_eq!(r.body, b"abc");
+    assert_eq!(r.body.in_memory(), Some(&b"abc"[..]));
     // Body already sent with the head: no Continue. Too large: refused before Continue.
     let mut d = Decoder::new(LIMITS);
     d.feed(b"PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc");
@@ -219,4 +219,76 @@ fn errors_are_final() {
     let e = d.decode().unwrap_err();
     d.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_eq!((d.decode(), d.phase()), (Err(e), Phase::Closed));
+}
+
+/// A decoder spooling bodies past 16 bytes to files in the temporary directory.
+fn spooling() -> Decoder {
+    let spool = Spool { dir: std::env::temp_dir(), memory_max: 16 };
+    Decoder::new(Limits { max_header_bytes: 1024, max_headers: 16, max_body: 1 << 20 })
+        .spooling(std::sync::Arc::new(spool))
+}
+
+/// The bytes of a spooled body.
+fn spooled(body: &Body) -> Vec<u8> {
+    use std::os::unix::fs::FileExt;
+    let Body::File { file, len } = body else { panic!("in memory: {body:?}") };
+    let mut bytes = vec![0; *len as usize];
+    file.read_exact_at(&mut bytes, 0).unwrap();
+    bytes
+}
+
+#[test]
+fn a_body_past_the_buffer_is_spooled_in_any_split_and_the_next_request_follows() {
+    let body: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+    let mut stream =
+        format!("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", body.len())
+            .into_bytes();
+    stream.extend_from_slice(&body);
+    stream.extend_from_slice(b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+    for piece in [1, 7, 100, 4096, stream.len()] {
+        let mut decoder = spooling();
+        let mut requests = Vec::new();
+        for chunk in stream.chunks(piece) {
+            decoder.feed(chunk);
+            while let Some(Event::Request(r)) = decoder.decode().unwrap() {
+                requests.push(r);
+            }
+        }
+        assert_eq!(requests.len(), 2, "in pieces of {piece}");
+        assert_eq!(spooled(&requests[0].body), body, "in pieces of {piece}");
+        assert_eq!(requests[1].target, "/next");
+        assert!(decoder.memory() < 8192, "{} bytes held", decoder.memory());
+    }
+}
+
+#[test]
+fn a_chunked_body_past_the_buffer_is_spooled() {
+    let mut decoder = spooling();
+    decoder.feed(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    decoder.feed(b"14\r\n0123456789abcdefghij\r\n5\r\nKLMNO\r\n0\r\n\r\n");
+    let Some(Event::Request(r)) = decoder.decode().unwrap() else { panic!("a request") };
+    assert_eq!(spooled(&r.body), b"0123456789abcdefghijKLMNO");
+}
+
+#[test]
+fn a_body_within_the_buffer_stays_in_memory() {
+    let mut decoder = spooling();
+    decoder.feed(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nsmall");
+    let Some(Event::Request(r)) = decoder.decode().unwrap() else { panic!("a request") };
+    assert_eq!(r.body.in_memory(), Some(&b"small"[..]));
+}
+
+#[test]
+fn a_spool_that_cannot_be_written_is_a_500_at_the_body() {
+    let spool = Spool { dir: "/nonexistent/spool".into(), memory_max: 4 };
+    let mut decoder =
+        Decoder::new(Limits { max_header_bytes: 1024, max_headers: 16, max_body: 100 })
+            .spooling(std::sync::Arc::new(spool));
+    let head = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n";
+    decoder.feed(head);
+    assert_eq!(decoder.decode(), Ok(None));
+    decoder.feed(b"0123456789");
+    let err = decoder.decode().unwrap_err();
+    assert_eq!((err.kind, err.status().code()), (ErrorKind::BodySpool, 500));
+    assert_eq!(err.offset, head.len() as u64);
 }

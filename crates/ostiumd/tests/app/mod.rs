@@ -69,6 +69,7 @@ fn handle(request: Request<Vec<u8>>) -> Response<Vec<u8>> {
     match request.uri().path() {
         "/" => text(StatusCode::OK, b"hello\n".to_vec()),
         "/echo" => text(StatusCode::OK, request.into_body()),
+        "/length" => text(StatusCode::OK, request.body().len().to_string().into_bytes()),
         "/pid" => text(StatusCode::OK, std::process::id().to_string().into_bytes()),
         "/peer" => {
             let peer = request.extensions().get::<ostium::http::Peer>().map(|p| p.remote);

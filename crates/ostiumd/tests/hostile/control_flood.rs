@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use ostium::wire::{Capabilities, Hello};
 use ostium_sys::unix::SeqpacketConn;
 
-use crate::common::{Ostiumd, TempDir, exec_app, wait_ready};
-use crate::probe::{NOBODY, get_within, read_line_from, root_or_skip, spawn_entry};
+use crate::common::TempDir;
+use crate::probe::{NOBODY, get_within, read_line_from, root_or_skip, spawn_entry, start_app};
 
 const DOOR_ENV: &str = "OSTIUM_FLOOD_DOOR";
 /// Connections the flooder tries to hold: more than ostiumd's descriptor limit here.
@@ -74,14 +74,8 @@ fn a_control_door_flood_by_another_user_fails_no_http_request() {
     }
     let dir = TempDir::new("control-flood");
     let control = dir.path().join("control.door");
-    let config = format!(
-        "set control {}\nforward http 127.0.0.1:0 to {} {{\n  max-connections 1000\n  {}\n}}\n",
-        control.display(),
-        dir.path().join("app.door").display(),
-        exec_app()
-    );
-    let ostiumd = Ostiumd::start_with(&dir, &config, &[], Some(OSTIUMD_NOFILE));
-    wait_ready(ostiumd.addr);
+    let settings = format!("set control {}\n", control.display());
+    let ostiumd = start_app(&dir, &settings, "  max-connections 1000\n", Some(OSTIUMD_NOFILE));
     let mut flooder = spawn_entry(
         "control_flood::control_flood_child",
         &[(DOOR_ENV, control.display().to_string())],

@@ -6,7 +6,8 @@ use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::common::{Ostiumd, TempDir, exec_app, get, wait_ready};
+use crate::common::{TempDir, get};
+use crate::probe::start_app;
 
 /// Empty connections the probe opens.
 const EMPTY: usize = 200;
@@ -14,13 +15,8 @@ const EMPTY: usize = 200;
 #[test]
 fn empty_connections_are_closed_at_the_header_timeout_not_the_idle_timeout() {
     let dir = TempDir::new("empty-connections");
-    let config = format!(
-        "forward http 127.0.0.1:0 to {} {{\n  header-timeout 1s\n  idle-timeout 60s\n  {}\n}}\n",
-        dir.path().join("app.door").display(),
-        exec_app()
-    );
-    let ostiumd = Ostiumd::start(&dir, &config);
-    wait_ready(ostiumd.addr);
+    let options = "  header-timeout 1s\n  idle-timeout 60s\n";
+    let ostiumd = start_app(&dir, "", options, None);
     let opened = Instant::now();
     let empty: Vec<TcpStream> =
         (0..EMPTY).map(|_| TcpStream::connect(ostiumd.addr).unwrap()).collect();

@@ -9,6 +9,8 @@
 //!   logs a bounded number of lines, and serves again once descriptors are free.
 //! - [`drain`]: `SIGTERM` during uploads answers the requests already started and `503`s
 //!   what cannot finish in time.
+//! - [`uploads`]: a thousand slow 1 MB uploads stay under a memory ceiling, and the
+//!   memory is given back when they are done.
 //! - [`empty_connections`]: connections that send nothing are closed at the header
 //!   timeout, not the idle timeout.
 
@@ -22,6 +24,7 @@ mod door_emfile;
 mod drain;
 mod empty_connections;
 mod probe;
+mod uploads;
 
 /// Not a test: the application ostiumd starts in these tests.
 #[test]

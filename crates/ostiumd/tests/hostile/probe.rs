@@ -5,7 +5,9 @@ use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Stdio};
 
-use crate::common::{Response, command_with_nofile, read_response};
+use crate::common::{
+    Ostiumd, Response, TempDir, command_with_nofile, exec_app, read_response, wait_ready,
+};
 use std::time::Duration;
 
 /// The uid the probes act as when they play another local user.
@@ -32,6 +34,25 @@ pub(crate) fn spawn_entry(entry: &str, env: &[(&str, String)], nofile: Option<u3
         .unwrap()
 }
 
+/// Starts ostiumd on an `http` forward to the test application (`exec`), with `settings`
+/// lines before it and `options` lines in its block, its descriptor limit set to
+/// `nofile` if given; waits until the application answers.
+pub(crate) fn start_app(
+    dir: &TempDir,
+    settings: &str,
+    options: &str,
+    nofile: Option<u32>,
+) -> Ostiumd {
+    let config = format!(
+        "{settings}forward http 127.0.0.1:0 to {} {{\n{options}  {}\n}}\n",
+        dir.path().join("app.door").display(),
+        exec_app()
+    );
+    let ostiumd = Ostiumd::start_with(dir, &config, &[], nofile);
+    wait_ready(ostiumd.addr);
+    ostiumd
+}
+
 /// `GET /` on a new connection, which fails (panics) unless answered within `within`:
 /// what a client with a timeout sees.
 pub(crate) fn get_within(addr: SocketAddr, within: Duration) -> Response {
@@ -50,6 +71,13 @@ pub(crate) fn cpu_time(pid: u32) -> Duration {
     let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
     // USER_HZ is 100 on Linux.
     Duration::from_millis(ticks * 10)
+}
+
+/// The resident set size of process `pid`, in bytes.
+pub(crate) fn rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
 }
 
 /// Reads the child's standard output until a line holding `prefix` (libtest may have

@@ -37,7 +37,7 @@ fn request_fixed_header() {
     assert_eq!(request_error(b"OHR"), (0, short(4, 3)));
     assert_eq!(request_error(&request_with(0, b"OHRS")), (0, BadMagic(*b"OHRS")));
     assert_eq!(request_error(&request_with(4, &[2, 0])), (4, UnsupportedVersion(2)));
-    assert_eq!(request_error(&request_with(6, &[3, 0])), (6, UnknownFlags(2)));
+    assert_eq!(request_error(&request_with(6, &[7, 0])), (6, UnknownFlags(4)));
     assert_eq!(request_error(&request_with(8, &[1, 2])), (8, HttpVersion { major: 1, minor: 2 }));
     assert_eq!(request_error(&request_with(10, &[5])), (10, AddressFamily(5)));
     assert_eq!(request_error(&request_with(11, &[0])), (11, AddressFamily(0)));

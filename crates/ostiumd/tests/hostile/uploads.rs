@@ -1,0 +1,102 @@
+//! A thousand clients each uploading a body slowly. Bodies used to be held whole in
+//! ostiumd's heap (1 GB for 1 MB bodies), and the memory stayed after the clients left.
+//! Now a body past `body-buffer` is written to an unlinked file as it arrives and the
+//! application receives the file; what stays in memory is bounded by `request-memory`
+//! (past it, bodies being read go to disk and connections between requests wait); and the
+//! memory goes back to the system when the clients leave.
+
+use std::io::{BufReader, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use crate::common::{TempDir, read_response};
+use crate::probe::{rss, start_app};
+
+const CLIENTS: usize = 1000;
+/// Each body goes out in this many pieces, every client's piece in turn, with a pause
+/// between rounds: slow uploads, all in progress at once.
+const PIECES: usize = 10;
+const MIB: u64 = 1024 * 1024;
+
+/// ostiumd's resident memory: idle, at its most during the uploads, and after them.
+struct Figures {
+    idle: u64,
+    peak: u64,
+    after: u64,
+}
+
+/// Runs `CLIENTS` slow uploads of `body` bytes each (every one answered 200 with its
+/// length), with `settings` before the forward, and reads ostiumd's memory.
+fn uploads(name: &str, body: usize, settings: &str) -> Figures {
+    let dir = TempDir::new(name);
+    let options = "  max-connections 2000\n  body-timeout 60s\n";
+    let ostiumd = start_app(&dir, settings, options, None);
+    let pid = ostiumd.child.id();
+    let idle = rss(pid);
+    let mut clients: Vec<TcpStream> = (0..CLIENTS)
+        .map(|_| {
+            let stream = TcpStream::connect(ostiumd.addr).unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            let head =
+                format!("POST /length HTTP/1.1\r\nHost: t\r\nContent-Length: {body}\r\n\r\n");
+            (&stream).write_all(head.as_bytes()).unwrap();
+            stream
+        })
+        .collect();
+    let piece = vec![b'b'; body / PIECES];
+    let mut peak = 0;
+    for _ in 0..PIECES - 1 {
+        for client in &mut clients {
+            client.write_all(&piece).unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        peak = peak.max(rss(pid));
+    }
+    // Every upload is 90 % through: the most ostiumd holds at once.
+    std::thread::sleep(Duration::from_millis(300));
+    peak = peak.max(rss(pid));
+    for client in &mut clients {
+        client.write_all(&piece).unwrap();
+    }
+    for client in clients {
+        let answer = read_response(&mut BufReader::new(client), false);
+        assert_eq!((answer.status, answer.body), (200, body.to_string().into_bytes()));
+    }
+    // The clients are gone; ostiumd gives the memory back within a moment.
+    std::thread::sleep(Duration::from_secs(1));
+    let figures = Figures { idle, peak, after: rss(pid) };
+    println!(
+        "{name}: ostiumd RSS idle {} MiB, {CLIENTS} uploads of {body} B in progress {} MiB, after {} MiB",
+        figures.idle / MIB,
+        figures.peak / MIB,
+        figures.after / MIB
+    );
+    figures
+}
+
+#[test]
+fn a_thousand_slow_1mb_uploads_are_spooled_not_held() {
+    let f = uploads("uploads-1mb", 1_000_000, "");
+    assert!(f.peak < f.idle + 64 * MIB, "{} MiB during (idle {} MiB)", f.peak / MIB, f.idle / MIB);
+    assert!(f.after < f.idle + 8 * MIB, "{} MiB after (idle {} MiB)", f.after / MIB, f.idle / MIB);
+}
+
+#[test]
+fn the_memory_of_a_thousand_bodies_in_memory_is_given_back() {
+    // 15 kB: below body-buffer, so each body is in memory until answered.
+    let f = uploads("uploads-15kb", 15_000, "");
+    assert!(f.after < f.idle + 8 * MIB, "{} MiB after (idle {} MiB)", f.after / MIB, f.idle / MIB);
+}
+
+#[test]
+fn past_request_memory_bodies_go_to_disk_and_every_upload_completes() {
+    let free = uploads("uploads-unbounded", 15_000, "");
+    let bounded = uploads("uploads-bounded", 15_000, "set request-memory 2M\n");
+    let grown = |f: &Figures| f.peak.saturating_sub(f.idle);
+    assert!(
+        grown(&bounded) * 2 < grown(&free),
+        "with a 2 MiB budget ostiumd grew {} MiB, without {} MiB",
+        grown(&bounded) / MIB,
+        grown(&free) / MIB
+    );
+}
