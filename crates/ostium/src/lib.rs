@@ -5,6 +5,9 @@
 //! - [`Door`]: serve a handler at a path, on an elastic pool of threads that grows only
 //!   when concurrency reaches a new peak (leader/follower: the thread the kernel wakes serves
 //!   the call) and shrinks back when idle; revoke, unref, caller credentials, descriptors.
+//!   No local user can take a door down: connections are bounded in number, per user
+//!   and in time ([`DoorOptions`]), and running out of descriptors rests the accept loop
+//!   instead of spinning it.
 //! - [`Client`]: call a door from many threads, with deadlines, `ServerDeath` on a lost
 //!   server, and reconnection across restarts for idempotent calls. Replies come through a
 //!   slot of memory shared with the server, the caller asleep on a futex (protocol §3.3).
