@@ -33,6 +33,7 @@ mod pool;
 mod request;
 pub mod rpc;
 mod sealed;
+mod transport;
 
 pub use client::{Client, DEFAULT_INLINE_LEASE_MAX, Lend, LoopConnection, LoopEvent, Reply};
 pub use door::{Door, DoorOptions};

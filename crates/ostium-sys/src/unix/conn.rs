@@ -26,6 +26,10 @@ pub struct SeqpacketConn {
     pub(super) fd: OwnedFd,
 }
 
+/// What [`SeqpacketConn::max_send`] keeps below the send buffer: the kernel's own overhead
+/// per message is 32 bytes and more with ancillary data; a kilobyte covers it.
+pub const SEND_MARGIN: usize = 1024;
+
 impl SeqpacketConn {
     /// `socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)`, `connect(path)`.
     ///
@@ -108,6 +112,17 @@ impl SeqpacketConn {
     /// `ioctl(FIONBIO)`: make sends and receives that would wait fail with `WouldBlock`.
     pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
         rustix::io::ioctl_fionbio(&self.fd, nonblocking).named(|| "ioctl(FIONBIO)")
+    }
+
+    /// The largest message this socket can send, from `getsockopt(SO_SNDBUF)`: Linux
+    /// refuses (`EMSGSIZE`) a `SOCK_SEQPACKET` message longer than the sender's send
+    /// buffer less a few dozen bytes of overhead, whatever the receiver would take; this
+    /// keeps [`SEND_MARGIN`] below the buffer. A protocol that negotiates a maximum message
+    /// with its peer sends nothing longer than the smaller of the two.
+    pub fn max_send(&self) -> io::Result<usize> {
+        let buffer =
+            sockopt::socket_send_buffer_size(&self.fd).named(|| "getsockopt(SO_SNDBUF)")?;
+        Ok(buffer.saturating_sub(SEND_MARGIN))
     }
 
     /// `setsockopt(SO_PASSCRED)`: attach the sender's credentials to every message this
@@ -251,6 +266,17 @@ mod tests {
     use super::*;
     use crate::unix::testing::{is_cloexec, unique_path};
     use rustix::pipe::{PipeFlags, pipe_with};
+
+    #[test]
+    fn a_message_of_max_send_bytes_goes_and_one_far_past_it_does_not() {
+        let (a, b) = SeqpacketConn::pair().unwrap();
+        let max = a.max_send().unwrap();
+        let mut buf = vec![0u8; max + 64 * 1024];
+        assert_eq!(a.send(&vec![7u8; max], &[]).unwrap(), max);
+        assert_eq!(b.recv(&mut buf, &mut Vec::new()).unwrap().len, max);
+        let err = a.send(&vec![7u8; max + SEND_MARGIN + 64], &[]).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(rustix::io::Errno::MSGSIZE.raw_os_error()));
+    }
 
     #[test]
     fn a_batch_arrives_as_separate_messages_and_fionread_counts_them() {

@@ -34,7 +34,7 @@ mod recv;
 #[cfg(test)]
 mod testing;
 
-pub use conn::SeqpacketConn;
+pub use conn::{SEND_MARGIN, SeqpacketConn};
 pub use credentials::Credentials;
 pub use listener::SeqpacketListener;
 pub use recv::{Received, Truncated};

@@ -115,7 +115,7 @@ impl Connection {
             return Err(CallError::Fault(fault));
         }
         conn.instance = hello.instance;
-        conn.server_max_message = hello.max_message;
+        conn.server_max_message = crate::transport::sendable(hello.max_message, &conn.socket);
         conn.capabilities = hello.capabilities.intersection(ours);
         if conn.capabilities.contains(Capabilities::CPU_LANES) {
             conn.lane = lane;

@@ -387,7 +387,7 @@ impl LoopConnection {
             return Err(CallError::Fault(fault));
         }
         self.instance = hello.instance;
-        self.server_max_message = hello.max_message;
+        self.server_max_message = crate::transport::sendable(hello.max_message, &self.socket);
         self.capabilities = hello.capabilities.intersection(CAPABILITIES);
         self.state = State::Ready;
         Ok(LoopEvent::Ready)

@@ -348,7 +348,8 @@ impl Served {
         let lane = hello.lane.map(|cpu| cpu as usize).filter(|cpu| {
             capabilities.contains(Capabilities::CPU_LANES) && self.cpus.contains(cpu)
         });
-        let session = Session { client_max_message: hello.max_message, capabilities, lane };
+        let client_max_message = crate::transport::sendable(hello.max_message, &conn.socket);
+        let session = Session { client_max_message, capabilities, lane };
         let _ = conn.session.set(session);
         true
     }
