@@ -10,15 +10,15 @@ pub(crate) fn check(files: &[impl AsRef<Path>]) -> anyhow::Result<ExitCode> {
     let mut failed = 0;
     for file in files {
         let file = file.as_ref();
-        let source = match std::fs::read_to_string(file) {
-            Ok(source) => source,
+        let bytes = match std::fs::read(file) {
+            Ok(bytes) => bytes,
             Err(error) => {
                 eprintln!("error: {}: {error}", file.display());
                 failed += 1;
                 continue;
             }
         };
-        match ostium_idl::parse(&source, file) {
+        match ostium_idl::source_text(bytes, file).and_then(|s| ostium_idl::parse(&s, file)) {
             Ok(interface) => println!(
                 "{}: ok (interface {}, {} operations)",
                 file.display(),
@@ -45,8 +45,14 @@ pub(crate) fn generate(
     server: bool,
     out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let source =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let source = match ostium_idl::source_text(bytes, file) {
+        Ok(source) => source,
+        Err(diagnostics) => {
+            eprintln!("{}\n", diagnostics.to_string().trim_end());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
     let both = !client && !server;
     let generator = ostium_idl::Generator::new().client(client || both).server(server || both);
     let name = file.display().to_string();

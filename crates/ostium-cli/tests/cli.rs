@@ -59,6 +59,27 @@ fn check_accepts_good_files_and_locates_errors() {
 }
 
 #[test]
+fn a_file_that_is_not_utf8_is_an_error_at_its_first_bad_byte() {
+    let bad = temp("latin1.idol");
+    std::fs::write(&bad, b"// a comment\nInterface(name: \"Caf\xe9\", ops: {})\n").unwrap();
+    for args in [&["idl", "check"][..], &["idl", "gen"][..]] {
+        let output = ostium(&[args, &[s(&bad)]].concat());
+        assert_eq!(output.status.code(), Some(1));
+        let err = stderr(&output);
+        assert!(err.contains("error: the file is not UTF-8"), "{err}");
+        assert!(err.contains(&format!("{}:2:21", bad.display())), "{err}");
+    }
+}
+
+#[test]
+fn a_missing_door_is_reported_with_its_cause_once() {
+    let output = ostium(&["ping", "/nonexistent/missing.door"]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}
+
+#[test]
 fn gen_prints_or_writes_the_code() {
     let client = ostium(&["idl", "gen", "--client", &idl("events.idol")]);
     assert!(client.status.success());

@@ -47,6 +47,8 @@ impl fmt::Display for Item {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
+    /// The file is not UTF-8: the span is its first byte that is not.
+    NotUtf8,
     /// A character that starts no RON token.
     UnexpectedCharacter(char),
     /// A string literal with no closing quote.
@@ -239,6 +241,7 @@ impl ErrorKind {
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ErrorKind::NotUtf8 => f.write_str("the file is not UTF-8"),
             ErrorKind::UnexpectedCharacter(c) => write!(f, "unexpected character {c:?}"),
             ErrorKind::UnterminatedString => f.write_str("string literal is never closed"),
             ErrorKind::UnterminatedComment => f.write_str("block comment is never closed"),

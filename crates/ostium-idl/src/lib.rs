@@ -58,6 +58,22 @@ pub use model::{
 };
 pub use span::{LineColumn, Span};
 
+/// A `.idol` file's bytes as text, or a diagnostic located at the first byte that is not
+/// UTF-8 (shown as `\u{FFFD}`), for [`parse`] and [`Generator::render`].
+pub fn source_text(
+    bytes: Vec<u8>,
+    file: impl AsRef<std::path::Path>,
+) -> Result<String, Diagnostics> {
+    String::from_utf8(bytes).map_err(|err| {
+        let at = err.utf8_error().valid_up_to();
+        // The lossy text is the source up to the bad byte, then U+FFFD for it.
+        let shown = String::from_utf8_lossy(err.as_bytes());
+        let span = Span { start: at, end: at + char::REPLACEMENT_CHARACTER.len_utf8() };
+        let error = error::Error::new(ErrorKind::NotUtf8, span);
+        Diagnostics::new(&file.as_ref().display().to_string(), &shown, vec![error])
+    })
+}
+
 /// Parses and validates one `.idol` file. `file` names it in diagnostics (a path, usually).
 ///
 /// A syntax error stops reading at once. Otherwise every error of Idol's schema (wrong

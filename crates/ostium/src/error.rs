@@ -35,14 +35,9 @@ impl fmt::Display for DoorError {
     }
 }
 
-impl std::error::Error for DoorError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            DoorError::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+/// The OS error of [`DoorError::Io`] is part of the message, so it is not also a
+/// `source()`: printed as a chain (anyhow's `{:#}`), each cause appears once.
+impl std::error::Error for DoorError {}
 
 /// Why a call did not produce a reply from the handler.
 ///
@@ -96,12 +91,6 @@ impl fmt::Display for CallError {
     }
 }
 
-impl std::error::Error for CallError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            CallError::NoDoor { source, .. } => Some(source),
-            CallError::Io(err) => Some(err),
-            _ => None,
-        }
-    }
-}
+/// The OS error of [`CallError::NoDoor`] and [`CallError::Io`] is part of the message, so
+/// it is not also a `source()`: printed as a chain, each cause appears once.
+impl std::error::Error for CallError {}

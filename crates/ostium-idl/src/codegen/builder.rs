@@ -175,11 +175,12 @@ impl Generator {
     ) -> Result<(), GenerateError> {
         let (idol, out) = (idol.as_ref(), out.as_ref());
         println!("cargo:rerun-if-changed={}", idol.display());
-        let source = std::fs::read_to_string(idol)
+        let bytes = std::fs::read(idol)
             .map_err(|source| GenerateError::Read { path: idol.to_path_buf(), source })?;
         let name = idol
             .file_name()
             .map_or_else(|| idol.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let source = crate::source_text(bytes, &name).map_err(GenerateError::Invalid)?;
         let code = self.render(&source, &name)?;
         write_if_changed(out, &code)
     }
