@@ -1,25 +1,34 @@
-//! Messages at and past what the socket can carry, both ways. Linux refuses a
-//! `SOCK_SEQPACKET` message longer than the sender's send buffer, whatever `max_message`
-//! the receiver announced: a server announcing 1 MiB, or a client doing so, must still get
-//! every call and reply through — inline up to the transport's limit, in a memfd past it —
-//! and never lose the connection over it.
+//! Messages at the protocol's limits. Linux refuses a `SOCK_SEQPACKET` message longer than
+//! the sender's send buffer, whatever `max_message` the receiver announced: a server
+//! announcing 1 MiB, or a client doing so, must still get every call and reply through —
+//! inline up to the transport's limit, in a memfd past it — and never lose the connection
+//! over it. A writable inline lease comes back in the reply, so it must fit what the
+//! caller accepts; a PING carries nothing, and op 0 is no operation.
 
 mod common;
 
 use ostium::wire::{self, Call, Capabilities, Hello, Op, Payload, Side, Status};
-use ostium::{Client, Door, DoorOptions, Response};
+use ostium::{Client, Door, DoorOptions, Lend, Response};
 use ostium_sys::unix::SeqpacketConn;
 
 const ECHO: u32 = 1;
 /// Replies with as many bytes as its argument (a little-endian u32) says.
 const SIZED: u32 = 2;
+/// Fills its one writable lease with `0xab`.
+const FILL: u32 = 3;
 const ONE_MIB: u32 = 1024 * 1024;
 
 fn serve(name: &str) -> Door {
     let options = DoorOptions { max_request: ONE_MIB, ..DoorOptions::default() };
-    Door::create(common::door_path("door-message-limit", name), options, |request| {
+    Door::create(common::door_path("door-message-limit", name), options, |mut request| {
         match request.op {
             ECHO => Response::ok(request.args),
+            FILL => {
+                let mut lease = request.leases.write(0).unwrap();
+                let len = lease.len();
+                lease.write(&vec![0xab; len]).unwrap();
+                Response::ok(Vec::new())
+            }
             SIZED => {
                 let len = u32::from_le_bytes(request.args.try_into().unwrap_or([0; 4]));
                 Response::ok(vec![9u8; len as usize])
@@ -91,4 +100,47 @@ fn replies_at_and_past_the_transport_limit_reach_a_client_that_accepts_more() {
             }
         }
     }
+}
+
+#[test]
+fn a_writable_lease_larger_than_the_caller_accepts_inline_comes_back_whole() {
+    let door = serve("writable-lease");
+    let client = Client::open(door.path()).unwrap();
+    // Inline as far as the server goes (it accepts 1 MiB); the reply could not carry it.
+    client.set_inline_lease_max(ONE_MIB as usize);
+    let mut buffer = vec![0u8; 150_000];
+    client.call_with_leases(FILL, b"", &mut [Lend::Write(&mut buffer)], &[], None).unwrap();
+    assert!(buffer.iter().all(|&b| b == 0xab), "the lease came back whole");
+}
+
+/// Sends `call` on a fresh connection (after `HELLO`) and returns the reply's status.
+fn status_of(door: &Door, op: u32, args: &[u8]) -> Status {
+    let conn = SeqpacketConn::connect(door.path()).unwrap();
+    let mut out = Vec::new();
+    Hello::client(64 * 1024, Capabilities::MEMFD).encode(&mut out).unwrap();
+    conn.send(&out, &[]).unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut fds = Vec::new();
+    conn.recv(&mut buf, &mut fds).unwrap();
+    out.clear();
+    let call = Call {
+        id: 1,
+        op: Op(op),
+        deadline_ms: None,
+        args: Payload::Inline(args),
+        leases: &[],
+        fd_count: 0,
+    };
+    call.encode(&mut out).unwrap();
+    conn.send(&out, &[]).unwrap();
+    let n = conn.recv(&mut buf, &mut fds).unwrap().len;
+    wire::decode_reply(&buf[..n], fds.len(), None).unwrap().status()
+}
+
+#[test]
+fn a_ping_carries_nothing_and_op_0_is_no_operation() {
+    let door = serve("edges");
+    assert_eq!(status_of(&door, Op::PING.0, b""), Status::Ok);
+    assert_eq!(status_of(&door, Op::PING.0, b"x"), Status::Fault(wire::Fault::BadMessage));
+    assert_eq!(status_of(&door, 0, b""), Status::Fault(wire::Fault::UnknownOperation));
 }

@@ -145,16 +145,24 @@ impl Connection {
             u32::try_from(left).unwrap_or(u32::MAX).max(1)
         });
         // Where each lease travels: inline while the message stays within what the server
-        // accepts and the lease is small, else in a memfd made for it.
+        // accepts and the lease is small, else in a memfd made for it. A writable inline
+        // lease comes back in the reply, so those must also fit what this client accepts
+        // (§4.2).
         let mut inline_len =
             wire::CallHeader::SIZE + call.args.len() + wire::LeaseDesc::SIZE * call.leases.len();
+        let mut returned_len = wire::ReplyHeader::SIZE;
         let mut homes: Vec<LeaseHome> = Vec::with_capacity(call.leases.len());
         let mut arenas_used = 0;
         for lend in call.leases.iter() {
             let bytes = lend.bytes();
-            let fits = inline_len + bytes.len() <= self.server_max_message as usize;
+            let writable = lend.access().can_write();
+            let fits = inline_len + bytes.len() <= self.server_max_message as usize
+                && (!writable || returned_len + bytes.len() <= MAX_MESSAGE as usize);
             if bytes.len() <= call.inline_lease_max && fits {
                 inline_len += bytes.len();
+                if writable {
+                    returned_len += bytes.len();
+                }
                 homes.push(LeaseHome::Inline);
             } else if bytes.len() <= ARENA_MAX {
                 self.require_memfd("a lease too large for a message")?;

@@ -427,6 +427,10 @@ impl Served {
             return Err(Fault::Revoked);
         }
         let op = match view.header().op {
+            // PING carries nothing (§4.4): one that does is malformed.
+            Op::PING if !view.args().is_empty() || view.lease_count() > 0 || !fds.is_empty() => {
+                return Err(Fault::BadMessage);
+            }
             Op::PING => return Ok(Response::ok(Vec::new())),
             // The handler describes its interface if it can (generated Idol servers do);
             // any other answers UNKNOWN_OPERATION, as for any operation it does not know.
@@ -485,8 +489,12 @@ impl Served {
             };
             return send_fault(conn, id, fault, outgoing);
         }
-        // Data that would make the message larger than the client accepts go in a memfd.
+        // Data that would make the message larger than the client accepts go in a memfd;
+        // returned lease contents cannot, so they alone must fit (the client saw to it).
         let leases_len: usize = returned.iter().map(|l| l.len()).sum();
+        if wire::ReplyHeader::SIZE + leases_len > session.client_max_message as usize {
+            return send_fault(conn, id, Fault::ReplyTooLarge, outgoing);
+        }
         let inline_len = wire::ReplyHeader::SIZE + data.len() + leases_len;
         let memfd = if inline_len > session.client_max_message as usize {
             if !session.capabilities.contains(Capabilities::MEMFD) || fds.len() >= wire::MAX_FDS {
