@@ -1,14 +1,23 @@
-//! Calls the `door-echo-server` example:
-//! `cargo run -p ostium --example door-echo-client -- PATH WORDS…`.
+//! Calls the `door-echo-server` example's operation 1 (ECHO) with the words given and
+//! prints the reply: `cargo run -p ostium --example door-echo-client -- PATH WORDS…`.
 
+use clap::Parser;
 use ostium::Client;
 
+/// Calls a door's operation 1 (ECHO) with the words given, and prints the reply.
+#[derive(Parser)]
+struct Args {
+    /// The door to call.
+    #[arg(default_value = "/tmp/echo.door")]
+    path: std::path::PathBuf,
+    /// The words to send.
+    words: Vec<String>,
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let path = args.next().unwrap_or_else(|| "/tmp/echo.door".into());
-    let message = args.collect::<Vec<_>>().join(" ");
-    let client = Client::open(&path)?;
-    let reply = client.call(1, message.as_bytes())?;
+    let args = Args::parse();
+    let client = Client::open(&args.path)?;
+    let reply = client.call(1, args.words.join(" ").as_bytes())?;
     println!("{}", String::from_utf8_lossy(&reply.data));
     Ok(())
 }

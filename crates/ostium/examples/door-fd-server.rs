@@ -3,27 +3,50 @@
 //! files the caller cannot: the door decides, knowing who calls).
 //!
 //! `cargo run -p ostium --example door-fd-server -- PATH`, then
-//! `cargo run -p ostium --example door-fd-client -- PATH /etc/hostname`.
+//! `cargo run -p ostium --example door-fd-client -- PATH /etc/hostname`. SIGINT or
+//! SIGTERM revoke the door (its file is removed) and stop it.
+//!
+//! Operations: `1` (OPEN): the arguments are a file name; the reply carries one descriptor,
+//! or the application error `2` with the reason as its data. Arguments that are not UTF-8
+//! get the fault `BAD_MESSAGE`.
 
-use std::time::Duration;
-
+use clap::Parser;
 use ostium::wire::Fault;
 use ostium::{Door, DoorOptions, Response};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+/// The operation that opens a file.
+const OPEN: u32 = 1;
+/// The application error for a file that could not be opened.
+const NOT_OPENED: u32 = 2;
+
+/// Serves a door that opens files for its callers (operation 1, OPEN: the arguments name
+/// the file; the reply carries its descriptor, or error 2 with the reason).
+#[derive(Parser)]
+struct Args {
+    /// Where to serve the door.
+    #[arg(default_value = "/tmp/files.door")]
+    path: std::path::PathBuf,
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).unwrap_or_else(|| "/tmp/files.door".into());
-    let door = Door::create(&path, DoorOptions::default(), |request| {
+    let args = Args::parse();
+    let mut signals = Signals::new([SIGINT, SIGTERM])?;
+    let door = Door::create(&args.path, DoorOptions::default(), |request| {
+        if request.op != OPEN {
+            return Response::fault(Fault::UnknownOperation);
+        }
         let Ok(name) = std::str::from_utf8(request.args) else {
             return Response::fault(Fault::BadMessage);
         };
         match std::fs::File::open(name) {
             Ok(file) => Response::ok(Vec::new()).with_fds([file.into()]),
-            // An application error: 2 = could not open, with the reason as data.
-            Err(err) => Response::error(2, err.to_string()),
+            Err(err) => Response::error(NOT_OPENED, err.to_string()),
         }
     })?;
     println!("serving {}", door.path().display());
-    loop {
-        std::thread::sleep(Duration::from_secs(3600));
-    }
+    signals.forever().next();
+    drop(door);
+    Ok(())
 }

@@ -20,8 +20,10 @@ const ONE_MIB: u32 = 1024 * 1024;
 
 fn serve(name: &str) -> Door {
     let options = DoorOptions { max_request: ONE_MIB, ..DoorOptions::default() };
-    Door::create(common::door_path("door-message-limit", name), options, |mut request| {
-        match request.op {
+    Door::create(
+        common::door_path("door-message-limit", name),
+        options,
+        |mut request| match request.op {
             ECHO => Response::ok(request.args),
             FILL => {
                 let mut lease = request.leases.write(0).unwrap();
@@ -34,8 +36,8 @@ fn serve(name: &str) -> Door {
                 Response::ok(vec![9u8; len as usize])
             }
             _ => Response::fault(wire::Fault::UnknownOperation),
-        }
-    })
+        },
+    )
     .unwrap()
 }
 
