@@ -131,13 +131,13 @@ fn seconds(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-/// A finite number of seconds, zero included.
+/// A duration up to an hour, zero included: `500ms`, `2m`, or seconds (`0.25`).
 fn seconds_or_zero(text: &str) -> Result<Duration, String> {
-    let value: f64 = text.trim().parse().map_err(|_| format!("{text:?} is not a number"))?;
-    if !(0.0..=3600.0).contains(&value) {
-        return Err(format!("{value} is not between 0 and 3600"));
+    let duration = ostium_sys::parse_duration(text).map_err(|err| err.to_string())?;
+    if duration > Duration::from_secs(3600) {
+        return Err(format!("{duration:?} is more than an hour"));
     }
-    Duration::try_from_secs_f64(value).map_err(|err| err.to_string())
+    Ok(duration)
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@
 //!   [`ProcessFd`] (pidfd): a process's exit as a readable descriptor.
 //! - [`unlinked_file`]: a file on disk that no path names (`O_TMPFILE`).
 //! - [`release_free_memory`] (`malloc_trim`): freed memory back to the system.
+//! - [`parse_duration`]: `500ms`, `2m` or bare seconds, as every command line and the
+//!   configuration take durations.
 //! - [`Throttle`]: one log line per interval from one place, with a count of those held
 //!   back, for every warning a peer can cause.
 //! - [`notify`] (`sd_notify`) and [`activation`] (`sd_listen_fds`): the service manager's
@@ -48,6 +50,7 @@
 
 pub mod activation;
 mod dup;
+mod duration;
 mod error;
 mod futex;
 mod interest;
@@ -74,6 +77,7 @@ pub mod unix;
 mod waker;
 
 pub use dup::duplicate_fd;
+pub use duration::{DurationError, parse_duration};
 pub use error::is_out_of_resources;
 pub use futex::{futex_wait, futex_wake};
 pub use interest::Interest;

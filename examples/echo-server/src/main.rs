@@ -34,9 +34,9 @@ struct Args {
     /// The address to listen on (IPv4 or IPv6; port 0 lets the system choose).
     #[arg(long, default_value = "127.0.0.1:9000")]
     listen: SocketAddr,
-    /// Seconds between status broadcasts (fractions allowed); 0 turns them off.
-    #[arg(long, default_value_t = 5.0)]
-    status_interval: f64,
+    /// Time between status broadcasts (`500ms`, `2m`, or seconds: `1.5`); 0 turns them off.
+    #[arg(long, default_value = "5s", value_parser = ostium_sys::parse_duration)]
+    status_interval: Duration,
     /// The most connections open at once; further ones are closed as soon as accepted.
     #[arg(long, default_value_t = 10_000)]
     max_connections: usize,
@@ -57,7 +57,7 @@ fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let args = Args::parse();
-    let status_interval = status_interval(args.status_interval)?;
+    let status_interval = status_interval(args.status_interval);
     let max_connections = args.max_connections.max(1);
 
     // Each connection costs a descriptor; the usual soft limit of 1,024 would cap us early.
@@ -96,11 +96,7 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn status_interval(seconds: f64) -> anyhow::Result<Option<Duration>> {
-    if seconds == 0.0 {
-        return Ok(None);
-    }
-    Duration::try_from_secs_f64(seconds).map(Some).map_err(|_| {
-        anyhow::anyhow!("--status-interval must be a number of seconds ≥ 0, not {seconds}")
-    })
+/// The status broadcasts' period, if any.
+fn status_interval(every: Duration) -> Option<Duration> {
+    (!every.is_zero()).then_some(every)
 }

@@ -62,7 +62,7 @@ fn several_loops_share_the_port_and_all_echo() {
 
 #[test]
 fn the_status_broadcast_reaches_every_connection_with_the_count() {
-    let server = EchoServer::start(&["--status-interval", "0.2"]);
+    let server = EchoServer::start(&["--status-interval", "200ms"]);
     const CLIENTS: usize = 5;
     let mut readers: Vec<BufReader<TcpStream>> =
         (0..CLIENTS).map(|_| BufReader::new(server.connect())).collect();

@@ -92,7 +92,9 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::BadNumber => f.write_str("not a whole number"),
             ErrorKind::BadSize => f.write_str("not a size (like 512, 8K, 1M or 2G)"),
-            ErrorKind::BadDuration => f.write_str("not a duration (like 250ms, 5s, 2m or 1h)"),
+            ErrorKind::BadDuration => {
+                f.write_str("not a duration (like 250ms, 5s, 2m, 1h, or 30 for seconds)")
+            }
             ErrorKind::BadSwitch => f.write_str("expected `on` or `off`"),
             ErrorKind::BadFileMode => {
                 f.write_str("not a file mode (octal permission bits, like 0600 or 0666)")

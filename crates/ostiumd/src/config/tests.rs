@@ -200,7 +200,7 @@ fn every_error_is_located() {
             "forward http 0.0.0.0:7 to /a {\n max-headers 10001\n}",
             (OutOfRange("from 1 to 10000"), 2, 14, 5),
         ),
-        ("forward http 0.0.0.0:7 to /a {\n header-timeout 5\n}", (BadDuration, 2, 17, 1)),
+        ("forward http 0.0.0.0:7 to /a {\n header-timeout 5sec\n}", (BadDuration, 2, 17, 4)),
         ("forward http 0.0.0.0:7 to /a {\n proxy-protocol yes\n}", (BadSwitch, 2, 17, 3)),
         ("forward tcp 0.0.0.0:7 to /a {\n mode fast\n}", (BadMode, 2, 7, 4)),
         ("forward tcp 0.0.0.0:7 to /a {\n exec\n}", (Expected("a command"), 2, 6, 1)),
@@ -215,7 +215,7 @@ fn every_error_is_located() {
         ("set domain \"\"", (Empty, 1, 12, 2)),
         ("set domain a\nset domain b", (Duplicate { first_line: 1 }, 2, 5, 6)),
         ("set rate 5\nset rate 6", (Duplicate { first_line: 1 }, 2, 5, 4)),
-        ("set shutdown-timeout 30", (BadDuration, 1, 22, 2)),
+        ("set shutdown-timeout 30x", (BadDuration, 1, 22, 3)),
     ];
     for (src, expected) in cases {
         assert_eq!(one_error(src), *expected, "{src:?}");

@@ -29,21 +29,18 @@ pub(crate) fn size(text: &str, max: u64, range: &'static str) -> Result<u64, Err
     in_range(bytes, max, range)
 }
 
-/// A duration from 1 ms to 1 day: digits, then `ms`, `s`, `m` or `h` (a unit is required).
+/// A duration from 1 ms to 1 day, as [`ostium_sys::parse_duration`] reads it: a number,
+/// then `ms`, `s`, `m` or `h`, or none for seconds.
 pub(crate) fn duration(text: &str) -> Result<Duration, ErrorKind> {
     const RANGE: &str = "from 1ms to 24h";
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (num, unit) = text.split_at(split);
-    let ms_per = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => return Err(ErrorKind::BadDuration),
-    };
-    let n = digits(num).ok_or(ErrorKind::BadDuration)?;
-    let ms = n.checked_mul(ms_per).ok_or(ErrorKind::OutOfRange(RANGE))?;
-    in_range(ms, 86_400_000, RANGE).map(Duration::from_millis)
+    let duration = ostium_sys::parse_duration(text).map_err(|err| match err {
+        ostium_sys::DurationError::TooLong => ErrorKind::OutOfRange(RANGE),
+        _ => ErrorKind::BadDuration,
+    })?;
+    if duration < Duration::from_millis(1) || duration > Duration::from_secs(86_400) {
+        return Err(ErrorKind::OutOfRange(RANGE));
+    }
+    Ok(duration)
 }
 
 /// A file's permission bits, in octal (`0600`, `666`): no more than `0777` (no set-id
@@ -130,7 +127,10 @@ mod tests {
         assert_eq!(duration("24h"), Ok(Duration::from_secs(86_400)));
         assert!(matches!(duration("25h"), Err(ErrorKind::OutOfRange(_))));
         assert!(matches!(duration("0s"), Err(ErrorKind::OutOfRange(_))));
-        for bad in ["", "5", "s", "5 s", "1.5s", "5sec", "-5s", "5S"] {
+        // Bare seconds and fractions, as on every command line.
+        assert_eq!(duration("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(duration("1.5s"), Ok(Duration::from_millis(1500)));
+        for bad in ["", "s", "5 s", "5sec", "-5s", "5S"] {
             assert_eq!(duration(bad), Err(ErrorKind::BadDuration), "{bad:?}");
         }
     }
