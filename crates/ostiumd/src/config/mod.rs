@@ -21,6 +21,9 @@
 //! portunusd form without the protocol (`forward 0.0.0.0:80 to …`) is refused with a
 //! message asking for one.
 //!
+//! [`docs/configuration.md`](../../../docs/configuration.md) is the reference for users
+//! (a test checks that it documents every setting and option, and nothing else).
+//!
 //! Options of a forward block (each once), and their defaults ([`Limits::DEFAULT`],
 //! [`Timeouts::DEFAULT`]):
 //!

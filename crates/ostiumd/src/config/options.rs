@@ -38,28 +38,30 @@ pub(crate) enum Key {
 }
 
 impl Key {
+    /// Every option, with its name in the file (docs/configuration.md documents each).
+    pub(crate) const NAMES: [(Key, &'static str); 18] = [
+        (Key::Mode, "mode"),
+        (Key::Exec, "exec"),
+        (Key::MaxConnections, "max-connections"),
+        (Key::PerSource, "per-source"),
+        (Key::Rate, "rate"),
+        (Key::MaxHeaderBytes, "max-header-bytes"),
+        (Key::MaxHeaders, "max-headers"),
+        (Key::MaxBody, "max-body"),
+        (Key::BodyBuffer, "body-buffer"),
+        (Key::BodySpool, "body-spool"),
+        (Key::HeaderTimeout, "header-timeout"),
+        (Key::BodyTimeout, "body-timeout"),
+        (Key::IdleTimeout, "idle-timeout"),
+        (Key::ReplyTimeout, "reply-timeout"),
+        (Key::RequestTimeout, "request-timeout"),
+        (Key::AccessLog, "access-log"),
+        (Key::AccessLogFormat, "access-log-format"),
+        (Key::ProxyProtocol, "proxy-protocol"),
+    ];
+
     pub(crate) fn parse(name: &str) -> Option<Key> {
-        Some(match name {
-            "mode" => Key::Mode,
-            "exec" => Key::Exec,
-            "max-connections" => Key::MaxConnections,
-            "per-source" => Key::PerSource,
-            "rate" => Key::Rate,
-            "max-header-bytes" => Key::MaxHeaderBytes,
-            "max-headers" => Key::MaxHeaders,
-            "max-body" => Key::MaxBody,
-            "body-buffer" => Key::BodyBuffer,
-            "body-spool" => Key::BodySpool,
-            "header-timeout" => Key::HeaderTimeout,
-            "body-timeout" => Key::BodyTimeout,
-            "idle-timeout" => Key::IdleTimeout,
-            "reply-timeout" => Key::ReplyTimeout,
-            "request-timeout" => Key::RequestTimeout,
-            "access-log" => Key::AccessLog,
-            "access-log-format" => Key::AccessLogFormat,
-            "proxy-protocol" => Key::ProxyProtocol,
-            _ => return None,
-        })
+        Key::NAMES.iter().find(|(_, n)| *n == name).map(|(key, _)| *key)
     }
 
     /// Whether `set` may give this option as a default for every forward (all but the

@@ -19,6 +19,23 @@ use super::value;
 
 type Located<T> = Result<T, (ErrorKind, Span)>;
 
+/// Every setting `set` takes besides the forward options (docs/configuration.md documents
+/// each).
+pub(crate) const SETTINGS: [&str; 12] = [
+    "threads",
+    "shutdown-timeout",
+    "domain",
+    "certificate",
+    "key",
+    "metrics",
+    "user",
+    "group",
+    "control",
+    "control-mode",
+    "log-level",
+    "request-memory",
+];
+
 /// A forward as written, before its options are checked and resolved.
 pub(crate) struct RawForward {
     pub(crate) protocol: Protocol,
@@ -211,20 +228,8 @@ impl<'a> Parser<'a> {
     }
 
     fn setting(&mut self, key_tok: &Token, name: &str, values: &[Token]) -> Located<()> {
-        let key = match name {
-            "threads" => "threads",
-            "shutdown-timeout" => "shutdown-timeout",
-            "domain" => "domain",
-            "certificate" => "certificate",
-            "key" => "key",
-            "metrics" => "metrics",
-            "user" => "user",
-            "group" => "group",
-            "control" => "control",
-            "control-mode" => "control-mode",
-            "log-level" => "log-level",
-            "request-memory" => "request-memory",
-            _ => return Err((ErrorKind::UnknownSetting, key_tok.span)),
+        let Some(&key) = SETTINGS.iter().find(|&&known| known == name) else {
+            return Err((ErrorKind::UnknownSetting, key_tok.span));
         };
         let line = self.line(key_tok.span);
         if let Some(&(_, first_line)) = self.seen.iter().find(|(k, _)| *k == key) {

@@ -363,3 +363,22 @@ fn bodies_spool_past_their_buffer_to_the_spool_directory_and_request_memory_is_g
     let (kind, line, ..) = one_error("forward tcp 127.0.0.1:7 to /d {\n  body-spool /x\n}\n");
     assert_eq!(line, 2, "{kind:?}");
 }
+
+#[test]
+fn every_setting_and_option_is_documented_and_nothing_else_is() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/configuration.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let documented: Vec<&str> =
+        doc.lines().filter_map(|line| line.strip_prefix("### `")?.strip_suffix('`')).collect();
+    let known: Vec<&str> = parse::SETTINGS
+        .iter()
+        .copied()
+        .chain(options::Key::NAMES.iter().map(|(_, n)| *n))
+        .collect();
+    for name in &known {
+        assert!(documented.contains(name), "`{name}` is not in docs/configuration.md");
+    }
+    for name in &documented {
+        assert!(known.contains(name), "docs/configuration.md documents `{name}`, which is no key");
+    }
+}
