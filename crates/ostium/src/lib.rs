@@ -21,9 +21,30 @@
 //! - [`Leases`]: memory a caller lends for one call, inline in the message or in a memfd
 //!   both processes map, seen by the handler as [`Leased<R>`], [`Leased<W>`] or
 //!   [`Leased<RW>`] with every access checked.
+//!
+//! # Example
+//!
+//! A door that answers operation 1 with its arguments in upper case, and a call to it:
+//!
+//! ```
+//! use ostium::{Client, Door, DoorOptions, Response};
+//!
+//! let path = std::env::temp_dir().join(format!("shout-{}.door", std::process::id()));
+//! let door = Door::create(&path, DoorOptions::default(), |request| {
+//!     Response::ok(request.args.to_ascii_uppercase())
+//! })?;
+//! let reply = Client::open(door.path())?.call(1, b"psst")?;
+//! assert_eq!(reply.data, b"PSST");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod http;
 pub mod wire;
+
+/// The README's Rust examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
 
 mod client;
 mod door;
