@@ -9,10 +9,11 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
-use common::{context_switches, current_tid, next, spawn_loop, unique_path};
+use common::{next, spawn_loop, unique_path};
 use ostium_reactor::{Buffer, ConnId, Context, Flow, Readiness, Service, WatchId};
 use ostium_sys::unix::{SeqpacketConn, SeqpacketListener};
 use ostium_sys::{Interest, udp_bind};
+use ostium_test_support::proc::{current_tid, thread_switches as context_switches};
 
 #[derive(Debug)]
 enum Seen {

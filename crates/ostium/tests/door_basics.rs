@@ -1,8 +1,6 @@
 //! Doors end to end within one process, over real sockets: calls, faults, descriptors,
 //! credentials, large payloads, revoke and unref, stale and live socket files.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::path::PathBuf;
@@ -15,7 +13,7 @@ use ostium::{CallError, Client, Door, DoorError, DoorOptions, Request, Response}
 
 /// A fresh door path in the temporary directory.
 fn door_path(name: &str) -> PathBuf {
-    common::door_path("ostium-test", name)
+    ostium_test_support::door_path("ostium-test", name)
 }
 
 const ECHO: u32 = 1;

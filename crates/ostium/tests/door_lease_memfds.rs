@@ -1,8 +1,6 @@
 //! Lease memfds: what a server accepts from a hand-written client (protocol §4.3), and
 //! the reference client's reuse of its lease arenas, which the caller must never notice.
 
-mod common;
-
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::PathBuf;
 
@@ -16,7 +14,7 @@ const SUM: u32 = 1; // reads lease 0, replies with the sum of its bytes
 const FILL: u32 = 2; // writes byte `args[0]` over bytes `args[1]..args[2]` (u32 LE) of lease 0
 
 fn door_path(name: &str) -> PathBuf {
-    common::door_path("ostium-lease-memfds", name)
+    ostium_test_support::door_path("ostium-lease-memfds", name)
 }
 
 fn handler(mut request: Request<'_>) -> Response {

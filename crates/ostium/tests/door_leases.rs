@@ -1,15 +1,13 @@
 //! Leases end to end: inline and in memfds, read, write and read-write, access and bounds
 //! checked, written bytes back in the caller's buffers.
 
-mod common;
-
 use std::path::PathBuf;
 
 use ostium::wire::Fault;
 use ostium::{CallError, Client, Door, DoorOptions, LeaseError, Lend, Request, Response};
 
 fn door_path(name: &str) -> PathBuf {
-    common::door_path("ostium-leases", name)
+    ostium_test_support::door_path("ostium-leases", name)
 }
 
 const SUM: u32 = 1; // reads lease 0, replies with the sum of its bytes

@@ -3,8 +3,6 @@
 //! left idle, one past the limit, and a user past its cap, each with the door still serving
 //! everyone else.
 
-mod common;
-
 use std::process::Command;
 use std::time::Duration;
 
@@ -18,7 +16,7 @@ const FLOOD_ENV: &str = "OSTIUM_TEST_DOOR_FLOOD";
 const NOBODY: u32 = 65534;
 
 fn serve(name: &str, options: DoorOptions) -> Door {
-    let path = common::door_path("door-limits", name);
+    let path = ostium_test_support::door_path("door-limits", name);
     Door::create(&path, options, |request| match request.op {
         ECHO => Response::ok(request.args),
         SLOW => {

@@ -5,8 +5,6 @@
 //! over it. A writable inline lease comes back in the reply, so it must fit what the
 //! caller accepts; a PING carries nothing, and op 0 is no operation.
 
-mod common;
-
 use ostium::wire::{self, Call, Capabilities, Hello, Op, Payload, Side, Status};
 use ostium::{Client, Door, DoorOptions, Lend, Response};
 use ostium_sys::unix::SeqpacketConn;
@@ -21,7 +19,7 @@ const ONE_MIB: u32 = 1024 * 1024;
 fn serve(name: &str) -> Door {
     let options = DoorOptions { max_request: ONE_MIB, ..DoorOptions::default() };
     Door::create(
-        common::door_path("door-message-limit", name),
+        ostium_test_support::door_path("door-message-limit", name),
         options,
         |mut request| match request.op {
             ECHO => Response::ok(request.args),

@@ -2,8 +2,6 @@
 //! again, running only the ignored `door_server_child`), and is counted, killed and
 //! restarted from the outside.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -13,6 +11,7 @@ use std::time::{Duration, Instant};
 use ostium::wire::Fault;
 use ostium::{CallError, Client, Door, DoorOptions, Response};
 use ostium_sys::unix::SeqpacketConn;
+use ostium_test_support::proc;
 
 const ECHO: u32 = 1;
 const SLOW: u32 = 2;
@@ -90,11 +89,7 @@ fn start_child(helper: &str, env: &str, path: &Path) -> ChildProcess {
 }
 
 fn door_path(name: &str) -> PathBuf {
-    common::door_path("ostium-proc", name)
-}
-
-fn count_entries(dir: String) -> usize {
-    std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
+    ostium_test_support::door_path("ostium-proc", name)
 }
 
 #[test]
@@ -114,14 +109,13 @@ fn ten_thousand_calls_leak_no_descriptor_on_either_side() {
             });
         }
     });
-    let (ours, theirs) =
-        (count_entries("/proc/self/fd".into()), count_entries(format!("/proc/{pid}/fd")));
+    let (ours, theirs) = (proc::fds(std::process::id()), proc::fds(pid));
     for i in 0..10_000u32 {
         let args = i.to_le_bytes();
         assert_eq!(client.call(ECHO, &args).unwrap().data, args);
     }
-    assert_eq!(count_entries("/proc/self/fd".into()), ours, "the client leaked descriptors");
-    assert_eq!(count_entries(format!("/proc/{pid}/fd")), theirs, "the server leaked descriptors");
+    assert_eq!(proc::fds(std::process::id()), ours, "the client leaked descriptors");
+    assert_eq!(proc::fds(pid), theirs, "the server leaked descriptors");
 }
 
 #[test]
@@ -134,7 +128,7 @@ fn the_pool_grows_to_the_concurrency_and_no_further_then_shrinks() {
     // Past the idle timeout (300 ms), the door is back to one thread: the leader.
     std::thread::sleep(Duration::from_millis(800));
     // The child's other threads (the test harness's) and the door's one leader.
-    let idle_threads = count_entries(format!("/proc/{pid}/task"));
+    let idle_threads = proc::threads(pid);
     for k in [1usize, 2, 8, 32] {
         let callers: Vec<_> = (0..k)
             .map(|_| {
@@ -144,7 +138,7 @@ fn the_pool_grows_to_the_concurrency_and_no_further_then_shrinks() {
             .collect();
         let mut peak = 0;
         while !callers.iter().all(|c| c.is_finished()) {
-            peak = peak.max(count_entries(format!("/proc/{pid}/task")));
+            peak = peak.max(proc::threads(pid));
             std::thread::sleep(Duration::from_millis(5));
         }
         for caller in callers {
@@ -162,14 +156,10 @@ fn the_pool_grows_to_the_concurrency_and_no_further_then_shrinks() {
         );
         // Back to the minimum once idle for the idle timeout (300 ms).
         let until = Instant::now() + Duration::from_secs(20);
-        while count_entries(format!("/proc/{pid}/task")) > idle_threads && Instant::now() < until {
+        while proc::threads(pid) > idle_threads && Instant::now() < until {
             std::thread::sleep(Duration::from_millis(20));
         }
-        assert_eq!(
-            count_entries(format!("/proc/{pid}/task")),
-            idle_threads,
-            "K = {k}: the pool did not shrink"
-        );
+        assert_eq!(proc::threads(pid), idle_threads, "K = {k}: the pool did not shrink");
     }
 }
 
@@ -274,26 +264,6 @@ fn malformed_messages_never_disturb_the_server() {
     }
 }
 
-/// Voluntary context switches of all a process's threads: how often they slept and woke.
-fn wakeups(pid: u32) -> u64 {
-    let mut total = 0;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
-        let status =
-            std::fs::read_to_string(task.unwrap().path().join("status")).unwrap_or_default();
-        if let Some(line) = status.lines().find(|l| l.starts_with("voluntary_ctxt_switches:")) {
-            total += line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap();
-        }
-    }
-    total
-}
-
-/// CPU time (user + system) of a process, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
 #[test]
 fn an_idle_door_costs_one_blocked_thread_and_no_wakeups() {
     let path = door_path("idle");
@@ -304,9 +274,9 @@ fn an_idle_door_costs_one_blocked_thread_and_no_wakeups() {
     client.call(ECHO, b"once").unwrap();
     // Past the idle timeout (300 ms) the pool is back to its leader alone.
     std::thread::sleep(Duration::from_millis(800));
-    let (switches, ticks) = (wakeups(pid), cpu_ticks(pid));
+    let (switches, ticks) = (proc::wakeups(pid), proc::cpu_ticks(pid));
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(wakeups(pid) - switches, 0, "an idle door's threads woke up");
-    assert!(cpu_ticks(pid) - ticks <= 1, "an idle door used CPU");
+    assert_eq!(proc::wakeups(pid) - switches, 0, "an idle door's threads woke up");
+    assert!(proc::cpu_ticks(pid) - ticks <= 1, "an idle door used CPU");
     drop(client);
 }

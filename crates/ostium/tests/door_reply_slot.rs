@@ -3,8 +3,6 @@
 //! on the socket), what it does with a `RING_SETUP` it cannot use (closes that connection
 //! only), and the reference client across every kind of reply, slow ones included.
 
-mod common;
-
 use std::io::Write;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
@@ -26,7 +24,7 @@ const GIVE_FD: u32 = 3;
 const BIG: u32 = 4; // a reply of 100 KiB: larger than a message, in a memfd
 
 fn door_path(name: &str) -> PathBuf {
-    common::door_path("ostium-reply-slot", name)
+    ostium_test_support::door_path("ostium-reply-slot", name)
 }
 
 fn handler(request: Request<'_>) -> Response {

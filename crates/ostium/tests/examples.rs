@@ -2,8 +2,6 @@
 //! serves nothing, the echo server and client talk, the file server hands out a descriptor,
 //! and SIGTERM removes a server's door file.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -41,7 +39,7 @@ fn every_example_explains_itself_and_serves_nothing_when_asked_for_help() {
 
 #[test]
 fn the_echo_example_echoes_and_its_server_stops_cleanly() {
-    let door = common::door_path("examples", "echo.door");
+    let door = ostium_test_support::door_path("examples", "echo.door");
     with_server("door-echo-server", &door, || {
         let output = Command::new(example("door-echo-client"))
             .arg(&door)
@@ -54,7 +52,7 @@ fn the_echo_example_echoes_and_its_server_stops_cleanly() {
 
 #[test]
 fn the_file_example_hands_out_a_descriptor() {
-    let door = common::door_path("examples", "files.door");
+    let door = ostium_test_support::door_path("examples", "files.door");
     let file = door.with_file_name("hello.txt");
     std::fs::write(&file, "through a descriptor\n").unwrap();
     with_server("door-fd-server", &door, || {

@@ -2,8 +2,6 @@
 //! them, responses decoded as ostiumd decodes them, bodies large enough to travel in
 //! memfds both ways, and a handler that panics.
 
-mod common;
-
 use std::path::PathBuf;
 
 use ostium::http::{self, HTTP_REQUEST, Peer, RequestParts, decode_response, encode_request};
@@ -12,7 +10,7 @@ use ostium::{CallError, Client, Door, DoorOptions};
 
 /// A fresh door path in the temporary directory.
 fn door_path(name: &str) -> PathBuf {
-    common::door_path("ostium-http-test", name)
+    ostium_test_support::door_path("ostium-http-test", name)
 }
 
 fn peer() -> Peer {

@@ -1,8 +1,6 @@
 //! `LoopConnection` driven the way an event loop drives it: a poller reports readiness and
 //! the connection never waits.
 
-mod common;
-
 use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -17,7 +15,7 @@ const FD_COUNT: u32 = 2;
 const NEVER: u32 = 3; // answered only when the test lets it
 
 fn door_path(name: &str) -> PathBuf {
-    common::door_path("ostium-loop", name)
+    ostium_test_support::door_path("ostium-loop", name)
 }
 
 fn handler(request: Request<'_>) -> Response {

@@ -15,11 +15,7 @@ use ostium::http::{HTTP_REQUEST, Peer, RequestParts, decode_response, encode_req
 const PATIENCE: Duration = Duration::from_secs(20);
 
 fn door_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hello-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
+    ostium_test_support::door_path("hello-test", name)
 }
 
 /// A running `hello`, killed if the test ends without stopping it.

@@ -27,23 +27,6 @@ pub(crate) fn next<T>(rx: &Receiver<T>) -> T {
     rx.recv_timeout(PATIENCE).expect("the loop reported in time")
 }
 
-/// The calling thread's id (to be called on the loop's thread, from `on_start`).
-pub(crate) fn current_tid() -> u32 {
-    let link = std::fs::read_link("/proc/thread-self").unwrap();
-    link.file_name().unwrap().to_str().unwrap().parse().unwrap()
-}
-
-/// Times thread `tid` of this process has been switched out, voluntarily (it slept and was
-/// woken) or not: any wakeup of the thread raises it.
-pub(crate) fn context_switches(tid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/self/task/{tid}/status")).unwrap();
-    status
-        .lines()
-        .filter(|l| l.starts_with("voluntary_ctxt_switches:") || l.starts_with("nonvoluntary"))
-        .map(|l| l.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap())
-        .sum()
-}
-
 /// A fresh socket path in the temporary directory, unique to this process and call.
 pub(crate) fn unique_path(tag: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};

@@ -186,21 +186,14 @@ impl Ostiumd {
 
     /// Open descriptors of the ostiumd process.
     pub(crate) fn fds(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.child.id())).unwrap().count()
+        ostium_test_support::proc::fds(self.child.id())
     }
 
     /// How often the ostiumd process's threads have been woken (their voluntary context
     /// switches, summed; a thread that sleeps until something happens makes one each time).
     #[allow(dead_code)] // Used by some of the test files that include this module.
     pub(crate) fn wakeups(&self) -> u64 {
-        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.child.id())).unwrap();
-        tasks
-            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("status")).ok())
-            .filter_map(|status| {
-                let line = status.lines().find(|l| l.starts_with("voluntary_ctxt_switches:"))?;
-                line.split_whitespace().nth(1)?.parse::<u64>().ok()
-            })
-            .sum()
+        ostium_test_support::proc::wakeups(self.child.id())
     }
 }
 

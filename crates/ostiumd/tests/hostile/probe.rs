@@ -62,23 +62,7 @@ pub(crate) fn get_within(addr: SocketAddr, within: Duration) -> Response {
     read_response(&mut BufReader::new(stream), false)
 }
 
-/// The CPU time (user and system) process `pid` has used.
-pub(crate) fn cpu_time(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let after = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = after.split(' ').collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    // USER_HZ is 100 on Linux.
-    Duration::from_millis(ticks * 10)
-}
-
-/// The resident set size of process `pid`, in bytes.
-pub(crate) fn rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
-}
+pub(crate) use ostium_test_support::proc::{cpu_time, rss};
 
 /// Reads the child's standard output until a line holding `prefix` (libtest may have
 /// written the test's name before it), and returns the rest of that line.

@@ -62,23 +62,13 @@ impl EchoServer {
 
     /// CPU time (user + system) the server has used, in clock ticks.
     pub(crate) fn cpu_ticks(&self) -> u64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
-        // Fields after the command name (which may hold spaces) start at the last ')'.
-        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-        // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+        ostium_test_support::proc::cpu_ticks(self.pid())
     }
 
     /// Times the server's threads have gone to sleep and been woken (voluntary context
     /// switches, summed over its threads).
     pub(crate) fn wakeups(&self) -> u64 {
-        let mut total = 0;
-        for task in std::fs::read_dir(format!("/proc/{}/task", self.pid())).unwrap() {
-            let status = std::fs::read_to_string(task.unwrap().path().join("status")).unwrap();
-            let line = status.lines().find(|l| l.starts_with("voluntary_ctxt_switches:")).unwrap();
-            total += line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap();
-        }
-        total
+        ostium_test_support::proc::wakeups(self.pid())
     }
 
     /// Sends `signal` (a name such as "TERM") and waits for the exit status.
