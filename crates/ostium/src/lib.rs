@@ -56,9 +56,12 @@ pub mod rpc;
 mod sealed;
 mod transport;
 
-pub use client::{Client, DEFAULT_INLINE_LEASE_MAX, Lend, LoopConnection, LoopEvent, Reply};
+pub use client::{
+    ApplicationError, Client, DEFAULT_INLINE_LEASE_MAX, Lend, LoopConnection, LoopEvent, Reply,
+};
 pub use door::{Door, DoorOptions};
-pub use error::{CallError, DoorError};
+pub use error::{CallError, DoorError, InvalidCall, ProtocolError};
 pub use lease::{LeaseError, Leased, Leases, R, RW, Readable, W, Writable};
 pub use pool::PoolStats;
 pub use request::{Caller, Request, Response};
+pub use wire::Fault;

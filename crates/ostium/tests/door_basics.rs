@@ -373,3 +373,22 @@ fn describe_reaches_the_handler_and_ping_never_does() {
     ));
     drop(door);
 }
+
+#[test]
+fn an_application_error_becomes_an_err_with_into_result_and_errors_clone() {
+    let door = Door::create(door_path("into-result"), DoorOptions::default(), |request| {
+        match request.op {
+            ECHO => Response::ok(request.args),
+            _ => Response::error(7, "seven"),
+        }
+    })
+    .unwrap();
+    let client = Client::open(door.path()).unwrap();
+    assert_eq!(client.call(ECHO, b"fine").unwrap().into_result().unwrap().data, b"fine");
+    let err = client.call(FAIL, b"").unwrap().into_result().unwrap_err();
+    assert_eq!((err.code.get(), err.data.as_slice()), (7, &b"seven"[..]));
+    // A call error is a value that can be copied to every call it ends.
+    let missing = Client::open(door.path().with_file_name("missing.door")).unwrap_err();
+    let copy = missing.clone();
+    assert!(matches!(copy, ostium::CallError::NoDoor { .. }), "{copy}");
+}

@@ -15,7 +15,7 @@ use crate::wire::{
     self, Access, Capabilities, Hello, HelloStatus, InstanceId, Kind, Lease, Op, Payload, Side,
     Status, WritableLeases,
 };
-use crate::{CallError, Lend, Reply};
+use crate::{CallError, InvalidCall, Lend, ProtocolError, Reply};
 
 use super::arena::{ARENA_MAX, Arenas};
 use super::reply_slot::{Arrival, ClientSlot, FUTEX_WINDOW};
@@ -87,8 +87,8 @@ impl Connection {
         lane: Option<u32>,
         reply_slot: bool,
     ) -> Result<Connection, CallError> {
-        let socket = SeqpacketConn::connect(path)
-            .map_err(|source| CallError::NoDoor { path: path.to_path_buf(), source })?;
+        let socket =
+            SeqpacketConn::connect(path).map_err(|source| CallError::no_door(path, source))?;
         let mut conn = Connection {
             socket,
             instance: InstanceId::ZERO,
@@ -102,15 +102,12 @@ impl Connection {
             slot: None,
         };
         let ours = if reply_slot { CAPABILITIES.union(Capabilities::RING) } else { CAPABILITIES };
-        Hello { lane, ..Hello::client(MAX_MESSAGE, ours) }
-            .encode(&mut conn.outgoing)
-            .map_err(|err| CallError::Invalid(err.to_string()))?;
+        Hello { lane, ..Hello::client(MAX_MESSAGE, ours) }.encode(&mut conn.outgoing)?;
         conn.send(&[])?;
         let hello_deadline = deadline.unwrap_or_else(|| Instant::now() + HELLO_TIMEOUT);
         let mut fds = Vec::new();
         let len = conn.receive(&mut fds, Some(hello_deadline), path)?;
-        let hello = Hello::decode(&conn.incoming[..len], fds.len(), Side::Server)
-            .map_err(|err| CallError::Protocol(err.to_string()))?;
+        let hello = Hello::decode(&conn.incoming[..len], fds.len(), Side::Server)?;
         if let HelloStatus::Refused(fault) = hello.status {
             return Err(CallError::Fault(fault));
         }
@@ -129,9 +126,9 @@ impl Connection {
     /// Gives the server a reply slot as large as the largest reply message we accept.
     fn set_up_reply_slot(&mut self) -> Result<(), CallError> {
         let setup = RingSetup { slot_len: MAX_MESSAGE };
-        let (slot, memfd) = ClientSlot::create(setup).map_err(CallError::Io)?;
+        let (slot, memfd) = ClientSlot::create(setup).map_err(CallError::io)?;
         self.outgoing.clear();
-        setup.encode(&mut self.outgoing).map_err(|err| CallError::Invalid(err.to_string()))?;
+        setup.encode(&mut self.outgoing)?;
         self.send(&[memfd.as_fd()])?;
         self.slot = Some(slot);
         Ok(())
@@ -165,20 +162,20 @@ impl Connection {
                 }
                 homes.push(LeaseHome::Inline);
             } else if bytes.len() <= ARENA_MAX {
-                self.require_memfd("a lease too large for a message")?;
-                self.arenas.fill(arenas_used, bytes).map_err(CallError::Io)?;
+                self.require_memfd()?;
+                self.arenas.fill(arenas_used, bytes).map_err(CallError::io)?;
                 homes.push(LeaseHome::Arena(arenas_used));
                 arenas_used += 1;
             } else {
-                self.require_memfd("a lease too large for a message")?;
+                self.require_memfd()?;
                 homes.push(LeaseHome::Own(
-                    lease_memfd(bytes, lend.access()).map_err(CallError::Io)?,
+                    lease_memfd(bytes, lend.access()).map_err(CallError::io)?,
                 ));
             }
         }
         let args_memfd = if inline_len > self.server_max_message as usize {
-            self.require_memfd("arguments too large for a message")?;
-            Some(sealed_memfd(ARGS_MEMFD, call.args).map_err(CallError::Io)?)
+            self.require_memfd()?;
+            Some(sealed_memfd(ARGS_MEMFD, call.args).map_err(CallError::io)?)
         } else {
             None
         };
@@ -186,9 +183,8 @@ impl Connection {
             Some(_) => Payload::InMemfd { len: u32::try_from(call.args.len()).unwrap_or(u32::MAX) },
             None => Payload::Inline(call.args),
         };
-        let fd_count = u16::try_from(call.fds.len()).map_err(|_| {
-            CallError::Invalid(format!("{} descriptors in one call", call.fds.len()))
-        })?;
+        let fd_count = u16::try_from(call.fds.len())
+            .map_err(|_| CallError::Invalid(InvalidCall::TooManyDescriptors(call.fds.len())))?;
         let returned = {
             let leases: Vec<Lease<'_>> = call
                 .leases
@@ -213,9 +209,7 @@ impl Connection {
                 fd_count,
             };
             self.outgoing.clear();
-            message
-                .encode(&mut self.outgoing)
-                .map_err(|err| CallError::Invalid(err.to_string()))?;
+            message.encode(&mut self.outgoing)?;
             WritableLeases::of(&leases)
         };
         let mut passed: Vec<BorrowedFd<'_>> = Vec::with_capacity(call.fds.len() + 1 + homes.len());
@@ -231,10 +225,10 @@ impl Connection {
         }
         passed.extend_from_slice(call.fds);
         if passed.len() > wire::MAX_FDS {
-            return Err(CallError::Invalid(format!("{} descriptors in one call", passed.len())));
+            return Err(CallError::Invalid(InvalidCall::TooManyDescriptors(passed.len())));
         }
         if let Some(slot) = &self.slot {
-            slot.arm().map_err(CallError::Io)?;
+            slot.arm().map_err(CallError::io)?;
         }
         self.send(&passed).map_err(|err| match err {
             CallError::Io(err) if is_disconnect(&err) => {
@@ -244,14 +238,9 @@ impl Connection {
         })?;
         let mut fds = Vec::new();
         let len = self.receive_reply(&mut fds, call.deadline, path)?;
-        let view = wire::decode_reply(&self.incoming[..len], fds.len(), Some(returned))
-            .map_err(|err| CallError::Protocol(err.to_string()))?;
+        let view = wire::decode_reply(&self.incoming[..len], fds.len(), Some(returned))?;
         if view.id() != call.id {
-            return Err(CallError::Protocol(format!(
-                "reply to call {} while waiting for {}",
-                view.id(),
-                call.id
-            )));
+            return Err(CallError::Protocol(ProtocolError::WrongReply(view.id(), call.id)));
         }
         let status = view.status();
         if let Status::Fault(fault) = status {
@@ -269,18 +258,17 @@ impl Connection {
         for (lend, home) in call.leases.iter_mut().zip(&homes) {
             let Some(buffer) = lend.writable() else { continue };
             match home {
-                LeaseHome::Own(memfd) => memfd.read_exact_at(buffer, 0).map_err(CallError::Io)?,
+                LeaseHome::Own(memfd) => memfd.read_exact_at(buffer, 0).map_err(CallError::io)?,
                 LeaseHome::Arena(index) => {
-                    let arena = self
-                        .arenas
-                        .get(*index)
-                        .ok_or_else(|| CallError::Protocol("a lease arena went missing".into()))?;
-                    arena.read_back(buffer).map_err(CallError::Io)?;
+                    let arena = self.arenas.get(*index).ok_or_else(|| {
+                        CallError::io(io::Error::other("a lease arena went missing"))
+                    })?;
+                    arena.read_back(buffer).map_err(CallError::io)?;
                 }
                 LeaseHome::Inline => {
                     let chunk = chunks
                         .next()
-                        .ok_or_else(|| CallError::Protocol("missing lease contents".into()))?;
+                        .ok_or(CallError::Protocol(ProtocolError::MissingLeaseContents))?;
                     buffer.copy_from_slice(chunk);
                 }
             }
@@ -314,13 +302,12 @@ impl Connection {
                 slot.received();
                 return Ok(len);
             }
-            let bell = Doorbell::decode(msg, fds.len())
-                .map_err(|err| CallError::Protocol(err.to_string()))?;
+            let bell = Doorbell::decode(msg, fds.len())?;
             if !slot.doorbell(bell.seq) {
                 continue;
             }
             let Arrival::InSlot(len) = slot.published().map_err(slot_error)? else {
-                return Err(CallError::Protocol("a doorbell for a reply not in the slot".into()));
+                return Err(CallError::Protocol(ProtocolError::StrayDoorbell));
             };
             slot.copy_reply(len, &mut self.incoming).map_err(slot_error)?;
             slot.received();
@@ -336,15 +323,11 @@ impl Connection {
         path: &Path,
     ) -> Result<(), CallError> {
         while self.slot.as_ref().is_some_and(|slot| slot.owed_doorbells() > 0)
-            && self.socket.pending_bytes().map_err(CallError::Io)? > 0
+            && self.socket.pending_bytes().map_err(CallError::io)? > 0
         {
             let mut fds = Vec::new();
             let len = self.receive(&mut fds, deadline, path)?;
-            let bell = Doorbell::decode(&self.incoming[..len], fds.len()).map_err(|err| {
-                CallError::Protocol(format!(
-                    "between calls, a message that is not a doorbell: {err}"
-                ))
-            })?;
+            let bell = Doorbell::decode(&self.incoming[..len], fds.len())?;
             if let Some(slot) = self.slot.as_mut() {
                 slot.doorbell(bell.seq);
             }
@@ -352,11 +335,11 @@ impl Connection {
         Ok(())
     }
 
-    fn require_memfd(&self, what: &str) -> Result<(), CallError> {
+    fn require_memfd(&self) -> Result<(), CallError> {
         if self.capabilities.contains(Capabilities::MEMFD) {
             Ok(())
         } else {
-            Err(CallError::Invalid(format!("{what}, and this server takes no memfds")))
+            Err(CallError::Invalid(InvalidCall::NeedsMemfd))
         }
     }
 
@@ -364,7 +347,7 @@ impl Connection {
         self.socket
             .send_vectored(&[IoSlice::new(&self.outgoing)], fds)
             .map(drop)
-            .map_err(CallError::Io)
+            .map_err(CallError::io)
     }
 
     /// Receives one message into `incoming`; end of stream or a reset is the server's death,
@@ -386,7 +369,7 @@ impl Connection {
             None => None,
         };
         if timeout != self.read_timeout {
-            self.socket.set_read_timeout(timeout).map_err(CallError::Io)?;
+            self.socket.set_read_timeout(timeout).map_err(CallError::io)?;
             self.read_timeout = timeout;
         }
         match self.socket.recv(&mut self.incoming, fds) {
@@ -398,10 +381,11 @@ impl Connection {
             Err(err) if is_disconnect(&err) => {
                 Err(CallError::ServerDeath { path: path.to_path_buf() })
             }
+            // Truncated: longer than this client accepts.
             Err(err) if err.kind() == io::ErrorKind::InvalidData => {
-                Err(CallError::Protocol(err.to_string()))
+                Err(CallError::Protocol(ProtocolError::TooLong))
             }
-            Err(err) => Err(CallError::Io(err)),
+            Err(err) => Err(CallError::io(err)),
         }
     }
 }
@@ -416,14 +400,15 @@ pub(crate) fn reply_of(
     let data = match view.data() {
         Payload::Inline(bytes) => bytes.to_vec(),
         Payload::InMemfd { len } => {
-            let index = layout.data().ok_or_else(|| CallError::Protocol("no data memfd".into()))?;
-            let fd = fds[index].try_clone().map_err(CallError::Io)?;
+            let index =
+                layout.data().ok_or(CallError::Protocol(ProtocolError::BadDataMemfd(None)))?;
+            let fd = fds[index].try_clone().map_err(CallError::io)?;
             let map = Memfd::from_fd(fd).and_then(|m| m.map_sealed()).map_err(|err| {
-                CallError::Protocol(format!("the reply's data memfd is unusable: {err}"))
+                CallError::Protocol(ProtocolError::BadDataMemfd(Some(err.kind())))
             })?;
             map.as_slice()
                 .get(..len as usize)
-                .ok_or_else(|| CallError::Protocol("the reply's data memfd is too short".into()))?
+                .ok_or(CallError::Protocol(ProtocolError::BadDataMemfd(None)))?
                 .to_vec()
         }
     };
@@ -434,8 +419,8 @@ pub(crate) fn reply_of(
 /// A reply slot that says something impossible is the server breaking the protocol.
 fn slot_error(err: io::Error) -> CallError {
     match err.kind() {
-        io::ErrorKind::InvalidData => CallError::Protocol(err.to_string()),
-        _ => CallError::Io(err),
+        io::ErrorKind::InvalidData => CallError::Protocol(ProtocolError::BadSlot),
+        _ => CallError::io(err),
     }
 }
 

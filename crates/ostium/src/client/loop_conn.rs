@@ -27,7 +27,7 @@ use ostium_sys::unix::SeqpacketConn;
 use super::connection::{ARGS_MEMFD, MAX_MESSAGE, is_disconnect, reply_of};
 use crate::sealed::sealed_memfd;
 use crate::wire::{self, Capabilities, Hello, HelloStatus, InstanceId, Op, Payload, Side};
-use crate::{CallError, Reply};
+use crate::{CallError, InvalidCall, ProtocolError, Reply};
 
 /// What a connection is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,13 +92,11 @@ impl LoopConnection {
     /// [`CallError::NoDoor`] whose source is `WouldBlock`: try again later.
     pub fn connect(path: &Path) -> Result<LoopConnection, CallError> {
         let socket = SeqpacketConn::connect_nonblocking(path)
-            .map_err(|source| CallError::NoDoor { path: path.to_path_buf(), source })?;
+            .map_err(|source| CallError::no_door(path, source))?;
         let mut hello = Vec::with_capacity(Hello::SIZE);
-        Hello::client(MAX_MESSAGE, CAPABILITIES)
-            .encode(&mut hello)
-            .map_err(|err| CallError::Invalid(err.to_string()))?;
+        Hello::client(MAX_MESSAGE, CAPABILITIES).encode(&mut hello)?;
         // A new connection's socket buffer is empty: a 48-byte message always fits.
-        socket.send(&hello, &[]).map_err(CallError::Io)?;
+        socket.send(&hello, &[]).map_err(CallError::io)?;
         Ok(LoopConnection {
             socket,
             path: path.to_path_buf(),
@@ -174,14 +172,14 @@ impl LoopConnection {
         // Calls queued earlier go first: order is the protocol's.
         self.flush()?;
         if self.unsent.is_some() || !self.outbox.is_empty() {
-            return Err(CallError::Invalid("a call while earlier ones wait for room".into()));
+            return Err(CallError::Invalid(InvalidCall::NotReady));
         }
         let (id, bytes, memfd) = self.encode(op, args, fds.len())?;
         let mut passed: Vec<BorrowedFd<'_>> = Vec::with_capacity(fds.len() + 1);
         passed.extend(memfd.as_ref().map(|m| m.as_fd()));
         passed.extend_from_slice(fds);
         if passed.len() > wire::MAX_FDS {
-            return Err(CallError::Invalid(format!("{} descriptors in one call", passed.len())));
+            return Err(CallError::Invalid(InvalidCall::TooManyDescriptors(passed.len())));
         }
         self.in_flight.push_back(id);
         match self.socket.send(&bytes, &passed) {
@@ -191,7 +189,7 @@ impl LoopConnection {
                     .iter()
                     .map(|fd| fd.try_clone_to_owned())
                     .collect::<io::Result<Vec<OwnedFd>>>()
-                    .map_err(CallError::Io)?;
+                    .map_err(CallError::io)?;
                 self.unsent = Some((bytes, owned));
                 Ok(id)
             }
@@ -257,15 +255,7 @@ impl LoopConnection {
     }
 
     fn check_room(&self) -> Result<(), CallError> {
-        if self.has_room() {
-            Ok(())
-        } else {
-            Err(CallError::Invalid(format!(
-                "a call on a connection that is {:?} with {} in flight",
-                self.state,
-                self.in_flight.len()
-            )))
-        }
+        if self.has_room() { Ok(()) } else { Err(CallError::Invalid(InvalidCall::NotReady)) }
     }
 
     /// The next call's id, its message, and the memfd of its arguments if they need one.
@@ -276,16 +266,14 @@ impl LoopConnection {
         fds: usize,
     ) -> Result<(u32, Vec<u8>, Option<ostium_sys::Memfd>), CallError> {
         let fd_count = u16::try_from(fds)
-            .map_err(|_| CallError::Invalid(format!("{fds} descriptors in one call")))?;
+            .map_err(|_| CallError::Invalid(InvalidCall::TooManyDescriptors(fds)))?;
         let inline = wire::CallHeader::SIZE + args.len() <= self.server_max_message as usize;
         let args_memfd = if inline {
             None
         } else if self.capabilities.contains(Capabilities::MEMFD) {
-            Some(sealed_memfd(ARGS_MEMFD, args).map_err(CallError::Io)?)
+            Some(sealed_memfd(ARGS_MEMFD, args).map_err(CallError::io)?)
         } else {
-            return Err(CallError::Invalid(
-                "arguments too large for a message, and this server takes no memfds".into(),
-            ));
+            return Err(CallError::Invalid(InvalidCall::NeedsMemfd));
         };
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);
@@ -301,7 +289,7 @@ impl LoopConnection {
             fd_count,
         };
         let mut bytes = Vec::with_capacity(message.encoded_len());
-        message.encode(&mut bytes).map_err(|err| CallError::Invalid(err.to_string()))?;
+        message.encode(&mut bytes)?;
         Ok((id, bytes, args_memfd))
     }
 
@@ -354,7 +342,7 @@ impl LoopConnection {
             }
             _ => {
                 self.state = State::Broken;
-                Err(CallError::Protocol("a message from the server with no call in flight".into()))
+                Err(CallError::Protocol(ProtocolError::Unsolicited))
             }
         }
     }
@@ -364,12 +352,12 @@ impl LoopConnection {
     fn replied_batch(&mut self, msg: &[u8], fds: usize) -> Result<Option<LoopEvent>, CallError> {
         let replies = wire::decode_batch(msg, fds, wire::Kind::ReplyBatch).map_err(|err| {
             self.state = State::Broken;
-            CallError::Protocol(err.to_string())
+            CallError::from(err)
         })?;
         for reply in replies {
             let Some(id) = self.in_flight.pop_front() else {
                 self.state = State::Broken;
-                return Err(CallError::Protocol("more replies than calls in flight".into()));
+                return Err(CallError::Protocol(ProtocolError::Unsolicited));
             };
             let outcome = self.replied(id, reply, Vec::new());
             self.ready.push_back(LoopEvent::Reply(outcome));
@@ -380,7 +368,7 @@ impl LoopConnection {
     fn greeted(&mut self, msg: &[u8], fds: usize) -> Result<LoopEvent, CallError> {
         let hello = Hello::decode(msg, fds, Side::Server).map_err(|err| {
             self.state = State::Broken;
-            CallError::Protocol(err.to_string())
+            CallError::from(err)
         })?;
         if let HelloStatus::Refused(fault) = hello.status {
             self.state = State::Broken;
@@ -397,13 +385,10 @@ impl LoopConnection {
     /// breaks the connection too.
     fn replied(&mut self, id: u32, msg: &[u8], fds: Vec<OwnedFd>) -> Result<Reply, CallError> {
         let outcome = wire::decode_reply(msg, fds.len(), Some(wire::WritableLeases::of(&[])))
-            .map_err(|err| CallError::Protocol(err.to_string()))
+            .map_err(CallError::from)
             .and_then(|view| {
                 if view.id() != id {
-                    return Err(CallError::Protocol(format!(
-                        "reply to call {} while waiting for {id}",
-                        view.id()
-                    )));
+                    return Err(CallError::Protocol(ProtocolError::WrongReply(view.id(), id)));
                 }
                 match view.status() {
                     wire::Status::Fault(fault) => Err(CallError::Fault(fault)),
@@ -426,7 +411,7 @@ impl LoopConnection {
         if is_disconnect(&err) {
             CallError::ServerDeath { path: self.path.clone() }
         } else {
-            CallError::Io(err)
+            CallError::io(err)
         }
     }
 }

@@ -64,6 +64,41 @@ pub struct Reply {
     pub fds: Vec<OwnedFd>,
 }
 
+impl Reply {
+    /// The reply as a `Result`, so that `?` passes an application error on: `Ok` with the
+    /// reply when its status is ok, `Err` with the handler's error code and data otherwise.
+    ///
+    /// ```no_run
+    /// # fn call(client: &ostium::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let data = client.call(1, b"args")?.into_result()?.data;
+    /// # Ok(()) }
+    /// ```
+    pub fn into_result(self) -> Result<Reply, ApplicationError> {
+        match self.status {
+            Status::Error(code) => Err(ApplicationError { code, data: self.data }),
+            _ => Ok(self),
+        }
+    }
+}
+
+/// A handler's application error ([`Reply::into_result`]): its code, and the data it sent
+/// with it (an encoded error, if its interface defines one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationError {
+    /// The error code the handler chose.
+    pub code: crate::wire::ErrorCode,
+    /// The reply's data.
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Display for ApplicationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the handler failed with application error {}", self.code.get())
+    }
+}
+
+impl std::error::Error for ApplicationError {}
+
 /// A door's client. Calls block the calling thread until the reply, the deadline, or the
 /// server's death. The client is shared by many threads: each concurrent call uses its own
 /// connection, and connections are kept for reuse.

@@ -223,7 +223,7 @@ impl<T: PartialEq> DoorPool<T> {
                 };
                 self.slots.insert(watch, slot);
             }
-            Err(err) => done.push(Done { tag: job.tag, outcome: Err(CallError::Io(err)) }),
+            Err(err) => done.push(Done { tag: job.tag, outcome: Err(CallError::io(err)) }),
         }
     }
 
@@ -275,7 +275,7 @@ impl<T: PartialEq> DoorPool<T> {
                     let reused = slot.served > 0;
                     let died = matches!(err, CallError::ServerDeath { .. });
                     let sent = std::mem::take(&mut slot.sent);
-                    self.fail_all(cx, watch, clone_error(&err), done);
+                    self.fail_all(cx, watch, err.clone(), done);
                     for call in sent {
                         match call.retry {
                             Some((op, args)) if reused && died => {
@@ -291,10 +291,9 @@ impl<T: PartialEq> DoorPool<T> {
                                 }
                                 self.submit(cx, job, done);
                             }
-                            _ => done.push(Done {
-                                tag: call.tag,
-                                outcome: Err(unsent(clone_error(&err))),
-                            }),
+                            _ => {
+                                done.push(Done { tag: call.tag, outcome: Err(unsent(err.clone())) })
+                            }
                         }
                     }
                 }
@@ -349,7 +348,7 @@ impl<T: PartialEq> DoorPool<T> {
                         self.fail_all(
                             cx,
                             watch,
-                            CallError::Protocol("connection broken".into()),
+                            CallError::Protocol(ostium::ProtocolError::Broken),
                             done,
                         );
                         return true;
@@ -386,10 +385,10 @@ impl<T: PartialEq> DoorPool<T> {
             let opening = slot.opening.take();
             let sent = std::mem::take(&mut slot.sent);
             for call in sent {
-                done.push(Done { tag: call.tag, outcome: Err(clone_error(&err)) });
+                done.push(Done { tag: call.tag, outcome: Err(err.clone()) });
             }
             if let Some(job) = opening {
-                done.push(Done { tag: job.tag, outcome: Err(unsent(clone_error(&err))) });
+                done.push(Done { tag: job.tag, outcome: Err(unsent(err.clone())) });
             }
         }
         self.drop_conn(cx, watch, done);
@@ -491,30 +490,13 @@ impl<T: PartialEq> DoorPool<T> {
 /// be reached (`NoDoor`, 503; docs/http-over-doors.md §2).
 fn unsent(err: CallError) -> CallError {
     match err {
-        CallError::ServerDeath { path } => CallError::NoDoor {
-            path,
-            source: std::io::Error::new(
+        CallError::ServerDeath { path } => CallError::no_door(
+            &path,
+            std::io::Error::new(
                 std::io::ErrorKind::ConnectionReset,
                 "the application closed the connection before the call was sent",
             ),
-        },
+        ),
         other => other,
-    }
-}
-
-/// The same error again, for each call of a batch that failed together.
-fn clone_error(err: &CallError) -> CallError {
-    match err {
-        CallError::NoDoor { path, source } => CallError::NoDoor {
-            path: path.clone(),
-            source: std::io::Error::new(source.kind(), source.to_string()),
-        },
-        CallError::ServerDeath { path } => CallError::ServerDeath { path: path.clone() },
-        CallError::Fault(fault) => CallError::Fault(*fault),
-        CallError::Deadline => CallError::Deadline,
-        CallError::Protocol(text) => CallError::Protocol(text.clone()),
-        CallError::Invalid(text) => CallError::Invalid(text.clone()),
-        CallError::Io(io) => CallError::Io(std::io::Error::new(io.kind(), io.to_string())),
-        other => CallError::Protocol(other.to_string()),
     }
 }

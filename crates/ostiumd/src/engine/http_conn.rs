@@ -39,6 +39,9 @@ pub enum Outcome {
     Failed(CallError),
     /// No reply came within the reply timeout.
     TimedOut,
+    /// The request could not be put in the door format (a method or target too long for
+    /// it, say): no call was made.
+    Unencodable,
 }
 
 /// One response slot, in request order.
@@ -223,6 +226,7 @@ impl HttpConn {
             Outcome::Replied(data) => fill_response(slot, &data, date),
             Outcome::Failed(err) => fill_error(slot, failure_status(&err), date),
             Outcome::TimedOut => fill_error(slot, Status::GATEWAY_TIMEOUT, date),
+            Outcome::Unencodable => fill_error(slot, Status::BAD_REQUEST, date),
         }
     }
 
@@ -339,8 +343,6 @@ impl std::fmt::Debug for HttpConn {
 fn failure_status(err: &CallError) -> Status {
     match err {
         CallError::NoDoor { .. } => Status::SERVICE_UNAVAILABLE,
-        // A request the door format cannot carry (a method or target too long for it).
-        CallError::Invalid(_) => Status::BAD_REQUEST,
         CallError::Deadline => Status::GATEWAY_TIMEOUT,
         CallError::Fault(Fault::HandlerPanicked) => Status::INTERNAL_SERVER_ERROR,
         CallError::Fault(Fault::RequestTooLarge) => Status::CONTENT_TOO_LARGE,

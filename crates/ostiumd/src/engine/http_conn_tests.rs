@@ -67,13 +67,14 @@ fn pipelined_responses_go_out_in_request_order() {
 fn each_failure_gets_its_status() {
     let cases: Vec<(Outcome, &str)> = vec![
         (
-            Outcome::Failed(CallError::NoDoor {
-                path: "/x".into(),
-                source: std::io::ErrorKind::NotFound.into(),
-            }),
+            Outcome::Failed(CallError::no_door(
+                std::path::Path::new("/x"),
+                std::io::ErrorKind::NotFound.into(),
+            )),
             "503",
         ),
         (Outcome::Failed(CallError::ServerDeath { path: "/x".into() }), "502"),
+        (Outcome::Unencodable, "400"),
         (Outcome::Failed(CallError::Fault(Fault::HandlerPanicked)), "500"),
         (Outcome::Failed(CallError::Fault(Fault::BadMessage)), "502"),
         (Outcome::Failed(CallError::Fault(Fault::RequestTooLarge)), "413"),

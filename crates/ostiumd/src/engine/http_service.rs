@@ -212,11 +212,7 @@ impl HttpService {
             self.args.clear();
             if let Err(err) = ostium::http::encode_request_into(&parts, &mut self.args) {
                 tracing::debug!(%err, "a request the door format cannot carry: 400");
-                client.http.on_reply(
-                    seq,
-                    Outcome::Failed(ostium::CallError::Invalid(err.to_string())),
-                    date(),
-                );
+                client.http.on_reply(seq, Outcome::Unencodable, date());
                 continue;
             }
             let timer = cx.set_timer(self.forward.timeouts.reply);
