@@ -4,7 +4,7 @@
 //! called in the same run through two clients, each on its own connection:
 //!
 //! - `stub`: the generated client (`idl_kv::events::Events`), which encodes the arguments
-//!   (a zerocopy struct), calls through `ostium::rpc::Stub` (retrying idempotent operations
+//!   (a zerocopy struct), calls through `ostium_rpc::Stub` (retrying idempotent operations
 //!   across server deaths), and decodes the reply;
 //! - `raw`: `ostium::Client::call` with the same operation number and argument bytes, and
 //!   the reply's bytes read by hand: the door call alone.

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use ostium::rpc::Failure;
 use ostium::wire::Fault;
+use ostium_rpc::Failure;
 use ostiumd_control::Ostiumd;
 
 /// Prints the daemon's status report.

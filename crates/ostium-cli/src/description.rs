@@ -1,9 +1,9 @@
-//! The reply of `DESCRIBE` (format in `ostium::rpc::describe`), read back: sans I/O, so
+//! The reply of `DESCRIBE` (format in `ostium_rpc::describe`), read back: sans I/O, so
 //! that a malformed description is an error with the line at fault, never a panic.
 
 use std::time::Duration;
 
-use ostium::rpc::describe::{MAGIC, hash};
+use ostium_rpc::describe::{MAGIC, hash};
 
 /// A door's description of itself.
 #[derive(Debug, PartialEq, Eq)]

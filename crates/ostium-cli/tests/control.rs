@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use ostium::rpc::Lease;
 use ostium::{Caller, DoorOptions, W};
+use ostium_rpc::Lease;
 use ostiumd_control::{ConcurrentOstiumdImpl, OstiumdServer};
 
 /// Counts what it was asked, and reports a text longer than the CLI's first lease.

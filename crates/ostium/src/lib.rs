@@ -15,8 +15,8 @@
 //!   `docs/door-protocol.md` defines. Payloads too large for a message travel in sealed
 //!   memfds.
 //!
-//! - [`http`]: HTTP over doors, the message format ostiumd and applications exchange, and
-//!   [`http::serve`], which serves an application written with the `http` crate's types.
+//! Doors only: HTTP over doors is the `ostium-http` crate, and the runtime of code
+//! generated from Idol interfaces the `ostium-rpc` crate, each built on this one.
 //!
 //! - [`Leases`]: memory a caller lends for one call, inline in the message or in a memfd
 //!   both processes map, seen by the handler as [`Leased<R>`], [`Leased<W>`] or
@@ -38,7 +38,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod http;
 pub mod wire;
 
 /// The README's Rust examples, compiled and run as doctests so that they stay true.
@@ -52,7 +51,6 @@ mod error;
 mod lease;
 mod pool;
 mod request;
-pub mod rpc;
 mod sealed;
 mod transport;
 

@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{Ostiumd, TempDir, exec_app, get, uid_of, wait_ready};
-use ostium::rpc::Failure;
 use ostium::wire::Fault;
+use ostium_rpc::Failure;
 use ostiumd_control::Ostiumd as Control;
 
 /// Not a test: the application ostiumd starts in these tests.

@@ -1,5 +1,5 @@
 //! `hello`: the hello web application of Ostium. It serves its pages on a door with
-//! [`ostium::http::serve`], and ostiumd puts it on the network:
+//! [`ostium_http::serve`], and ostiumd puts it on the network:
 //!
 //! ```text
 //! cargo run --release -p ostiumd -- --config examples/hello/ostiumd.conf
@@ -46,7 +46,7 @@ fn main() -> anyhow::Result<()> {
     // Installed before the door exists, so that a signal in between is not lost.
     let mut signals = Signals::new([SIGINT, SIGTERM]).context("installing signal handlers")?;
     let options = DoorOptions { max_threads: args.max_threads.max(1), ..DoorOptions::default() };
-    let door = ostium::http::serve(&args.door, options, pages::handle)
+    let door = ostium_http::serve(&args.door, options, pages::handle)
         .with_context(|| format!("cannot serve at {}", args.door.display()))?;
 
     tracing::info!(door = %args.door.display(), "serving");

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use http::{Method, Request, Response, StatusCode, header};
-use ostium::http::Peer;
+use ostium_http::Peer;
 
 /// Answers one request.
 pub(crate) fn handle(request: Request<Vec<u8>>) -> Response<Vec<u8>> {

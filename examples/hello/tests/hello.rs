@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use ostium::Client;
-use ostium::http::{HTTP_REQUEST, Peer, RequestParts, decode_response, encode_request};
+use ostium_http::{HTTP_REQUEST, Peer, RequestParts, decode_response, encode_request};
 
 /// How long any single wait may take before the test fails.
 const PATIENCE: Duration = Duration::from_secs(20);

@@ -45,7 +45,7 @@ pub mod spi {
         Asserted = 1,
     }
 
-    impl ostium::rpc::num_traits::FromPrimitive for CsState {
+    impl ostium_rpc::num_traits::FromPrimitive for CsState {
         fn from_i64(n: i64) -> Option<CsState> {
             u64::try_from(n).ok().and_then(Self::from_u64)
         }

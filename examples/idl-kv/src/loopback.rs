@@ -2,8 +2,8 @@
 //! looped back — what an `exchange` writes is what it reads — with one device, index 0.
 //! The runnable `spi` example and the tests serve it on a door.
 
-use ostium::rpc::{HandlerError, Lease};
 use ostium::{Caller, R, W};
+use ostium_rpc::{HandlerError, Lease};
 
 use crate::spi::drv_spi_api::SpiError;
 use crate::spi::{ConcurrentSpiImpl, CsState};

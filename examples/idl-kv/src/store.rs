@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use ostium::rpc::{HandlerError, Lease, ReplyToken};
 use ostium::{Caller, R, RW, W};
+use ostium_rpc::{HandlerError, Lease, ReplyToken};
 
 use crate::kv::{ConcurrentKvImpl, InOrderKvImpl, PipelinedKvImpl};
 use crate::types::{Entry, KeyProblem, KvError, Mode, Stats};

@@ -3,9 +3,9 @@
 //! `FromPrimitive` for `recv: FromPrimitive`, and `u32` conversions for a `CLike` error.
 
 use hubpack::SerializedSize;
-use ostium::rpc::num_traits::FromPrimitive;
-use ostium::rpc::serde::{Deserialize, Serialize};
-use ostium::rpc::zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+use ostium_rpc::num_traits::FromPrimitive;
+use ostium_rpc::serde::{Deserialize, Serialize};
+use ostium_rpc::zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 /// The errors of `get` and `put`, sent as their code alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,7 @@ impl TryFrom<u32> for KvError {
 
 /// The store's mode, sent as a `u8`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, SerializedSize)]
-#[serde(crate = "ostium::rpc::serde")]
+#[serde(crate = "ostium_rpc::serde")]
 #[repr(u8)]
 pub enum Mode {
     /// Values may be put.
@@ -64,7 +64,7 @@ impl FromPrimitive for Mode {
 #[derive(
     Debug, Default, Clone, Copy, PartialEq, Eq, IntoBytes, FromBytes, Immutable, KnownLayout,
 )]
-#[zerocopy(crate = "ostium::rpc::zerocopy")]
+#[zerocopy(crate = "ostium_rpc::zerocopy")]
 #[repr(C)]
 pub struct Stats {
     /// Keys stored.
@@ -77,7 +77,7 @@ pub struct Stats {
 
 /// What `entry` says of a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, SerializedSize)]
-#[serde(crate = "ostium::rpc::serde")]
+#[serde(crate = "ostium_rpc::serde")]
 pub struct Entry {
     /// The value's length.
     pub len: u32,
@@ -87,7 +87,7 @@ pub struct Entry {
 
 /// Why `entry` has nothing to say: a `Complex` error, encoded with Hubpack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, SerializedSize)]
-#[serde(crate = "ostium::rpc::serde")]
+#[serde(crate = "ostium_rpc::serde")]
 pub enum KeyProblem {
     /// The key is absent.
     Missing {

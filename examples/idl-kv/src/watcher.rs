@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use ostium::Caller;
-use ostium::rpc::{NotificationHandler, Source};
+use ostium_rpc::{NotificationHandler, Source};
 
 use crate::events::InOrderEventsImpl;
 

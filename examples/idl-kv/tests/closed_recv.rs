@@ -13,7 +13,7 @@ use std::time::Duration;
 use idl_kv::events::{Events, EventsServer};
 use idl_kv::{Happened, Log, Watcher};
 use ostium::DoorOptions;
-use ostium::rpc::Served;
+use ostium_rpc::Served;
 
 /// Serves a [`Watcher`] in order at a new path.
 fn serve(name: &str) -> (PathBuf, Log, Served) {

@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use idl_kv::kv::{Kv, Kv_set_mode_ARGS, KvOperation, KvServer};
 use idl_kv::{Entry, KeyProblem, KvError, Mode, Piped, Shared, Stats, Store};
-use ostium::rpc::{Failure, RequestError, Served};
 use ostium::wire::Fault;
 use ostium::{Client, DoorOptions, Lend};
+use ostium_rpc::{Failure, RequestError, Served};
 
 fn in_order() -> (Served, Kv) {
     let path = common::door_path("in-order");
@@ -136,7 +136,7 @@ fn bad_messages_are_faults_not_panics() {
     let client = Client::open(served.door().path()).unwrap();
     let set_mode = KvOperation::set_mode as u32;
     // 9 is no `Mode`: `recv: FromPrimitive` finds no variant.
-    let bad = ostium::rpc::Zerocopy::encode(&Kv_set_mode_ARGS { mode: 9 });
+    let bad = ostium_rpc::Zerocopy::encode(&Kv_set_mode_ARGS { mode: 9 });
     let fault = |r: Result<ostium::Reply, ostium::CallError>| match r {
         Err(ostium::CallError::Fault(fault)) => fault,
         other => panic!("{other:?}"),
@@ -145,7 +145,7 @@ fn bad_messages_are_faults_not_panics() {
     assert_eq!(fault(client.call(set_mode, &[1, 2])), Fault::BadMessage, "trailing bytes");
     assert_eq!(fault(client.call(KvOperation::get as u32, &[0; 4])), Fault::BadLease, "no lease");
     assert_eq!(fault(client.call(99, &[])), Fault::UnknownOperation);
-    let good = ostium::rpc::Zerocopy::encode(&Kv_set_mode_ARGS { mode: 2 });
+    let good = ostium_rpc::Zerocopy::encode(&Kv_set_mode_ARGS { mode: 2 });
     assert!(client.call(set_mode, &good).is_ok());
 }
 
@@ -167,8 +167,8 @@ fn the_service_describes_the_interface() {
     assert_eq!(service.ops[KvOperation::exit as usize - 1], "exit");
     assert_eq!(KvOperation::from_u32(3), Some(KvOperation::add_to_all));
     assert_eq!(KvOperation::add_to_all.name(), "add_to_all");
-    let counters = ostium::rpc::Counters::new(service.ops.len());
-    let text = String::from_utf8(ostium::rpc::describe::describe(service, &counters)).unwrap();
+    let counters = ostium_rpc::Counters::new(service.ops.len());
+    let text = String::from_utf8(ostium_rpc::describe::describe(service, &counters)).unwrap();
     assert!(text.starts_with("ostium-describe 1\ninterface Kv\nhash "));
     assert!(text.ends_with(service.idol));
 }

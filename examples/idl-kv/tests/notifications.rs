@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use idl_kv::events::{Events, EventsServer};
 use idl_kv::{Happened, Log, Watcher};
 use ostium::DoorOptions;
-use ostium::rpc::{Notifications, NotifyError, Served, Signal, block_signals};
+use ostium_rpc::{Notifications, NotifyError, Served, Signal, block_signals};
 
 fn main() {
     block_signals(&[Signal::User1]).unwrap();

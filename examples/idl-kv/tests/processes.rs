@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use idl_kv::kv::Kv;
 use idl_kv::{KvError, Mode};
-use ostium::rpc::{Failure, RequestError};
+use ostium_rpc::{Failure, RequestError};
 
 /// Starts `kv-server` at `path` and waits until it serves.
 fn start(path: &Path, style: &str) -> Child {

@@ -10,7 +10,7 @@ use idl_kv::Loopback;
 use idl_kv::spi::drv_spi_api::SpiError;
 use idl_kv::spi::{CsState, Spi, SpiServer};
 use ostium::DoorOptions;
-use ostium::rpc::RequestError;
+use ostium_rpc::RequestError;
 
 #[test]
 fn exchange_through_a_loopback_controller() {

@@ -1,4 +1,4 @@
-//! The client: a type named as the interface, holding an [`ostium::rpc::Stub`], with one
+//! The client: a type named as the interface, holding an [`ostium_rpc::Stub`], with one
 //! method per operation — arguments in order, then leases (`&T` to read, `&mut T` to
 //! write or both) — returning the declared error or a `Failure`.
 
@@ -21,20 +21,20 @@ pub(crate) fn client(interface: &Interface, names: &Names) -> TokenStream {
         #docs
         #[derive(Debug)]
         pub struct #name {
-            stub: ::ostium::rpc::Stub,
+            stub: ::ostium_rpc::Stub,
         }
 
         impl #name {
             /// Opens the door at `path`.
             pub fn open(
                 path: impl ::core::convert::AsRef<::std::path::Path>,
-            ) -> ::core::result::Result<Self, ::ostium::rpc::Failure> {
-                ::ostium::rpc::Stub::open(path).map(|stub| Self { stub })
+            ) -> ::core::result::Result<Self, ::ostium_rpc::Failure> {
+                ::ostium_rpc::Stub::open(path).map(|stub| Self { stub })
             }
 
             /// Calls through `client`.
             pub fn new(client: ::ostium::Client) -> Self {
-                Self { stub: ::ostium::rpc::Stub::new(client) }
+                Self { stub: ::ostium_rpc::Stub::new(client) }
             }
 
             /// Gives each call at most `timeout`; idempotent operations are retried within
@@ -45,7 +45,7 @@ pub(crate) fn client(interface: &Interface, names: &Names) -> TokenStream {
             }
 
             /// The stub the calls go through.
-            pub fn stub(&self) -> &::ostium::rpc::Stub {
+            pub fn stub(&self) -> &::ostium_rpc::Stub {
                 &self.stub
             }
 
@@ -95,7 +95,7 @@ fn max_len_check(op: &Operation, lease: &Lease) -> Option<TokenStream> {
     let max = super::names::int(lease.max_len?.get());
     let (name, op_text, lease_text) =
         (lease.name.to_ident(), op.name.as_str(), lease.name.as_str());
-    Some(quote!(::ostium::rpc::check_max_len(#op_text, #lease_text, #name.len(), #max)?;))
+    Some(quote!(::ostium_rpc::check_max_len(#op_text, #lease_text, #name.len(), #max)?;))
 }
 
 /// The encoded arguments, an expression of `Vec<u8>`.
@@ -114,9 +114,9 @@ fn encode_args(op: &Operation, names: &Names) -> TokenStream {
 fn lend(lease: &Lease) -> TokenStream {
     let name = lease.name.to_ident();
     match lease.access {
-        Access::Read => quote!(::ostium::rpc::lend_read(#name)),
-        Access::Write => quote!(::ostium::rpc::lend_write(#name)),
-        Access::ReadWrite => quote!(::ostium::rpc::lend_read_write(#name)),
+        Access::Read => quote!(::ostium_rpc::lend_read(#name)),
+        Access::Write => quote!(::ostium_rpc::lend_write(#name)),
+        Access::ReadWrite => quote!(::ostium_rpc::lend_read_write(#name)),
     }
 }
 
@@ -125,12 +125,12 @@ fn read_reply(op: &Operation) -> TokenStream {
     let text = op.name.as_str();
     let decode = reply_decoder(op.reply.ok(), op.encoding);
     match reply_kind(op) {
-        ReplyKind::Infallible => quote!(::ostium::rpc::reply::simple(reply, #text, #decode)),
-        ReplyKind::CLike(_) => quote!(::ostium::rpc::reply::clike(reply, #text, #decode)),
+        ReplyKind::Infallible => quote!(::ostium_rpc::reply::simple(reply, #text, #decode)),
+        ReplyKind::CLike(_) => quote!(::ostium_rpc::reply::clike(reply, #text, #decode)),
         ReplyKind::Complex(e) => {
             let e = &e.syn;
             quote! {
-                ::ostium::rpc::reply::complex(reply, #text, #decode, ::ostium::rpc::Hubpack::decode::<#e>)
+                ::ostium_rpc::reply::complex(reply, #text, #decode, ::ostium_rpc::Hubpack::decode::<#e>)
             }
         }
     }

@@ -27,12 +27,12 @@ pub(crate) fn receive(value: &ValueType, encoding: Encoding) -> Conversion {
     let ty = &value.ty.syn;
     match &value.recv {
         Recv::FromBytes if value.ty.shape == Shape::Bool && !encoding.is_serde() => {
-            Conversion::Plain(quote!(::ostium::rpc::recv::bool_from_byte))
+            Conversion::Plain(quote!(::ostium_rpc::recv::bool_from_byte))
         }
         Recv::FromBytes => Conversion::Identity,
         Recv::FromPrimitive(int) => {
             let method = crate::codegen::names::ident(&int.from_primitive_method());
-            let from = quote!(::ostium::rpc::num_traits::FromPrimitive);
+            let from = quote!(::ostium_rpc::num_traits::FromPrimitive);
             match option_inner(&value.ty) {
                 // `FromPrimitive` gives the `Option` itself: no value is a bad one.
                 Some(inner) => Conversion::Plain(quote!(<#inner as #from>::#method)),
@@ -55,7 +55,7 @@ pub(crate) fn send(value: &ValueType, encoding: Encoding, expr: TokenStream) -> 
     let carried = value.carried(encoding);
     match &value.recv {
         Recv::FromBytes if value.ty.shape == Shape::Bool && !encoding.is_serde() => {
-            quote!(::ostium::rpc::recv::bool_to_byte(#expr))
+            quote!(::ostium_rpc::recv::bool_to_byte(#expr))
         }
         Recv::FromBytes => expr,
         // `None` travels as the primitive's largest value, which no variant may use.

@@ -1,5 +1,5 @@
 //! The glue that serves the server traits on a door: `SpiServer`, a namespace with the
-//! interface's [`Service`](ostium::rpc::Service) description, a `serve_…` and a
+//! interface's [`Service`](ostium_rpc::Service) description, a `serve_…` and a
 //! `dispatch_…` function per style, and per operation one function that decodes the
 //! arguments and checks the leases (shared by all styles) and one that encodes the reply.
 
@@ -51,14 +51,14 @@ fn service(interface: &Interface, idol: &str, restrictions: &[(u32, Allowed)]) -
         let op = super::names::int(*op);
         let (uids, gids) = (uids.iter().map(|u| super::names::int(*u)), gids.iter().map(|g| super::names::int(*g)));
         quote! {
-            (#op, ::ostium::rpc::Allowed {
+            (#op, ::ostium_rpc::Allowed {
                 owner: #owner, uids: &[#(#uids),*], gids: &[#(#gids),*], users: &[#(#users),*], groups: &[#(#groups),*],
             })
         }
     });
     quote! {
         /// The interface as `DESCRIBE` tells it, and its restricted operations.
-        pub const SERVICE: ::ostium::rpc::Service = ::ostium::rpc::Service {
+        pub const SERVICE: ::ostium_rpc::Service = ::ostium_rpc::Service {
             name: #name,
             idol: #idol,
             ops: &[#(#ops),*],
@@ -76,7 +76,7 @@ fn serve_fn(names: &Names, style: Style) -> TokenStream {
         path: impl ::core::convert::AsRef<::std::path::Path>,
         options: ::ostium::DoorOptions,
     };
-    let result = quote!(::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError>);
+    let result = quote!(::core::result::Result<::ostium_rpc::Served, ::ostium::DoorError>);
     match style {
         Style::InOrder => {
             let notified = super::names::ident("serve_in_order_notified");
@@ -88,22 +88,22 @@ fn serve_fn(names: &Names, style: Style) -> TokenStream {
             quote! {
                 #[doc = #doc]
                 pub fn #serve<S: #bound + Send + 'static>(#common server: S) -> #result {
-                    ::ostium::rpc::serve_in_order_with(path, options, &Self::SERVICE, server, Self::in_order_glue::<S>())
+                    ::ostium_rpc::serve_in_order_with(path, options, &Self::SERVICE, server, Self::in_order_glue::<S>())
                 }
 
                 #[doc = #notified_doc]
-                pub fn #notified<S: #bound + ::ostium::rpc::NotificationHandler + Send + 'static>(
+                pub fn #notified<S: #bound + ::ostium_rpc::NotificationHandler + Send + 'static>(
                     #common
                     server: S,
-                    notifications: ::ostium::rpc::Notifications,
+                    notifications: ::ostium_rpc::Notifications,
                 ) -> #result {
-                    ::ostium::rpc::serve_in_order_notified(
+                    ::ostium_rpc::serve_in_order_notified(
                         path, options, &Self::SERVICE, server, Self::in_order_glue::<S>(), notifications,
                     )
                 }
 
-                fn in_order_glue<S: #bound>() -> ::ostium::rpc::InOrderGlue<S> {
-                    ::ostium::rpc::InOrderGlue {
+                fn in_order_glue<S: #bound>() -> ::ostium_rpc::InOrderGlue<S> {
+                    ::ostium_rpc::InOrderGlue {
                         dispatch: Self::#dispatch::<S>,
                         recv_source: <S as #bound>::recv_source,
                         closed_recv_fail: <S as #bound>::closed_recv_fail,
@@ -114,7 +114,7 @@ fn serve_fn(names: &Names, style: Style) -> TokenStream {
         Style::Concurrent | Style::Pipelined => quote! {
             #[doc = #doc]
             pub fn #serve<S: #bound + Send + 'static>(#common server: ::std::sync::Arc<S>) -> #result {
-                ::ostium::rpc::serve_shared(path, options, &Self::SERVICE, server, Self::#dispatch::<S>)
+                ::ostium_rpc::serve_shared(path, options, &Self::SERVICE, server, Self::#dispatch::<S>)
             }
         },
     }
@@ -188,7 +188,7 @@ fn dispatch_arm(op: &Operation, operation: &proc_macro2::Ident, style: Style) ->
             quote!(Self::#reply(server.#name(&caller, #(#params),*)))
         }
         Style::Pipelined => quote!({
-            let (reply, pending) = ::ostium::rpc::ReplyToken::new(Self::#reply);
+            let (reply, pending) = ::ostium_rpc::ReplyToken::new(Self::#reply);
             server.#name(reply, &caller, #(#params),*);
             pending.wait()
         }),
@@ -211,7 +211,7 @@ fn decode_fn(op: &Operation, names: &Names) -> TokenStream {
             Conversion::Identity => quote!(),
             Conversion::Plain(f) => quote!(let #name = #f(#name);),
             Conversion::Checked(f) => {
-                quote!(let #name = ::ostium::rpc::recv::required(#f(#name))?;)
+                quote!(let #name = ::ostium_rpc::recv::required(#f(#name))?;)
             }
         }
     });
@@ -234,8 +234,8 @@ fn decode_fn(op: &Operation, names: &Names) -> TokenStream {
         quote!(let #lease_name = leases.#method::<#ty>(#index, #max)?;)
     });
     let lease_set = match op.leases.len() {
-        0 => quote!(::ostium::rpc::LeaseSet::new(leases, 0)?;),
-        _ => quote!(let leases = ::ostium::rpc::LeaseSet::new(leases, #count)?;),
+        0 => quote!(::ostium_rpc::LeaseSet::new(leases, 0)?;),
+        _ => quote!(let leases = ::ostium_rpc::LeaseSet::new(leases, #count)?;),
     };
     let handler_params = parameters(op).into_iter().map(|p| strip_name(&p));
     let passed = op
@@ -282,15 +282,15 @@ fn reply_fn(op: &Operation) -> TokenStream {
     let encode = quote!(|value| #codec::encode(&#send));
     let (param, body) = match reply_kind(op) {
         ReplyKind::Infallible => {
-            (quote!(value), quote!(::ostium::rpc::respond::simple(#codec::encode(&#send))))
+            (quote!(value), quote!(::ostium_rpc::respond::simple(#codec::encode(&#send))))
         }
         ReplyKind::CLike(_) => {
-            (quote!(result), quote!(::ostium::rpc::respond::clike(result, #encode)))
+            (quote!(result), quote!(::ostium_rpc::respond::clike(result, #encode)))
         }
         ReplyKind::Complex(_) => (
             quote!(result),
             quote! {
-                ::ostium::rpc::respond::complex(result, #encode, |error| ::ostium::rpc::Hubpack::encode(&error))
+                ::ostium_rpc::respond::complex(result, #encode, |error| ::ostium_rpc::Hubpack::encode(&error))
             },
         ),
     };

@@ -7,12 +7,12 @@ use quote::quote;
 
 use crate::model::{Encoding, ErrorType, Operation, Reply, Type};
 
-/// The codec type of `ostium::rpc` for an encoding.
+/// The codec type of `ostium_rpc` for an encoding.
 pub(crate) fn codec(encoding: Encoding) -> TokenStream {
     match encoding {
-        Encoding::Zerocopy => quote!(::ostium::rpc::Zerocopy),
-        Encoding::Hubpack => quote!(::ostium::rpc::Hubpack),
-        Encoding::Ssmarshal => quote!(::ostium::rpc::Ssmarshal),
+        Encoding::Zerocopy => quote!(::ostium_rpc::Zerocopy),
+        Encoding::Hubpack => quote!(::ostium_rpc::Hubpack),
+        Encoding::Ssmarshal => quote!(::ostium_rpc::Ssmarshal),
     }
 }
 
@@ -45,7 +45,7 @@ pub(crate) fn handler_return(op: &Operation) -> TokenStream {
         ReplyKind::Infallible => quote!(#ok),
         ReplyKind::CLike(e) | ReplyKind::Complex(e) => {
             let e = &e.syn;
-            quote!(::core::result::Result<#ok, ::ostium::rpc::HandlerError<#e>>)
+            quote!(::core::result::Result<#ok, ::ostium_rpc::HandlerError<#e>>)
         }
     }
 }
@@ -55,11 +55,11 @@ pub(crate) fn client_return(op: &Operation) -> TokenStream {
     let ok = &op.reply.ok().ty.syn;
     match reply_kind(op) {
         ReplyKind::Infallible => {
-            quote!(::core::result::Result<#ok, ::ostium::rpc::Failure>)
+            quote!(::core::result::Result<#ok, ::ostium_rpc::Failure>)
         }
         ReplyKind::CLike(e) | ReplyKind::Complex(e) => {
             let e = &e.syn;
-            quote!(::core::result::Result<#ok, ::ostium::rpc::RequestError<#e>>)
+            quote!(::core::result::Result<#ok, ::ostium_rpc::RequestError<#e>>)
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The server traits, one per style of DESIGN.md §3: `InOrder…Impl` (`&mut self`),
 //! `Concurrent…Impl` (`&self`) and `Pipelined…Impl` (`&self` and a reply token). Every
 //! method gets the caller's credentials, the arguments in order, then the leases as typed
-//! [`ostium::rpc::Lease`]s; infallible operations return their value directly.
+//! [`ostium_rpc::Lease`]s; infallible operations return their value directly.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -62,7 +62,7 @@ fn closed_receive_methods() -> TokenStream {
         /// The client this server serves alone, if any: while this is `Some`, calls of
         /// other clients wait (Hubris's closed `RECV`). Asked after every call and
         /// notification.
-        fn recv_source(&self) -> ::core::option::Option<::ostium::rpc::Source> {
+        fn recv_source(&self) -> ::core::option::Option<::ostium_rpc::Source> {
             ::core::option::Option::None
         }
 
@@ -84,7 +84,7 @@ fn trait_method(op: &Operation, style: Style) -> TokenStream {
         Style::InOrder => (quote!(&mut self), quote!(), output),
         Style::Concurrent => (quote!(&self), quote!(), output),
         Style::Pipelined => {
-            (quote!(&self), quote!(reply: ::ostium::rpc::ReplyToken<#ret>,), quote!())
+            (quote!(&self), quote!(reply: ::ostium_rpc::ReplyToken<#ret>,), quote!())
         }
     };
     let params = parameters(op);
@@ -106,7 +106,7 @@ pub(crate) fn parameters(op: &Operation) -> Vec<TokenStream> {
     let leases = op.leases.iter().map(|lease| {
         let (n, ty) = (lease.name.to_ident(), &lease.ty.syn);
         let access = access_marker(lease.access);
-        quote!(#n: ::ostium::rpc::Lease<'_, #access, #ty>)
+        quote!(#n: ::ostium_rpc::Lease<'_, #access, #ty>)
     });
     args.chain(leases).collect()
 }

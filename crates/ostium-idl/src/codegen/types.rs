@@ -72,33 +72,33 @@ pub(crate) fn args_struct(op: &Operation, names: &Names) -> TokenStream {
         Encoding::Zerocopy => quote! {
             #header
             #[derive(
-                ::ostium::rpc::zerocopy::IntoBytes,
-                ::ostium::rpc::zerocopy::FromBytes,
-                ::ostium::rpc::zerocopy::Immutable,
-                ::ostium::rpc::zerocopy::KnownLayout,
+                ::ostium_rpc::zerocopy::IntoBytes,
+                ::ostium_rpc::zerocopy::FromBytes,
+                ::ostium_rpc::zerocopy::Immutable,
+                ::ostium_rpc::zerocopy::KnownLayout,
             )]
-            #[zerocopy(crate = "::ostium::rpc::zerocopy")]
+            #[zerocopy(crate = "::ostium_rpc::zerocopy")]
             #[repr(C, packed)]
             pub struct #name { #(#fields,)* }
         },
         Encoding::Hubpack | Encoding::Ssmarshal => {
             let sizes = op.args.iter().map(|arg| {
                 let ty = arg.value.carried(op.encoding);
-                quote!(<#ty as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE)
+                quote!(<#ty as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE)
             });
             let sizes: Vec<_> = sizes.collect();
             let sum = if sizes.is_empty() { quote!(0) } else { quote!(#(#sizes)+*) };
             let size = (op.encoding == Encoding::Hubpack).then(|| {
                 quote! {
-                    impl ::ostium::rpc::hubpack::SerializedSize for #name {
+                    impl ::ostium_rpc::hubpack::SerializedSize for #name {
                         const MAX_SIZE: usize = #sum;
                     }
                 }
             });
             quote! {
                 #header
-                #[derive(::ostium::rpc::serde::Serialize, ::ostium::rpc::serde::Deserialize)]
-                #[serde(crate = "::ostium::rpc::serde")]
+                #[derive(::ostium_rpc::serde::Serialize, ::ostium_rpc::serde::Deserialize)]
+                #[serde(crate = "::ostium_rpc::serde")]
                 pub struct #name { #(#fields,)* }
                 #size
             }
@@ -115,13 +115,13 @@ pub(crate) fn incoming_size(interface: &Interface, names: &Names) -> TokenStream
         match op.encoding {
             Encoding::Zerocopy => Some(quote!(::core::mem::size_of::<#args>())),
             Encoding::Hubpack => {
-                Some(quote!(<#args as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE))
+                Some(quote!(<#args as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE))
             }
             Encoding::Ssmarshal => None,
         }
     });
     quote! {
         /// The largest arguments message of any operation, in bytes.
-        pub const INCOMING_SIZE: usize = ::ostium::rpc::max_size(&[#(#sizes),*]);
+        pub const INCOMING_SIZE: usize = ::ostium_rpc::max_size(&[#(#sizes),*]);
     }
 }

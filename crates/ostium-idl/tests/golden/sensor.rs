@@ -61,85 +61,85 @@ impl SensorOperation {
 }
 /// The arguments of `get` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
-#[derive(::ostium::rpc::serde::Serialize, ::ostium::rpc::serde::Deserialize)]
-#[serde(crate = "::ostium::rpc::serde")]
+#[derive(::ostium_rpc::serde::Serialize, ::ostium_rpc::serde::Deserialize)]
+#[serde(crate = "::ostium_rpc::serde")]
 pub struct Sensor_get_ARGS {
     /// `id` as it travels.
     pub id: SensorId,
 }
-impl ::ostium::rpc::hubpack::SerializedSize for Sensor_get_ARGS {
-    const MAX_SIZE: usize = <SensorId as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE;
+impl ::ostium_rpc::hubpack::SerializedSize for Sensor_get_ARGS {
+    const MAX_SIZE: usize = <SensorId as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE;
 }
 /// The arguments of `get_reading` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
-#[derive(::ostium::rpc::serde::Serialize, ::ostium::rpc::serde::Deserialize)]
-#[serde(crate = "::ostium::rpc::serde")]
+#[derive(::ostium_rpc::serde::Serialize, ::ostium_rpc::serde::Deserialize)]
+#[serde(crate = "::ostium_rpc::serde")]
 pub struct Sensor_get_reading_ARGS {
     /// `id` as it travels.
     pub id: SensorId,
 }
-impl ::ostium::rpc::hubpack::SerializedSize for Sensor_get_reading_ARGS {
-    const MAX_SIZE: usize = <SensorId as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE;
+impl ::ostium_rpc::hubpack::SerializedSize for Sensor_get_reading_ARGS {
+    const MAX_SIZE: usize = <SensorId as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE;
 }
 /// The arguments of `get_raw_reading` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
-#[derive(::ostium::rpc::serde::Serialize, ::ostium::rpc::serde::Deserialize)]
-#[serde(crate = "::ostium::rpc::serde")]
+#[derive(::ostium_rpc::serde::Serialize, ::ostium_rpc::serde::Deserialize)]
+#[serde(crate = "::ostium_rpc::serde")]
 pub struct Sensor_get_raw_reading_ARGS {
     /// `id` as it travels.
     pub id: SensorId,
 }
-impl ::ostium::rpc::hubpack::SerializedSize for Sensor_get_raw_reading_ARGS {
-    const MAX_SIZE: usize = <SensorId as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE;
+impl ::ostium_rpc::hubpack::SerializedSize for Sensor_get_raw_reading_ARGS {
+    const MAX_SIZE: usize = <SensorId as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE;
 }
 /// The arguments of `get_last_data` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
-#[derive(::ostium::rpc::serde::Serialize, ::ostium::rpc::serde::Deserialize)]
-#[serde(crate = "::ostium::rpc::serde")]
+#[derive(::ostium_rpc::serde::Serialize, ::ostium_rpc::serde::Deserialize)]
+#[serde(crate = "::ostium_rpc::serde")]
 pub struct Sensor_get_last_data_ARGS {
     /// `id` as it travels.
     pub id: SensorId,
 }
-impl ::ostium::rpc::hubpack::SerializedSize for Sensor_get_last_data_ARGS {
-    const MAX_SIZE: usize = <SensorId as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE;
+impl ::ostium_rpc::hubpack::SerializedSize for Sensor_get_last_data_ARGS {
+    const MAX_SIZE: usize = <SensorId as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE;
 }
 /// The arguments of `get_last_nodata` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
-#[derive(::ostium::rpc::serde::Serialize, ::ostium::rpc::serde::Deserialize)]
-#[serde(crate = "::ostium::rpc::serde")]
+#[derive(::ostium_rpc::serde::Serialize, ::ostium_rpc::serde::Deserialize)]
+#[serde(crate = "::ostium_rpc::serde")]
 pub struct Sensor_get_last_nodata_ARGS {
     /// `id` as it travels.
     pub id: SensorId,
 }
-impl ::ostium::rpc::hubpack::SerializedSize for Sensor_get_last_nodata_ARGS {
-    const MAX_SIZE: usize = <SensorId as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE;
+impl ::ostium_rpc::hubpack::SerializedSize for Sensor_get_last_nodata_ARGS {
+    const MAX_SIZE: usize = <SensorId as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE;
 }
 /// The arguments of `get_min` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
-#[derive(::ostium::rpc::serde::Serialize, ::ostium::rpc::serde::Deserialize)]
-#[serde(crate = "::ostium::rpc::serde")]
+#[derive(::ostium_rpc::serde::Serialize, ::ostium_rpc::serde::Deserialize)]
+#[serde(crate = "::ostium_rpc::serde")]
 pub struct Sensor_get_min_ARGS {
     /// `id` as it travels.
     pub id: SensorId,
 }
-impl ::ostium::rpc::hubpack::SerializedSize for Sensor_get_min_ARGS {
-    const MAX_SIZE: usize = <SensorId as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE;
+impl ::ostium_rpc::hubpack::SerializedSize for Sensor_get_min_ARGS {
+    const MAX_SIZE: usize = <SensorId as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE;
 }
 /// The arguments of `get_max` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
-#[derive(::ostium::rpc::serde::Serialize, ::ostium::rpc::serde::Deserialize)]
-#[serde(crate = "::ostium::rpc::serde")]
+#[derive(::ostium_rpc::serde::Serialize, ::ostium_rpc::serde::Deserialize)]
+#[serde(crate = "::ostium_rpc::serde")]
 pub struct Sensor_get_max_ARGS {
     /// `id` as it travels.
     pub id: SensorId,
 }
-impl ::ostium::rpc::hubpack::SerializedSize for Sensor_get_max_ARGS {
-    const MAX_SIZE: usize = <SensorId as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE;
+impl ::ostium_rpc::hubpack::SerializedSize for Sensor_get_max_ARGS {
+    const MAX_SIZE: usize = <SensorId as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE;
 }
 /// The arguments of `post` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
-#[derive(::ostium::rpc::serde::Serialize, ::ostium::rpc::serde::Deserialize)]
-#[serde(crate = "::ostium::rpc::serde")]
+#[derive(::ostium_rpc::serde::Serialize, ::ostium_rpc::serde::Deserialize)]
+#[serde(crate = "::ostium_rpc::serde")]
 pub struct Sensor_post_ARGS {
     /// `id` as it travels.
     pub id: SensorId,
@@ -148,15 +148,15 @@ pub struct Sensor_post_ARGS {
     /// `timestamp` as it travels.
     pub timestamp: u64,
 }
-impl ::ostium::rpc::hubpack::SerializedSize for Sensor_post_ARGS {
-    const MAX_SIZE: usize = <SensorId as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE
-        + <f32 as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE
-        + <u64 as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE;
+impl ::ostium_rpc::hubpack::SerializedSize for Sensor_post_ARGS {
+    const MAX_SIZE: usize = <SensorId as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE
+        + <f32 as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE
+        + <u64 as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE;
 }
 /// The arguments of `nodata` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
-#[derive(::ostium::rpc::serde::Serialize, ::ostium::rpc::serde::Deserialize)]
-#[serde(crate = "::ostium::rpc::serde")]
+#[derive(::ostium_rpc::serde::Serialize, ::ostium_rpc::serde::Deserialize)]
+#[serde(crate = "::ostium_rpc::serde")]
 pub struct Sensor_nodata_ARGS {
     /// `id` as it travels.
     pub id: SensorId,
@@ -165,38 +165,38 @@ pub struct Sensor_nodata_ARGS {
     /// `timestamp` as it travels.
     pub timestamp: u64,
 }
-impl ::ostium::rpc::hubpack::SerializedSize for Sensor_nodata_ARGS {
-    const MAX_SIZE: usize = <SensorId as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE
-        + <NoData as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE
-        + <u64 as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE;
+impl ::ostium_rpc::hubpack::SerializedSize for Sensor_nodata_ARGS {
+    const MAX_SIZE: usize = <SensorId as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE
+        + <NoData as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE
+        + <u64 as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE;
 }
 /// The arguments of `get_nerrors` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
-#[derive(::ostium::rpc::serde::Serialize, ::ostium::rpc::serde::Deserialize)]
-#[serde(crate = "::ostium::rpc::serde")]
+#[derive(::ostium_rpc::serde::Serialize, ::ostium_rpc::serde::Deserialize)]
+#[serde(crate = "::ostium_rpc::serde")]
 pub struct Sensor_get_nerrors_ARGS {
     /// `id` as it travels.
     pub id: SensorId,
 }
-impl ::ostium::rpc::hubpack::SerializedSize for Sensor_get_nerrors_ARGS {
-    const MAX_SIZE: usize = <SensorId as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE;
+impl ::ostium_rpc::hubpack::SerializedSize for Sensor_get_nerrors_ARGS {
+    const MAX_SIZE: usize = <SensorId as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE;
 }
 /// A client of `Sensor`: one method per operation.
 #[derive(Debug)]
 pub struct Sensor {
-    stub: ::ostium::rpc::Stub,
+    stub: ::ostium_rpc::Stub,
 }
 impl Sensor {
     /// Opens the door at `path`.
     pub fn open(
         path: impl ::core::convert::AsRef<::std::path::Path>,
-    ) -> ::core::result::Result<Self, ::ostium::rpc::Failure> {
-        ::ostium::rpc::Stub::open(path).map(|stub| Self { stub })
+    ) -> ::core::result::Result<Self, ::ostium_rpc::Failure> {
+        ::ostium_rpc::Stub::open(path).map(|stub| Self { stub })
     }
     /// Calls through `client`.
     pub fn new(client: ::ostium::Client) -> Self {
         Self {
-            stub: ::ostium::rpc::Stub::new(client),
+            stub: ::ostium_rpc::Stub::new(client),
         }
     }
     /// Gives each call at most `timeout`; idempotent operations are retried within
@@ -209,31 +209,31 @@ impl Sensor {
         self
     }
     /// The stub the calls go through.
-    pub fn stub(&self) -> &::ostium::rpc::Stub {
+    pub fn stub(&self) -> &::ostium_rpc::Stub {
         &self.stub
     }
     /// Operation 1 of the interface, `get`.
     pub fn get(
         &self,
         id: SensorId,
-    ) -> ::core::result::Result<f32, ::ostium::rpc::RequestError<SensorError>> {
-        let args = ::ostium::rpc::Hubpack::encode(&Sensor_get_ARGS { id });
+    ) -> ::core::result::Result<f32, ::ostium_rpc::RequestError<SensorError>> {
+        let args = ::ostium_rpc::Hubpack::encode(&Sensor_get_ARGS { id });
         let reply = self.stub.call(SensorOperation::get as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::clike(reply, "get", ::ostium::rpc::Hubpack::decode::<f32>)
+        ::ostium_rpc::reply::clike(reply, "get", ::ostium_rpc::Hubpack::decode::<f32>)
     }
     /// Operation 2 of the interface, `get_reading`.
     pub fn get_reading(
         &self,
         id: SensorId,
-    ) -> ::core::result::Result<Reading, ::ostium::rpc::RequestError<SensorError>> {
-        let args = ::ostium::rpc::Hubpack::encode(&Sensor_get_reading_ARGS { id });
+    ) -> ::core::result::Result<Reading, ::ostium_rpc::RequestError<SensorError>> {
+        let args = ::ostium_rpc::Hubpack::encode(&Sensor_get_reading_ARGS { id });
         let reply = self
             .stub
             .call(SensorOperation::get_reading as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::clike(
+        ::ostium_rpc::reply::clike(
             reply,
             "get_reading",
-            ::ostium::rpc::Hubpack::decode::<Reading>,
+            ::ostium_rpc::Hubpack::decode::<Reading>,
         )
     }
     /// returns the most recent reading (data or error) and its timestamp
@@ -242,76 +242,76 @@ impl Sensor {
         id: SensorId,
     ) -> ::core::result::Result<
         Option<(Result<f32, NoData>, u64)>,
-        ::ostium::rpc::Failure,
+        ::ostium_rpc::Failure,
     > {
-        let args = ::ostium::rpc::Hubpack::encode(&Sensor_get_raw_reading_ARGS { id });
+        let args = ::ostium_rpc::Hubpack::encode(&Sensor_get_raw_reading_ARGS { id });
         let reply = self
             .stub
             .call(SensorOperation::get_raw_reading as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::simple(
+        ::ostium_rpc::reply::simple(
             reply,
             "get_raw_reading",
-            ::ostium::rpc::Hubpack::decode::<Option<(Result<f32, NoData>, u64)>>,
+            ::ostium_rpc::Hubpack::decode::<Option<(Result<f32, NoData>, u64)>>,
         )
     }
     /// returns the most recent data reading and its timestamp
     pub fn get_last_data(
         &self,
         id: SensorId,
-    ) -> ::core::result::Result<Option<(f32, u64)>, ::ostium::rpc::Failure> {
-        let args = ::ostium::rpc::Hubpack::encode(&Sensor_get_last_data_ARGS { id });
+    ) -> ::core::result::Result<Option<(f32, u64)>, ::ostium_rpc::Failure> {
+        let args = ::ostium_rpc::Hubpack::encode(&Sensor_get_last_data_ARGS { id });
         let reply = self
             .stub
             .call(SensorOperation::get_last_data as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::simple(
+        ::ostium_rpc::reply::simple(
             reply,
             "get_last_data",
-            ::ostium::rpc::Hubpack::decode::<Option<(f32, u64)>>,
+            ::ostium_rpc::Hubpack::decode::<Option<(f32, u64)>>,
         )
     }
     /// returns the most recent error recorded and its timestamp
     pub fn get_last_nodata(
         &self,
         id: SensorId,
-    ) -> ::core::result::Result<Option<(NoData, u64)>, ::ostium::rpc::Failure> {
-        let args = ::ostium::rpc::Hubpack::encode(&Sensor_get_last_nodata_ARGS { id });
+    ) -> ::core::result::Result<Option<(NoData, u64)>, ::ostium_rpc::Failure> {
+        let args = ::ostium_rpc::Hubpack::encode(&Sensor_get_last_nodata_ARGS { id });
         let reply = self
             .stub
             .call(SensorOperation::get_last_nodata as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::simple(
+        ::ostium_rpc::reply::simple(
             reply,
             "get_last_nodata",
-            ::ostium::rpc::Hubpack::decode::<Option<(NoData, u64)>>,
+            ::ostium_rpc::Hubpack::decode::<Option<(NoData, u64)>>,
         )
     }
     /// returns the minimum value recorded and its timestamp
     pub fn get_min(
         &self,
         id: SensorId,
-    ) -> ::core::result::Result<(f32, u64), ::ostium::rpc::Failure> {
-        let args = ::ostium::rpc::Hubpack::encode(&Sensor_get_min_ARGS { id });
+    ) -> ::core::result::Result<(f32, u64), ::ostium_rpc::Failure> {
+        let args = ::ostium_rpc::Hubpack::encode(&Sensor_get_min_ARGS { id });
         let reply = self
             .stub
             .call(SensorOperation::get_min as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::simple(
+        ::ostium_rpc::reply::simple(
             reply,
             "get_min",
-            ::ostium::rpc::Hubpack::decode::<(f32, u64)>,
+            ::ostium_rpc::Hubpack::decode::<(f32, u64)>,
         )
     }
     /// returns the maximum value recorded and its timestamp
     pub fn get_max(
         &self,
         id: SensorId,
-    ) -> ::core::result::Result<(f32, u64), ::ostium::rpc::Failure> {
-        let args = ::ostium::rpc::Hubpack::encode(&Sensor_get_max_ARGS { id });
+    ) -> ::core::result::Result<(f32, u64), ::ostium_rpc::Failure> {
+        let args = ::ostium_rpc::Hubpack::encode(&Sensor_get_max_ARGS { id });
         let reply = self
             .stub
             .call(SensorOperation::get_max as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::simple(
+        ::ostium_rpc::reply::simple(
             reply,
             "get_max",
-            ::ostium::rpc::Hubpack::decode::<(f32, u64)>,
+            ::ostium_rpc::Hubpack::decode::<(f32, u64)>,
         )
     }
     /// Operation 8 of the interface, `post`.
@@ -320,8 +320,8 @@ impl Sensor {
         id: SensorId,
         value: f32,
         timestamp: u64,
-    ) -> ::core::result::Result<(), ::ostium::rpc::Failure> {
-        let args = ::ostium::rpc::Hubpack::encode(
+    ) -> ::core::result::Result<(), ::ostium_rpc::Failure> {
+        let args = ::ostium_rpc::Hubpack::encode(
             &Sensor_post_ARGS {
                 id,
                 value,
@@ -329,7 +329,7 @@ impl Sensor {
             },
         );
         let reply = self.stub.call(SensorOperation::post as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::simple(reply, "post", ::ostium::rpc::Hubpack::decode::<()>)
+        ::ostium_rpc::reply::simple(reply, "post", ::ostium_rpc::Hubpack::decode::<()>)
     }
     /// Operation 9 of the interface, `nodata`.
     pub fn nodata(
@@ -337,8 +337,8 @@ impl Sensor {
         id: SensorId,
         nodata: NoData,
         timestamp: u64,
-    ) -> ::core::result::Result<(), ::ostium::rpc::Failure> {
-        let args = ::ostium::rpc::Hubpack::encode(
+    ) -> ::core::result::Result<(), ::ostium_rpc::Failure> {
+        let args = ::ostium_rpc::Hubpack::encode(
             &Sensor_nodata_ARGS {
                 id,
                 nodata,
@@ -348,41 +348,37 @@ impl Sensor {
         let reply = self
             .stub
             .call(SensorOperation::nodata as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::simple(
-            reply,
-            "nodata",
-            ::ostium::rpc::Hubpack::decode::<()>,
-        )
+        ::ostium_rpc::reply::simple(reply, "nodata", ::ostium_rpc::Hubpack::decode::<()>)
     }
     /// Operation 10 of the interface, `get_nerrors`.
     pub fn get_nerrors(
         &self,
         id: SensorId,
-    ) -> ::core::result::Result<u32, ::ostium::rpc::Failure> {
-        let args = ::ostium::rpc::Hubpack::encode(&Sensor_get_nerrors_ARGS { id });
+    ) -> ::core::result::Result<u32, ::ostium_rpc::Failure> {
+        let args = ::ostium_rpc::Hubpack::encode(&Sensor_get_nerrors_ARGS { id });
         let reply = self
             .stub
             .call(SensorOperation::get_nerrors as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::simple(
+        ::ostium_rpc::reply::simple(
             reply,
             "get_nerrors",
-            ::ostium::rpc::Hubpack::decode::<u32>,
+            ::ostium_rpc::Hubpack::decode::<u32>,
         )
     }
 }
 /// The largest arguments message of any operation, in bytes.
-pub const INCOMING_SIZE: usize = ::ostium::rpc::max_size(
+pub const INCOMING_SIZE: usize = ::ostium_rpc::max_size(
     &[
-        <Sensor_get_ARGS as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE,
-        <Sensor_get_reading_ARGS as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE,
-        <Sensor_get_raw_reading_ARGS as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE,
-        <Sensor_get_last_data_ARGS as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE,
-        <Sensor_get_last_nodata_ARGS as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE,
-        <Sensor_get_min_ARGS as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE,
-        <Sensor_get_max_ARGS as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE,
-        <Sensor_post_ARGS as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE,
-        <Sensor_nodata_ARGS as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE,
-        <Sensor_get_nerrors_ARGS as ::ostium::rpc::hubpack::SerializedSize>::MAX_SIZE,
+        <Sensor_get_ARGS as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE,
+        <Sensor_get_reading_ARGS as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE,
+        <Sensor_get_raw_reading_ARGS as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE,
+        <Sensor_get_last_data_ARGS as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE,
+        <Sensor_get_last_nodata_ARGS as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE,
+        <Sensor_get_min_ARGS as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE,
+        <Sensor_get_max_ARGS as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE,
+        <Sensor_post_ARGS as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE,
+        <Sensor_nodata_ARGS as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE,
+        <Sensor_get_nerrors_ARGS as ::ostium_rpc::hubpack::SerializedSize>::MAX_SIZE,
     ],
 );
 /// A server of `Sensor` that serves one call at a time (`&mut self`).
@@ -392,13 +388,13 @@ pub trait InOrderSensorImpl {
         &mut self,
         caller: &::ostium::Caller,
         id: SensorId,
-    ) -> ::core::result::Result<f32, ::ostium::rpc::HandlerError<SensorError>>;
+    ) -> ::core::result::Result<f32, ::ostium_rpc::HandlerError<SensorError>>;
     /// Operation 2 of the interface, `get_reading`.
     fn get_reading(
         &mut self,
         caller: &::ostium::Caller,
         id: SensorId,
-    ) -> ::core::result::Result<Reading, ::ostium::rpc::HandlerError<SensorError>>;
+    ) -> ::core::result::Result<Reading, ::ostium_rpc::HandlerError<SensorError>>;
     /// returns the most recent reading (data or error) and its timestamp
     fn get_raw_reading(
         &mut self,
@@ -442,7 +438,7 @@ pub trait InOrderSensorImpl {
     /// The client this server serves alone, if any: while this is `Some`, calls of
     /// other clients wait (Hubris's closed `RECV`). Asked after every call and
     /// notification.
-    fn recv_source(&self) -> ::core::option::Option<::ostium::rpc::Source> {
+    fn recv_source(&self) -> ::core::option::Option<::ostium_rpc::Source> {
         ::core::option::Option::None
     }
     /// The client named by [`recv_source`](Self::recv_source) died: release it. Until
@@ -456,13 +452,13 @@ pub trait ConcurrentSensorImpl: Sync {
         &self,
         caller: &::ostium::Caller,
         id: SensorId,
-    ) -> ::core::result::Result<f32, ::ostium::rpc::HandlerError<SensorError>>;
+    ) -> ::core::result::Result<f32, ::ostium_rpc::HandlerError<SensorError>>;
     /// Operation 2 of the interface, `get_reading`.
     fn get_reading(
         &self,
         caller: &::ostium::Caller,
         id: SensorId,
-    ) -> ::core::result::Result<Reading, ::ostium::rpc::HandlerError<SensorError>>;
+    ) -> ::core::result::Result<Reading, ::ostium_rpc::HandlerError<SensorError>>;
     /// returns the most recent reading (data or error) and its timestamp
     fn get_raw_reading(
         &self,
@@ -503,8 +499,8 @@ pub trait PipelinedSensorImpl: Sync {
     /// Operation 1 of the interface, `get`.
     fn get(
         &self,
-        reply: ::ostium::rpc::ReplyToken<
-            ::core::result::Result<f32, ::ostium::rpc::HandlerError<SensorError>>,
+        reply: ::ostium_rpc::ReplyToken<
+            ::core::result::Result<f32, ::ostium_rpc::HandlerError<SensorError>>,
         >,
         caller: &::ostium::Caller,
         id: SensorId,
@@ -512,8 +508,8 @@ pub trait PipelinedSensorImpl: Sync {
     /// Operation 2 of the interface, `get_reading`.
     fn get_reading(
         &self,
-        reply: ::ostium::rpc::ReplyToken<
-            ::core::result::Result<Reading, ::ostium::rpc::HandlerError<SensorError>>,
+        reply: ::ostium_rpc::ReplyToken<
+            ::core::result::Result<Reading, ::ostium_rpc::HandlerError<SensorError>>,
         >,
         caller: &::ostium::Caller,
         id: SensorId,
@@ -521,42 +517,42 @@ pub trait PipelinedSensorImpl: Sync {
     /// returns the most recent reading (data or error) and its timestamp
     fn get_raw_reading(
         &self,
-        reply: ::ostium::rpc::ReplyToken<Option<(Result<f32, NoData>, u64)>>,
+        reply: ::ostium_rpc::ReplyToken<Option<(Result<f32, NoData>, u64)>>,
         caller: &::ostium::Caller,
         id: SensorId,
     );
     /// returns the most recent data reading and its timestamp
     fn get_last_data(
         &self,
-        reply: ::ostium::rpc::ReplyToken<Option<(f32, u64)>>,
+        reply: ::ostium_rpc::ReplyToken<Option<(f32, u64)>>,
         caller: &::ostium::Caller,
         id: SensorId,
     );
     /// returns the most recent error recorded and its timestamp
     fn get_last_nodata(
         &self,
-        reply: ::ostium::rpc::ReplyToken<Option<(NoData, u64)>>,
+        reply: ::ostium_rpc::ReplyToken<Option<(NoData, u64)>>,
         caller: &::ostium::Caller,
         id: SensorId,
     );
     /// returns the minimum value recorded and its timestamp
     fn get_min(
         &self,
-        reply: ::ostium::rpc::ReplyToken<(f32, u64)>,
+        reply: ::ostium_rpc::ReplyToken<(f32, u64)>,
         caller: &::ostium::Caller,
         id: SensorId,
     );
     /// returns the maximum value recorded and its timestamp
     fn get_max(
         &self,
-        reply: ::ostium::rpc::ReplyToken<(f32, u64)>,
+        reply: ::ostium_rpc::ReplyToken<(f32, u64)>,
         caller: &::ostium::Caller,
         id: SensorId,
     );
     /// Operation 8 of the interface, `post`.
     fn post(
         &self,
-        reply: ::ostium::rpc::ReplyToken<()>,
+        reply: ::ostium_rpc::ReplyToken<()>,
         caller: &::ostium::Caller,
         id: SensorId,
         value: f32,
@@ -565,7 +561,7 @@ pub trait PipelinedSensorImpl: Sync {
     /// Operation 9 of the interface, `nodata`.
     fn nodata(
         &self,
-        reply: ::ostium::rpc::ReplyToken<()>,
+        reply: ::ostium_rpc::ReplyToken<()>,
         caller: &::ostium::Caller,
         id: SensorId,
         nodata: NoData,
@@ -574,7 +570,7 @@ pub trait PipelinedSensorImpl: Sync {
     /// Operation 10 of the interface, `get_nerrors`.
     fn get_nerrors(
         &self,
-        reply: ::ostium::rpc::ReplyToken<u32>,
+        reply: ::ostium_rpc::ReplyToken<u32>,
         caller: &::ostium::Caller,
         id: SensorId,
     );
@@ -584,7 +580,7 @@ pub trait PipelinedSensorImpl: Sync {
 pub struct SensorServer;
 impl SensorServer {
     /// The interface as `DESCRIBE` tells it, and its restricted operations.
-    pub const SERVICE: ::ostium::rpc::Service = ::ostium::rpc::Service {
+    pub const SERVICE: ::ostium_rpc::Service = ::ostium_rpc::Service {
         name: "Sensor",
         idol: "// Sensor API\n\nInterface(\n    name: \"Sensor\",\n    ops: {\n        \"get\": (\n            args: {\n                \"id\": (\n                    type: \"SensorId\",\n                ),\n            },\n            reply: Result(\n                ok: \"f32\",\n                err: CLike(\"SensorError\"),\n            ),\n            encoding: Hubpack,\n            idempotent: true,\n        ),\n        \"get_reading\": (\n            args: {\n                \"id\": (\n                    type: \"SensorId\",\n                )\n            },\n            reply: Result(\n                ok: \"Reading\",\n                err: CLike(\"SensorError\"),\n            ),\n            encoding: Hubpack,\n            idempotent: true,\n        ),\n        \"get_raw_reading\": (\n            description: \"returns the most recent reading (data or error) and its timestamp\",\n            args: {\n                \"id\": (\n                    type: \"SensorId\",\n                )\n            },\n            reply: Simple(\"Option<(Result<f32, NoData>, u64)>\"),\n            encoding: Hubpack,\n            idempotent: true,\n        ),\n        \"get_last_data\": (\n            description: \"returns the most recent data reading and its timestamp\",\n            args: {\n                \"id\": (\n                    type: \"SensorId\",\n                )\n            },\n            reply: Simple(\"Option<(f32, u64)>\"),\n            encoding: Hubpack,\n            idempotent: true,\n        ),\n        \"get_last_nodata\": (\n            description: \"returns the most recent error recorded and its timestamp\",\n            args: {\n                \"id\": (\n                    type: \"SensorId\",\n                )\n            },\n            reply: Simple(\"Option<(NoData, u64)>\"),\n            encoding: Hubpack,\n            idempotent: true,\n        ),\n        \"get_min\": (\n            description: \"returns the minimum value recorded and its timestamp\",\n            args: {\n                \"id\": (\n                    type: \"SensorId\",\n                )\n            },\n            reply: Simple(\"(f32, u64)\"),\n            encoding: Hubpack,\n            idempotent: true,\n        ),\n        \"get_max\": (\n            description: \"returns the maximum value recorded and its timestamp\",\n            args: {\n                \"id\": (\n                    type: \"SensorId\",\n                )\n            },\n            reply: Simple(\"(f32, u64)\"),\n            encoding: Hubpack,\n            idempotent: true,\n        ),\n        \"post\": (\n            args: {\n                \"id\": (\n                    type: \"SensorId\",\n                ),\n                \"value\": \"f32\",\n                \"timestamp\": \"u64\",\n            },\n            reply: Simple(\"()\"),\n            encoding: Hubpack,\n            idempotent: true,\n        ),\n        \"nodata\": (\n            args: {\n                \"id\": (\n                    type: \"SensorId\",\n                ),\n                \"nodata\": (\n                    type: \"NoData\",\n                ),\n                \"timestamp\": \"u64\",\n            },\n            reply: Simple(\"()\"),\n            idempotent: true,\n            encoding: Hubpack,\n        ),\n        \"get_nerrors\": (\n            args: {\n                \"id\": (\n                    type: \"SensorId\",\n                )\n            },\n            reply: Simple(\"u32\"),\n            idempotent: true,\n            encoding: Hubpack,\n        ),\n    },\n)\n",
         ops: &[
@@ -606,8 +602,8 @@ impl SensorServer {
         path: impl ::core::convert::AsRef<::std::path::Path>,
         options: ::ostium::DoorOptions,
         server: S,
-    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_in_order_with(
+    ) -> ::core::result::Result<::ostium_rpc::Served, ::ostium::DoorError> {
+        ::ostium_rpc::serve_in_order_with(
             path,
             options,
             &Self::SERVICE,
@@ -617,14 +613,14 @@ impl SensorServer {
     }
     /// Serves `server` at `path` with the notification sources of `notifications`, whose bits go to its `NotificationHandler`; see [`InOrderSensorImpl`].
     pub fn serve_in_order_notified<
-        S: InOrderSensorImpl + ::ostium::rpc::NotificationHandler + Send + 'static,
+        S: InOrderSensorImpl + ::ostium_rpc::NotificationHandler + Send + 'static,
     >(
         path: impl ::core::convert::AsRef<::std::path::Path>,
         options: ::ostium::DoorOptions,
         server: S,
-        notifications: ::ostium::rpc::Notifications,
-    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_in_order_notified(
+        notifications: ::ostium_rpc::Notifications,
+    ) -> ::core::result::Result<::ostium_rpc::Served, ::ostium::DoorError> {
+        ::ostium_rpc::serve_in_order_notified(
             path,
             options,
             &Self::SERVICE,
@@ -633,8 +629,8 @@ impl SensorServer {
             notifications,
         )
     }
-    fn in_order_glue<S: InOrderSensorImpl>() -> ::ostium::rpc::InOrderGlue<S> {
-        ::ostium::rpc::InOrderGlue {
+    fn in_order_glue<S: InOrderSensorImpl>() -> ::ostium_rpc::InOrderGlue<S> {
+        ::ostium_rpc::InOrderGlue {
             dispatch: Self::dispatch_in_order::<S>,
             recv_source: <S as InOrderSensorImpl>::recv_source,
             closed_recv_fail: <S as InOrderSensorImpl>::closed_recv_fail,
@@ -645,8 +641,8 @@ impl SensorServer {
         path: impl ::core::convert::AsRef<::std::path::Path>,
         options: ::ostium::DoorOptions,
         server: ::std::sync::Arc<S>,
-    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_shared(
+    ) -> ::core::result::Result<::ostium_rpc::Served, ::ostium::DoorError> {
+        ::ostium_rpc::serve_shared(
             path,
             options,
             &Self::SERVICE,
@@ -659,8 +655,8 @@ impl SensorServer {
         path: impl ::core::convert::AsRef<::std::path::Path>,
         options: ::ostium::DoorOptions,
         server: ::std::sync::Arc<S>,
-    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_shared(
+    ) -> ::core::result::Result<::ostium_rpc::Served, ::ostium::DoorError> {
+        ::ostium_rpc::serve_shared(
             path,
             options,
             &Self::SERVICE,
@@ -858,7 +854,7 @@ impl SensorServer {
                     args,
                     leases,
                     |id| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_get,
                         );
                         server.get(reply, &caller, id);
@@ -871,7 +867,7 @@ impl SensorServer {
                     args,
                     leases,
                     |id| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_get_reading,
                         );
                         server.get_reading(reply, &caller, id);
@@ -884,7 +880,7 @@ impl SensorServer {
                     args,
                     leases,
                     |id| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_get_raw_reading,
                         );
                         server.get_raw_reading(reply, &caller, id);
@@ -897,7 +893,7 @@ impl SensorServer {
                     args,
                     leases,
                     |id| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_get_last_data,
                         );
                         server.get_last_data(reply, &caller, id);
@@ -910,7 +906,7 @@ impl SensorServer {
                     args,
                     leases,
                     |id| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_get_last_nodata,
                         );
                         server.get_last_nodata(reply, &caller, id);
@@ -923,7 +919,7 @@ impl SensorServer {
                     args,
                     leases,
                     |id| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_get_min,
                         );
                         server.get_min(reply, &caller, id);
@@ -936,7 +932,7 @@ impl SensorServer {
                     args,
                     leases,
                     |id| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_get_max,
                         );
                         server.get_max(reply, &caller, id);
@@ -949,7 +945,7 @@ impl SensorServer {
                     args,
                     leases,
                     |id, value, timestamp| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_post,
                         );
                         server.post(reply, &caller, id, value, timestamp);
@@ -962,7 +958,7 @@ impl SensorServer {
                     args,
                     leases,
                     |id, nodata, timestamp| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_nodata,
                         );
                         server.nodata(reply, &caller, id, nodata, timestamp);
@@ -975,7 +971,7 @@ impl SensorServer {
                     args,
                     leases,
                     |id| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_get_nerrors,
                         );
                         server.get_nerrors(reply, &caller, id);
@@ -994,11 +990,11 @@ impl SensorServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Sensor_get_ARGS { id } = ::ostium::rpc::Hubpack::decode::<
+        let Sensor_get_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(id))
     }
     fn serve_get_reading(
@@ -1006,11 +1002,11 @@ impl SensorServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Sensor_get_reading_ARGS { id } = ::ostium::rpc::Hubpack::decode::<
+        let Sensor_get_reading_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_reading_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(id))
     }
     fn serve_get_raw_reading(
@@ -1018,11 +1014,11 @@ impl SensorServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Sensor_get_raw_reading_ARGS { id } = ::ostium::rpc::Hubpack::decode::<
+        let Sensor_get_raw_reading_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_raw_reading_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(id))
     }
     fn serve_get_last_data(
@@ -1030,11 +1026,11 @@ impl SensorServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Sensor_get_last_data_ARGS { id } = ::ostium::rpc::Hubpack::decode::<
+        let Sensor_get_last_data_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_last_data_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(id))
     }
     fn serve_get_last_nodata(
@@ -1042,11 +1038,11 @@ impl SensorServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Sensor_get_last_nodata_ARGS { id } = ::ostium::rpc::Hubpack::decode::<
+        let Sensor_get_last_nodata_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_last_nodata_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(id))
     }
     fn serve_get_min(
@@ -1054,11 +1050,11 @@ impl SensorServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Sensor_get_min_ARGS { id } = ::ostium::rpc::Hubpack::decode::<
+        let Sensor_get_min_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_min_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(id))
     }
     fn serve_get_max(
@@ -1066,11 +1062,11 @@ impl SensorServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Sensor_get_max_ARGS { id } = ::ostium::rpc::Hubpack::decode::<
+        let Sensor_get_max_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_max_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(id))
     }
     fn serve_post(
@@ -1078,11 +1074,11 @@ impl SensorServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(SensorId, f32, u64) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Sensor_post_ARGS { id, value, timestamp } = ::ostium::rpc::Hubpack::decode::<
+        let Sensor_post_ARGS { id, value, timestamp } = ::ostium_rpc::Hubpack::decode::<
             Sensor_post_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(id, value, timestamp))
     }
     fn serve_nodata(
@@ -1090,11 +1086,11 @@ impl SensorServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(SensorId, NoData, u64) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Sensor_nodata_ARGS { id, nodata, timestamp } = ::ostium::rpc::Hubpack::decode::<
+        let Sensor_nodata_ARGS { id, nodata, timestamp } = ::ostium_rpc::Hubpack::decode::<
             Sensor_nodata_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(id, nodata, timestamp))
     }
     fn serve_get_nerrors(
@@ -1102,53 +1098,53 @@ impl SensorServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Sensor_get_nerrors_ARGS { id } = ::ostium::rpc::Hubpack::decode::<
+        let Sensor_get_nerrors_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_nerrors_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(id))
     }
     fn reply_get(
-        result: ::core::result::Result<f32, ::ostium::rpc::HandlerError<SensorError>>,
+        result: ::core::result::Result<f32, ::ostium_rpc::HandlerError<SensorError>>,
     ) -> ::ostium::Response {
-        ::ostium::rpc::respond::clike(
+        ::ostium_rpc::respond::clike(
             result,
-            |value| ::ostium::rpc::Hubpack::encode(&value),
+            |value| ::ostium_rpc::Hubpack::encode(&value),
         )
     }
     fn reply_get_reading(
-        result: ::core::result::Result<Reading, ::ostium::rpc::HandlerError<SensorError>>,
+        result: ::core::result::Result<Reading, ::ostium_rpc::HandlerError<SensorError>>,
     ) -> ::ostium::Response {
-        ::ostium::rpc::respond::clike(
+        ::ostium_rpc::respond::clike(
             result,
-            |value| ::ostium::rpc::Hubpack::encode(&value),
+            |value| ::ostium_rpc::Hubpack::encode(&value),
         )
     }
     fn reply_get_raw_reading(
         value: Option<(Result<f32, NoData>, u64)>,
     ) -> ::ostium::Response {
-        ::ostium::rpc::respond::simple(::ostium::rpc::Hubpack::encode(&value))
+        ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
     fn reply_get_last_data(value: Option<(f32, u64)>) -> ::ostium::Response {
-        ::ostium::rpc::respond::simple(::ostium::rpc::Hubpack::encode(&value))
+        ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
     fn reply_get_last_nodata(value: Option<(NoData, u64)>) -> ::ostium::Response {
-        ::ostium::rpc::respond::simple(::ostium::rpc::Hubpack::encode(&value))
+        ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
     fn reply_get_min(value: (f32, u64)) -> ::ostium::Response {
-        ::ostium::rpc::respond::simple(::ostium::rpc::Hubpack::encode(&value))
+        ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
     fn reply_get_max(value: (f32, u64)) -> ::ostium::Response {
-        ::ostium::rpc::respond::simple(::ostium::rpc::Hubpack::encode(&value))
+        ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
     fn reply_post(value: ()) -> ::ostium::Response {
-        ::ostium::rpc::respond::simple(::ostium::rpc::Hubpack::encode(&value))
+        ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
     fn reply_nodata(value: ()) -> ::ostium::Response {
-        ::ostium::rpc::respond::simple(::ostium::rpc::Hubpack::encode(&value))
+        ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
     fn reply_get_nerrors(value: u32) -> ::ostium::Response {
-        ::ostium::rpc::respond::simple(::ostium::rpc::Hubpack::encode(&value))
+        ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
 }

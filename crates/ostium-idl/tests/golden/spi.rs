@@ -42,12 +42,12 @@ impl SpiOperation {
 /// The arguments of `read` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
 #[derive(
-    ::ostium::rpc::zerocopy::IntoBytes,
-    ::ostium::rpc::zerocopy::FromBytes,
-    ::ostium::rpc::zerocopy::Immutable,
-    ::ostium::rpc::zerocopy::KnownLayout,
+    ::ostium_rpc::zerocopy::IntoBytes,
+    ::ostium_rpc::zerocopy::FromBytes,
+    ::ostium_rpc::zerocopy::Immutable,
+    ::ostium_rpc::zerocopy::KnownLayout,
 )]
-#[zerocopy(crate = "::ostium::rpc::zerocopy")]
+#[zerocopy(crate = "::ostium_rpc::zerocopy")]
 #[repr(C, packed)]
 pub struct Spi_read_ARGS {
     /// `device_index` as it travels.
@@ -56,12 +56,12 @@ pub struct Spi_read_ARGS {
 /// The arguments of `write` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
 #[derive(
-    ::ostium::rpc::zerocopy::IntoBytes,
-    ::ostium::rpc::zerocopy::FromBytes,
-    ::ostium::rpc::zerocopy::Immutable,
-    ::ostium::rpc::zerocopy::KnownLayout,
+    ::ostium_rpc::zerocopy::IntoBytes,
+    ::ostium_rpc::zerocopy::FromBytes,
+    ::ostium_rpc::zerocopy::Immutable,
+    ::ostium_rpc::zerocopy::KnownLayout,
 )]
-#[zerocopy(crate = "::ostium::rpc::zerocopy")]
+#[zerocopy(crate = "::ostium_rpc::zerocopy")]
 #[repr(C, packed)]
 pub struct Spi_write_ARGS {
     /// `device_index` as it travels.
@@ -70,12 +70,12 @@ pub struct Spi_write_ARGS {
 /// The arguments of `exchange` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
 #[derive(
-    ::ostium::rpc::zerocopy::IntoBytes,
-    ::ostium::rpc::zerocopy::FromBytes,
-    ::ostium::rpc::zerocopy::Immutable,
-    ::ostium::rpc::zerocopy::KnownLayout,
+    ::ostium_rpc::zerocopy::IntoBytes,
+    ::ostium_rpc::zerocopy::FromBytes,
+    ::ostium_rpc::zerocopy::Immutable,
+    ::ostium_rpc::zerocopy::KnownLayout,
 )]
-#[zerocopy(crate = "::ostium::rpc::zerocopy")]
+#[zerocopy(crate = "::ostium_rpc::zerocopy")]
 #[repr(C, packed)]
 pub struct Spi_exchange_ARGS {
     /// `device_index` as it travels.
@@ -84,12 +84,12 @@ pub struct Spi_exchange_ARGS {
 /// The arguments of `lock` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
 #[derive(
-    ::ostium::rpc::zerocopy::IntoBytes,
-    ::ostium::rpc::zerocopy::FromBytes,
-    ::ostium::rpc::zerocopy::Immutable,
-    ::ostium::rpc::zerocopy::KnownLayout,
+    ::ostium_rpc::zerocopy::IntoBytes,
+    ::ostium_rpc::zerocopy::FromBytes,
+    ::ostium_rpc::zerocopy::Immutable,
+    ::ostium_rpc::zerocopy::KnownLayout,
 )]
-#[zerocopy(crate = "::ostium::rpc::zerocopy")]
+#[zerocopy(crate = "::ostium_rpc::zerocopy")]
 #[repr(C, packed)]
 pub struct Spi_lock_ARGS {
     /// `device_index` as it travels.
@@ -100,30 +100,30 @@ pub struct Spi_lock_ARGS {
 /// The arguments of `release` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
 #[derive(
-    ::ostium::rpc::zerocopy::IntoBytes,
-    ::ostium::rpc::zerocopy::FromBytes,
-    ::ostium::rpc::zerocopy::Immutable,
-    ::ostium::rpc::zerocopy::KnownLayout,
+    ::ostium_rpc::zerocopy::IntoBytes,
+    ::ostium_rpc::zerocopy::FromBytes,
+    ::ostium_rpc::zerocopy::Immutable,
+    ::ostium_rpc::zerocopy::KnownLayout,
 )]
-#[zerocopy(crate = "::ostium::rpc::zerocopy")]
+#[zerocopy(crate = "::ostium_rpc::zerocopy")]
 #[repr(C, packed)]
 pub struct Spi_release_ARGS {}
 /// A client of `Spi`: one method per operation.
 #[derive(Debug)]
 pub struct Spi {
-    stub: ::ostium::rpc::Stub,
+    stub: ::ostium_rpc::Stub,
 }
 impl Spi {
     /// Opens the door at `path`.
     pub fn open(
         path: impl ::core::convert::AsRef<::std::path::Path>,
-    ) -> ::core::result::Result<Self, ::ostium::rpc::Failure> {
-        ::ostium::rpc::Stub::open(path).map(|stub| Self { stub })
+    ) -> ::core::result::Result<Self, ::ostium_rpc::Failure> {
+        ::ostium_rpc::Stub::open(path).map(|stub| Self { stub })
     }
     /// Calls through `client`.
     pub fn new(client: ::ostium::Client) -> Self {
         Self {
-            stub: ::ostium::rpc::Stub::new(client),
+            stub: ::ostium_rpc::Stub::new(client),
         }
     }
     /// Gives each call at most `timeout`; idempotent operations are retried within
@@ -136,7 +136,7 @@ impl Spi {
         self
     }
     /// The stub the calls go through.
-    pub fn stub(&self) -> &::ostium::rpc::Stub {
+    pub fn stub(&self) -> &::ostium_rpc::Stub {
         &self.stub
     }
     /// Read bytes from device `device_index` into `sink`, shifting out 1s.
@@ -144,40 +144,36 @@ impl Spi {
         &self,
         device_index: u8,
         sink: &mut [u8],
-    ) -> ::core::result::Result<(), ::ostium::rpc::RequestError<drv_spi_api::SpiError>> {
-        ::ostium::rpc::check_max_len("read", "sink", sink.len(), 65535)?;
-        let args = ::ostium::rpc::Zerocopy::encode(&Spi_read_ARGS { device_index });
+    ) -> ::core::result::Result<(), ::ostium_rpc::RequestError<drv_spi_api::SpiError>> {
+        ::ostium_rpc::check_max_len("read", "sink", sink.len(), 65535)?;
+        let args = ::ostium_rpc::Zerocopy::encode(&Spi_read_ARGS { device_index });
         let reply = self
             .stub
             .call(
                 SpiOperation::read as u32,
                 &args,
-                &mut [::ostium::rpc::lend_write(sink)],
+                &mut [::ostium_rpc::lend_write(sink)],
                 false,
             )?;
-        ::ostium::rpc::reply::clike(reply, "read", ::ostium::rpc::Zerocopy::decode::<()>)
+        ::ostium_rpc::reply::clike(reply, "read", ::ostium_rpc::Zerocopy::decode::<()>)
     }
     /// Write bytes from `source` and to device `device_index`, ignoring whatever's sent back.
     pub fn write(
         &self,
         device_index: u8,
         source: &[u8],
-    ) -> ::core::result::Result<(), ::ostium::rpc::RequestError<drv_spi_api::SpiError>> {
-        ::ostium::rpc::check_max_len("write", "source", source.len(), 65535)?;
-        let args = ::ostium::rpc::Zerocopy::encode(&Spi_write_ARGS { device_index });
+    ) -> ::core::result::Result<(), ::ostium_rpc::RequestError<drv_spi_api::SpiError>> {
+        ::ostium_rpc::check_max_len("write", "source", source.len(), 65535)?;
+        let args = ::ostium_rpc::Zerocopy::encode(&Spi_write_ARGS { device_index });
         let reply = self
             .stub
             .call(
                 SpiOperation::write as u32,
                 &args,
-                &mut [::ostium::rpc::lend_read(source)],
+                &mut [::ostium_rpc::lend_read(source)],
                 false,
             )?;
-        ::ostium::rpc::reply::clike(
-            reply,
-            "write",
-            ::ostium::rpc::Zerocopy::decode::<()>,
-        )
+        ::ostium_rpc::reply::clike(reply, "write", ::ostium_rpc::Zerocopy::decode::<()>)
     }
     /// Simultaneously write bytes from `source` and read bytes into `sink` using device `device_index`.
     pub fn exchange(
@@ -185,22 +181,22 @@ impl Spi {
         device_index: u8,
         source: &[u8],
         sink: &mut [u8],
-    ) -> ::core::result::Result<(), ::ostium::rpc::RequestError<drv_spi_api::SpiError>> {
-        ::ostium::rpc::check_max_len("exchange", "source", source.len(), 65535)?;
-        ::ostium::rpc::check_max_len("exchange", "sink", sink.len(), 65535)?;
-        let args = ::ostium::rpc::Zerocopy::encode(&Spi_exchange_ARGS { device_index });
+    ) -> ::core::result::Result<(), ::ostium_rpc::RequestError<drv_spi_api::SpiError>> {
+        ::ostium_rpc::check_max_len("exchange", "source", source.len(), 65535)?;
+        ::ostium_rpc::check_max_len("exchange", "sink", sink.len(), 65535)?;
+        let args = ::ostium_rpc::Zerocopy::encode(&Spi_exchange_ARGS { device_index });
         let reply = self
             .stub
             .call(
                 SpiOperation::exchange as u32,
                 &args,
-                &mut [::ostium::rpc::lend_read(source), ::ostium::rpc::lend_write(sink)],
+                &mut [::ostium_rpc::lend_read(source), ::ostium_rpc::lend_write(sink)],
                 false,
             )?;
-        ::ostium::rpc::reply::clike(
+        ::ostium_rpc::reply::clike(
             reply,
             "exchange",
-            ::ostium::rpc::Zerocopy::decode::<()>,
+            ::ostium_rpc::Zerocopy::decode::<()>,
         )
     }
     /// Take exclusive control of this SPI controller for talking to device `device_index`.
@@ -208,33 +204,29 @@ impl Spi {
         &self,
         device_index: u8,
         cs_state: CsState,
-    ) -> ::core::result::Result<(), ::ostium::rpc::Failure> {
-        let args = ::ostium::rpc::Zerocopy::encode(
+    ) -> ::core::result::Result<(), ::ostium_rpc::Failure> {
+        let args = ::ostium_rpc::Zerocopy::encode(
             &Spi_lock_ARGS {
                 device_index,
                 cs_state: cs_state as u8,
             },
         );
         let reply = self.stub.call(SpiOperation::lock as u32, &args, &mut [], false)?;
-        ::ostium::rpc::reply::simple(
-            reply,
-            "lock",
-            ::ostium::rpc::Zerocopy::decode::<()>,
-        )
+        ::ostium_rpc::reply::simple(reply, "lock", ::ostium_rpc::Zerocopy::decode::<()>)
     }
     /// Release a previously acquired lock.
-    pub fn release(&self) -> ::core::result::Result<(), ::ostium::rpc::Failure> {
-        let args = ::ostium::rpc::Zerocopy::encode(&Spi_release_ARGS {});
+    pub fn release(&self) -> ::core::result::Result<(), ::ostium_rpc::Failure> {
+        let args = ::ostium_rpc::Zerocopy::encode(&Spi_release_ARGS {});
         let reply = self.stub.call(SpiOperation::release as u32, &args, &mut [], false)?;
-        ::ostium::rpc::reply::simple(
+        ::ostium_rpc::reply::simple(
             reply,
             "release",
-            ::ostium::rpc::Zerocopy::decode::<()>,
+            ::ostium_rpc::Zerocopy::decode::<()>,
         )
     }
 }
 /// The largest arguments message of any operation, in bytes.
-pub const INCOMING_SIZE: usize = ::ostium::rpc::max_size(
+pub const INCOMING_SIZE: usize = ::ostium_rpc::max_size(
     &[
         ::core::mem::size_of::<Spi_read_ARGS>(),
         ::core::mem::size_of::<Spi_write_ARGS>(),
@@ -250,23 +242,23 @@ pub trait InOrderSpiImpl {
         &mut self,
         caller: &::ostium::Caller,
         device_index: u8,
-        sink: ::ostium::rpc::Lease<'_, ::ostium::W, [u8]>,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<drv_spi_api::SpiError>>;
+        sink: ::ostium_rpc::Lease<'_, ::ostium::W, [u8]>,
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<drv_spi_api::SpiError>>;
     /// Write bytes from `source` and to device `device_index`, ignoring whatever's sent back.
     fn write(
         &mut self,
         caller: &::ostium::Caller,
         device_index: u8,
-        source: ::ostium::rpc::Lease<'_, ::ostium::R, [u8]>,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<drv_spi_api::SpiError>>;
+        source: ::ostium_rpc::Lease<'_, ::ostium::R, [u8]>,
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<drv_spi_api::SpiError>>;
     /// Simultaneously write bytes from `source` and read bytes into `sink` using device `device_index`.
     fn exchange(
         &mut self,
         caller: &::ostium::Caller,
         device_index: u8,
-        source: ::ostium::rpc::Lease<'_, ::ostium::R, [u8]>,
-        sink: ::ostium::rpc::Lease<'_, ::ostium::W, [u8]>,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<drv_spi_api::SpiError>>;
+        source: ::ostium_rpc::Lease<'_, ::ostium::R, [u8]>,
+        sink: ::ostium_rpc::Lease<'_, ::ostium::W, [u8]>,
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<drv_spi_api::SpiError>>;
     /// Take exclusive control of this SPI controller for talking to device `device_index`.
     fn lock(&mut self, caller: &::ostium::Caller, device_index: u8, cs_state: CsState);
     /// Release a previously acquired lock.
@@ -274,7 +266,7 @@ pub trait InOrderSpiImpl {
     /// The client this server serves alone, if any: while this is `Some`, calls of
     /// other clients wait (Hubris's closed `RECV`). Asked after every call and
     /// notification.
-    fn recv_source(&self) -> ::core::option::Option<::ostium::rpc::Source> {
+    fn recv_source(&self) -> ::core::option::Option<::ostium_rpc::Source> {
         ::core::option::Option::None
     }
     /// The client named by [`recv_source`](Self::recv_source) died: release it. Until
@@ -288,23 +280,23 @@ pub trait ConcurrentSpiImpl: Sync {
         &self,
         caller: &::ostium::Caller,
         device_index: u8,
-        sink: ::ostium::rpc::Lease<'_, ::ostium::W, [u8]>,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<drv_spi_api::SpiError>>;
+        sink: ::ostium_rpc::Lease<'_, ::ostium::W, [u8]>,
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<drv_spi_api::SpiError>>;
     /// Write bytes from `source` and to device `device_index`, ignoring whatever's sent back.
     fn write(
         &self,
         caller: &::ostium::Caller,
         device_index: u8,
-        source: ::ostium::rpc::Lease<'_, ::ostium::R, [u8]>,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<drv_spi_api::SpiError>>;
+        source: ::ostium_rpc::Lease<'_, ::ostium::R, [u8]>,
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<drv_spi_api::SpiError>>;
     /// Simultaneously write bytes from `source` and read bytes into `sink` using device `device_index`.
     fn exchange(
         &self,
         caller: &::ostium::Caller,
         device_index: u8,
-        source: ::ostium::rpc::Lease<'_, ::ostium::R, [u8]>,
-        sink: ::ostium::rpc::Lease<'_, ::ostium::W, [u8]>,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<drv_spi_api::SpiError>>;
+        source: ::ostium_rpc::Lease<'_, ::ostium::R, [u8]>,
+        sink: ::ostium_rpc::Lease<'_, ::ostium::W, [u8]>,
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<drv_spi_api::SpiError>>;
     /// Take exclusive control of this SPI controller for talking to device `device_index`.
     fn lock(&self, caller: &::ostium::Caller, device_index: u8, cs_state: CsState);
     /// Release a previously acquired lock.
@@ -315,60 +307,51 @@ pub trait PipelinedSpiImpl: Sync {
     /// Read bytes from device `device_index` into `sink`, shifting out 1s.
     fn read(
         &self,
-        reply: ::ostium::rpc::ReplyToken<
-            ::core::result::Result<
-                (),
-                ::ostium::rpc::HandlerError<drv_spi_api::SpiError>,
-            >,
+        reply: ::ostium_rpc::ReplyToken<
+            ::core::result::Result<(), ::ostium_rpc::HandlerError<drv_spi_api::SpiError>>,
         >,
         caller: &::ostium::Caller,
         device_index: u8,
-        sink: ::ostium::rpc::Lease<'_, ::ostium::W, [u8]>,
+        sink: ::ostium_rpc::Lease<'_, ::ostium::W, [u8]>,
     );
     /// Write bytes from `source` and to device `device_index`, ignoring whatever's sent back.
     fn write(
         &self,
-        reply: ::ostium::rpc::ReplyToken<
-            ::core::result::Result<
-                (),
-                ::ostium::rpc::HandlerError<drv_spi_api::SpiError>,
-            >,
+        reply: ::ostium_rpc::ReplyToken<
+            ::core::result::Result<(), ::ostium_rpc::HandlerError<drv_spi_api::SpiError>>,
         >,
         caller: &::ostium::Caller,
         device_index: u8,
-        source: ::ostium::rpc::Lease<'_, ::ostium::R, [u8]>,
+        source: ::ostium_rpc::Lease<'_, ::ostium::R, [u8]>,
     );
     /// Simultaneously write bytes from `source` and read bytes into `sink` using device `device_index`.
     fn exchange(
         &self,
-        reply: ::ostium::rpc::ReplyToken<
-            ::core::result::Result<
-                (),
-                ::ostium::rpc::HandlerError<drv_spi_api::SpiError>,
-            >,
+        reply: ::ostium_rpc::ReplyToken<
+            ::core::result::Result<(), ::ostium_rpc::HandlerError<drv_spi_api::SpiError>>,
         >,
         caller: &::ostium::Caller,
         device_index: u8,
-        source: ::ostium::rpc::Lease<'_, ::ostium::R, [u8]>,
-        sink: ::ostium::rpc::Lease<'_, ::ostium::W, [u8]>,
+        source: ::ostium_rpc::Lease<'_, ::ostium::R, [u8]>,
+        sink: ::ostium_rpc::Lease<'_, ::ostium::W, [u8]>,
     );
     /// Take exclusive control of this SPI controller for talking to device `device_index`.
     fn lock(
         &self,
-        reply: ::ostium::rpc::ReplyToken<()>,
+        reply: ::ostium_rpc::ReplyToken<()>,
         caller: &::ostium::Caller,
         device_index: u8,
         cs_state: CsState,
     );
     /// Release a previously acquired lock.
-    fn release(&self, reply: ::ostium::rpc::ReplyToken<()>, caller: &::ostium::Caller);
+    fn release(&self, reply: ::ostium_rpc::ReplyToken<()>, caller: &::ostium::Caller);
 }
 /// Serving `Spi` on a door, in each server style.
 #[derive(Debug)]
 pub struct SpiServer;
 impl SpiServer {
     /// The interface as `DESCRIBE` tells it, and its restricted operations.
-    pub const SERVICE: ::ostium::rpc::Service = ::ostium::rpc::Service {
+    pub const SERVICE: ::ostium_rpc::Service = ::ostium_rpc::Service {
         name: "Spi",
         idol: "// SPI server IPC interface\n\n\nInterface(\n    name: \"Spi\",\n    ops: {\n        \"read\": (\n            doc: \"Read bytes from device `device_index` into `sink`, shifting out 1s.\",\n            args: {\n                \"device_index\": \"u8\",\n            },\n            leases: {\n                \"sink\": (type: \"[u8]\", write: true, max_len: Some(65535)),\n            },\n            reply: Result(\n                ok: \"()\",\n                err: CLike(\"drv_spi_api::SpiError\"),\n            ),\n        ),\n        \"write\": (\n            doc: \"Write bytes from `source` and to device `device_index`, ignoring whatever's sent back.\",\n            args: {\n                \"device_index\": \"u8\",\n            },\n            leases: {\n                \"source\": (type: \"[u8]\", read: true, max_len: Some(65535)),\n            },\n            reply: Result(\n                ok: \"()\",\n                err: CLike(\"drv_spi_api::SpiError\"),\n            ),\n        ),\n        \"exchange\": (\n            doc: \"Simultaneously write bytes from `source` and read bytes into `sink` using device `device_index`.\",\n            args: {\n                \"device_index\": \"u8\",\n            },\n            leases: {\n                \"source\": (type: \"[u8]\", read: true, max_len: Some(65535)),\n                \"sink\": (type: \"[u8]\", write: true, max_len: Some(65535)),\n            },\n            reply: Result(\n                ok: \"()\",\n                err: CLike(\"drv_spi_api::SpiError\"),\n            ),\n        ),\n        \"lock\": (\n            doc: \"Take exclusive control of this SPI controller for talking to device `device_index`.\",\n            args: {\n                \"device_index\": \"u8\",\n                \"cs_state\": (\n                    type: \"CsState\",\n                    recv: FromPrimitive(\"u8\"),\n                ),\n            },\n            reply: Result(\n                ok: \"()\",\n                err: ServerDeath,\n            ),\n        ),\n        \"release\": (\n            doc: \"Release a previously acquired lock.\",\n            args: {},\n            reply: Result(\n                ok: \"()\",\n                err: ServerDeath,\n            ),\n        ),\n    },\n)\n",
         ops: &["read", "write", "exchange", "lock", "release"],
@@ -379,8 +362,8 @@ impl SpiServer {
         path: impl ::core::convert::AsRef<::std::path::Path>,
         options: ::ostium::DoorOptions,
         server: S,
-    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_in_order_with(
+    ) -> ::core::result::Result<::ostium_rpc::Served, ::ostium::DoorError> {
+        ::ostium_rpc::serve_in_order_with(
             path,
             options,
             &Self::SERVICE,
@@ -390,14 +373,14 @@ impl SpiServer {
     }
     /// Serves `server` at `path` with the notification sources of `notifications`, whose bits go to its `NotificationHandler`; see [`InOrderSpiImpl`].
     pub fn serve_in_order_notified<
-        S: InOrderSpiImpl + ::ostium::rpc::NotificationHandler + Send + 'static,
+        S: InOrderSpiImpl + ::ostium_rpc::NotificationHandler + Send + 'static,
     >(
         path: impl ::core::convert::AsRef<::std::path::Path>,
         options: ::ostium::DoorOptions,
         server: S,
-        notifications: ::ostium::rpc::Notifications,
-    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_in_order_notified(
+        notifications: ::ostium_rpc::Notifications,
+    ) -> ::core::result::Result<::ostium_rpc::Served, ::ostium::DoorError> {
+        ::ostium_rpc::serve_in_order_notified(
             path,
             options,
             &Self::SERVICE,
@@ -406,8 +389,8 @@ impl SpiServer {
             notifications,
         )
     }
-    fn in_order_glue<S: InOrderSpiImpl>() -> ::ostium::rpc::InOrderGlue<S> {
-        ::ostium::rpc::InOrderGlue {
+    fn in_order_glue<S: InOrderSpiImpl>() -> ::ostium_rpc::InOrderGlue<S> {
+        ::ostium_rpc::InOrderGlue {
             dispatch: Self::dispatch_in_order::<S>,
             recv_source: <S as InOrderSpiImpl>::recv_source,
             closed_recv_fail: <S as InOrderSpiImpl>::closed_recv_fail,
@@ -418,8 +401,8 @@ impl SpiServer {
         path: impl ::core::convert::AsRef<::std::path::Path>,
         options: ::ostium::DoorOptions,
         server: ::std::sync::Arc<S>,
-    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_shared(
+    ) -> ::core::result::Result<::ostium_rpc::Served, ::ostium::DoorError> {
+        ::ostium_rpc::serve_shared(
             path,
             options,
             &Self::SERVICE,
@@ -432,8 +415,8 @@ impl SpiServer {
         path: impl ::core::convert::AsRef<::std::path::Path>,
         options: ::ostium::DoorOptions,
         server: ::std::sync::Arc<S>,
-    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_shared(
+    ) -> ::core::result::Result<::ostium_rpc::Served, ::ostium::DoorError> {
+        ::ostium_rpc::serve_shared(
             path,
             options,
             &Self::SERVICE,
@@ -573,7 +556,7 @@ impl SpiServer {
                     args,
                     leases,
                     |device_index, sink| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_read,
                         );
                         server.read(reply, &caller, device_index, sink);
@@ -586,7 +569,7 @@ impl SpiServer {
                     args,
                     leases,
                     |device_index, source| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_write,
                         );
                         server.write(reply, &caller, device_index, source);
@@ -599,7 +582,7 @@ impl SpiServer {
                     args,
                     leases,
                     |device_index, source, sink| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_exchange,
                         );
                         server.exchange(reply, &caller, device_index, source, sink);
@@ -612,7 +595,7 @@ impl SpiServer {
                     args,
                     leases,
                     |device_index, cs_state| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_lock,
                         );
                         server.lock(reply, &caller, device_index, cs_state);
@@ -625,7 +608,7 @@ impl SpiServer {
                     args,
                     leases,
                     || {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_release,
                         );
                         server.release(reply, &caller);
@@ -644,14 +627,14 @@ impl SpiServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(
             u8,
-            ::ostium::rpc::Lease<'_, ::ostium::W, [u8]>,
+            ::ostium_rpc::Lease<'_, ::ostium::W, [u8]>,
         ) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Spi_read_ARGS { device_index } = ::ostium::rpc::Zerocopy::decode::<
+        let Spi_read_ARGS { device_index } = ::ostium_rpc::Zerocopy::decode::<
             Spi_read_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        let leases = ::ostium::rpc::LeaseSet::new(leases, 1)?;
+        let leases = ::ostium_rpc::LeaseSet::new(leases, 1)?;
         let sink = leases.write::<[u8]>(0, ::core::option::Option::Some(65535))?;
         ::core::result::Result::Ok(handle(device_index, sink))
     }
@@ -660,14 +643,14 @@ impl SpiServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(
             u8,
-            ::ostium::rpc::Lease<'_, ::ostium::R, [u8]>,
+            ::ostium_rpc::Lease<'_, ::ostium::R, [u8]>,
         ) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Spi_write_ARGS { device_index } = ::ostium::rpc::Zerocopy::decode::<
+        let Spi_write_ARGS { device_index } = ::ostium_rpc::Zerocopy::decode::<
             Spi_write_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        let leases = ::ostium::rpc::LeaseSet::new(leases, 1)?;
+        let leases = ::ostium_rpc::LeaseSet::new(leases, 1)?;
         let source = leases.read::<[u8]>(0, ::core::option::Option::Some(65535))?;
         ::core::result::Result::Ok(handle(device_index, source))
     }
@@ -676,15 +659,15 @@ impl SpiServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(
             u8,
-            ::ostium::rpc::Lease<'_, ::ostium::R, [u8]>,
-            ::ostium::rpc::Lease<'_, ::ostium::W, [u8]>,
+            ::ostium_rpc::Lease<'_, ::ostium::R, [u8]>,
+            ::ostium_rpc::Lease<'_, ::ostium::W, [u8]>,
         ) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Spi_exchange_ARGS { device_index } = ::ostium::rpc::Zerocopy::decode::<
+        let Spi_exchange_ARGS { device_index } = ::ostium_rpc::Zerocopy::decode::<
             Spi_exchange_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        let leases = ::ostium::rpc::LeaseSet::new(leases, 2)?;
+        let leases = ::ostium_rpc::LeaseSet::new(leases, 2)?;
         let source = leases.read::<[u8]>(0, ::core::option::Option::Some(65535))?;
         let sink = leases.write::<[u8]>(1, ::core::option::Option::Some(65535))?;
         ::core::result::Result::Ok(handle(device_index, source, sink))
@@ -694,14 +677,14 @@ impl SpiServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(u8, CsState) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Spi_lock_ARGS { device_index, cs_state } = ::ostium::rpc::Zerocopy::decode::<
+        let Spi_lock_ARGS { device_index, cs_state } = ::ostium_rpc::Zerocopy::decode::<
             Spi_lock_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        let cs_state = ::ostium::rpc::recv::required(
-            <CsState as ::ostium::rpc::num_traits::FromPrimitive>::from_u8(cs_state),
+        let cs_state = ::ostium_rpc::recv::required(
+            <CsState as ::ostium_rpc::num_traits::FromPrimitive>::from_u8(cs_state),
         )?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(device_index, cs_state))
     }
     fn serve_release(
@@ -709,50 +692,50 @@ impl SpiServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce() -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let Spi_release_ARGS {} = ::ostium::rpc::Zerocopy::decode::<
+        let Spi_release_ARGS {} = ::ostium_rpc::Zerocopy::decode::<
             Spi_release_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle())
     }
     fn reply_read(
         result: ::core::result::Result<
             (),
-            ::ostium::rpc::HandlerError<drv_spi_api::SpiError>,
+            ::ostium_rpc::HandlerError<drv_spi_api::SpiError>,
         >,
     ) -> ::ostium::Response {
-        ::ostium::rpc::respond::clike(
+        ::ostium_rpc::respond::clike(
             result,
-            |value| ::ostium::rpc::Zerocopy::encode(&value),
+            |value| ::ostium_rpc::Zerocopy::encode(&value),
         )
     }
     fn reply_write(
         result: ::core::result::Result<
             (),
-            ::ostium::rpc::HandlerError<drv_spi_api::SpiError>,
+            ::ostium_rpc::HandlerError<drv_spi_api::SpiError>,
         >,
     ) -> ::ostium::Response {
-        ::ostium::rpc::respond::clike(
+        ::ostium_rpc::respond::clike(
             result,
-            |value| ::ostium::rpc::Zerocopy::encode(&value),
+            |value| ::ostium_rpc::Zerocopy::encode(&value),
         )
     }
     fn reply_exchange(
         result: ::core::result::Result<
             (),
-            ::ostium::rpc::HandlerError<drv_spi_api::SpiError>,
+            ::ostium_rpc::HandlerError<drv_spi_api::SpiError>,
         >,
     ) -> ::ostium::Response {
-        ::ostium::rpc::respond::clike(
+        ::ostium_rpc::respond::clike(
             result,
-            |value| ::ostium::rpc::Zerocopy::encode(&value),
+            |value| ::ostium_rpc::Zerocopy::encode(&value),
         )
     }
     fn reply_lock(value: ()) -> ::ostium::Response {
-        ::ostium::rpc::respond::simple(::ostium::rpc::Zerocopy::encode(&value))
+        ::ostium_rpc::respond::simple(::ostium_rpc::Zerocopy::encode(&value))
     }
     fn reply_release(value: ()) -> ::ostium::Response {
-        ::ostium::rpc::respond::simple(::ostium::rpc::Zerocopy::encode(&value))
+        ::ostium_rpc::respond::simple(::ostium_rpc::Zerocopy::encode(&value))
     }
 }

@@ -38,12 +38,12 @@ impl UserLedsOperation {
 /// The arguments of `led_on` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
 #[derive(
-    ::ostium::rpc::zerocopy::IntoBytes,
-    ::ostium::rpc::zerocopy::FromBytes,
-    ::ostium::rpc::zerocopy::Immutable,
-    ::ostium::rpc::zerocopy::KnownLayout,
+    ::ostium_rpc::zerocopy::IntoBytes,
+    ::ostium_rpc::zerocopy::FromBytes,
+    ::ostium_rpc::zerocopy::Immutable,
+    ::ostium_rpc::zerocopy::KnownLayout,
 )]
-#[zerocopy(crate = "::ostium::rpc::zerocopy")]
+#[zerocopy(crate = "::ostium_rpc::zerocopy")]
 #[repr(C, packed)]
 pub struct UserLeds_led_on_ARGS {
     /// `index` as it travels.
@@ -52,12 +52,12 @@ pub struct UserLeds_led_on_ARGS {
 /// The arguments of `led_off` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
 #[derive(
-    ::ostium::rpc::zerocopy::IntoBytes,
-    ::ostium::rpc::zerocopy::FromBytes,
-    ::ostium::rpc::zerocopy::Immutable,
-    ::ostium::rpc::zerocopy::KnownLayout,
+    ::ostium_rpc::zerocopy::IntoBytes,
+    ::ostium_rpc::zerocopy::FromBytes,
+    ::ostium_rpc::zerocopy::Immutable,
+    ::ostium_rpc::zerocopy::KnownLayout,
 )]
-#[zerocopy(crate = "::ostium::rpc::zerocopy")]
+#[zerocopy(crate = "::ostium_rpc::zerocopy")]
 #[repr(C, packed)]
 pub struct UserLeds_led_off_ARGS {
     /// `index` as it travels.
@@ -66,12 +66,12 @@ pub struct UserLeds_led_off_ARGS {
 /// The arguments of `led_toggle` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
 #[derive(
-    ::ostium::rpc::zerocopy::IntoBytes,
-    ::ostium::rpc::zerocopy::FromBytes,
-    ::ostium::rpc::zerocopy::Immutable,
-    ::ostium::rpc::zerocopy::KnownLayout,
+    ::ostium_rpc::zerocopy::IntoBytes,
+    ::ostium_rpc::zerocopy::FromBytes,
+    ::ostium_rpc::zerocopy::Immutable,
+    ::ostium_rpc::zerocopy::KnownLayout,
 )]
-#[zerocopy(crate = "::ostium::rpc::zerocopy")]
+#[zerocopy(crate = "::ostium_rpc::zerocopy")]
 #[repr(C, packed)]
 pub struct UserLeds_led_toggle_ARGS {
     /// `index` as it travels.
@@ -80,12 +80,12 @@ pub struct UserLeds_led_toggle_ARGS {
 /// The arguments of `led_blink` as they travel.
 #[allow(non_camel_case_types, reason = "named as Idol names it")]
 #[derive(
-    ::ostium::rpc::zerocopy::IntoBytes,
-    ::ostium::rpc::zerocopy::FromBytes,
-    ::ostium::rpc::zerocopy::Immutable,
-    ::ostium::rpc::zerocopy::KnownLayout,
+    ::ostium_rpc::zerocopy::IntoBytes,
+    ::ostium_rpc::zerocopy::FromBytes,
+    ::ostium_rpc::zerocopy::Immutable,
+    ::ostium_rpc::zerocopy::KnownLayout,
 )]
-#[zerocopy(crate = "::ostium::rpc::zerocopy")]
+#[zerocopy(crate = "::ostium_rpc::zerocopy")]
 #[repr(C, packed)]
 pub struct UserLeds_led_blink_ARGS {
     /// `index` as it travels.
@@ -94,19 +94,19 @@ pub struct UserLeds_led_blink_ARGS {
 /// A client of `UserLeds`: one method per operation.
 #[derive(Debug)]
 pub struct UserLeds {
-    stub: ::ostium::rpc::Stub,
+    stub: ::ostium_rpc::Stub,
 }
 impl UserLeds {
     /// Opens the door at `path`.
     pub fn open(
         path: impl ::core::convert::AsRef<::std::path::Path>,
-    ) -> ::core::result::Result<Self, ::ostium::rpc::Failure> {
-        ::ostium::rpc::Stub::open(path).map(|stub| Self { stub })
+    ) -> ::core::result::Result<Self, ::ostium_rpc::Failure> {
+        ::ostium_rpc::Stub::open(path).map(|stub| Self { stub })
     }
     /// Calls through `client`.
     pub fn new(client: ::ostium::Client) -> Self {
         Self {
-            stub: ::ostium::rpc::Stub::new(client),
+            stub: ::ostium_rpc::Stub::new(client),
         }
     }
     /// Gives each call at most `timeout`; idempotent operations are retried within
@@ -119,72 +119,68 @@ impl UserLeds {
         self
     }
     /// The stub the calls go through.
-    pub fn stub(&self) -> &::ostium::rpc::Stub {
+    pub fn stub(&self) -> &::ostium_rpc::Stub {
         &self.stub
     }
     /// Operation 1 of the interface, `led_on`.
     pub fn led_on(
         &self,
         index: usize,
-    ) -> ::core::result::Result<(), ::ostium::rpc::RequestError<LedError>> {
-        let args = ::ostium::rpc::Zerocopy::encode(&UserLeds_led_on_ARGS { index });
+    ) -> ::core::result::Result<(), ::ostium_rpc::RequestError<LedError>> {
+        let args = ::ostium_rpc::Zerocopy::encode(&UserLeds_led_on_ARGS { index });
         let reply = self
             .stub
             .call(UserLedsOperation::led_on as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::clike(
-            reply,
-            "led_on",
-            ::ostium::rpc::Zerocopy::decode::<()>,
-        )
+        ::ostium_rpc::reply::clike(reply, "led_on", ::ostium_rpc::Zerocopy::decode::<()>)
     }
     /// Operation 2 of the interface, `led_off`.
     pub fn led_off(
         &self,
         index: usize,
-    ) -> ::core::result::Result<(), ::ostium::rpc::RequestError<LedError>> {
-        let args = ::ostium::rpc::Zerocopy::encode(&UserLeds_led_off_ARGS { index });
+    ) -> ::core::result::Result<(), ::ostium_rpc::RequestError<LedError>> {
+        let args = ::ostium_rpc::Zerocopy::encode(&UserLeds_led_off_ARGS { index });
         let reply = self
             .stub
             .call(UserLedsOperation::led_off as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::clike(
+        ::ostium_rpc::reply::clike(
             reply,
             "led_off",
-            ::ostium::rpc::Zerocopy::decode::<()>,
+            ::ostium_rpc::Zerocopy::decode::<()>,
         )
     }
     /// Operation 3 of the interface, `led_toggle`.
     pub fn led_toggle(
         &self,
         index: usize,
-    ) -> ::core::result::Result<(), ::ostium::rpc::RequestError<LedError>> {
-        let args = ::ostium::rpc::Zerocopy::encode(&UserLeds_led_toggle_ARGS { index });
+    ) -> ::core::result::Result<(), ::ostium_rpc::RequestError<LedError>> {
+        let args = ::ostium_rpc::Zerocopy::encode(&UserLeds_led_toggle_ARGS { index });
         let reply = self
             .stub
             .call(UserLedsOperation::led_toggle as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::clike(
+        ::ostium_rpc::reply::clike(
             reply,
             "led_toggle",
-            ::ostium::rpc::Zerocopy::decode::<()>,
+            ::ostium_rpc::Zerocopy::decode::<()>,
         )
     }
     /// blinks the LED at a fixed speed
     pub fn led_blink(
         &self,
         index: usize,
-    ) -> ::core::result::Result<(), ::ostium::rpc::RequestError<LedError>> {
-        let args = ::ostium::rpc::Zerocopy::encode(&UserLeds_led_blink_ARGS { index });
+    ) -> ::core::result::Result<(), ::ostium_rpc::RequestError<LedError>> {
+        let args = ::ostium_rpc::Zerocopy::encode(&UserLeds_led_blink_ARGS { index });
         let reply = self
             .stub
             .call(UserLedsOperation::led_blink as u32, &args, &mut [], true)?;
-        ::ostium::rpc::reply::clike(
+        ::ostium_rpc::reply::clike(
             reply,
             "led_blink",
-            ::ostium::rpc::Zerocopy::decode::<()>,
+            ::ostium_rpc::Zerocopy::decode::<()>,
         )
     }
 }
 /// The largest arguments message of any operation, in bytes.
-pub const INCOMING_SIZE: usize = ::ostium::rpc::max_size(
+pub const INCOMING_SIZE: usize = ::ostium_rpc::max_size(
     &[
         ::core::mem::size_of::<UserLeds_led_on_ARGS>(),
         ::core::mem::size_of::<UserLeds_led_off_ARGS>(),
@@ -199,29 +195,29 @@ pub trait InOrderUserLedsImpl {
         &mut self,
         caller: &::ostium::Caller,
         index: usize,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>;
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>;
     /// Operation 2 of the interface, `led_off`.
     fn led_off(
         &mut self,
         caller: &::ostium::Caller,
         index: usize,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>;
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>;
     /// Operation 3 of the interface, `led_toggle`.
     fn led_toggle(
         &mut self,
         caller: &::ostium::Caller,
         index: usize,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>;
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>;
     /// blinks the LED at a fixed speed
     fn led_blink(
         &mut self,
         caller: &::ostium::Caller,
         index: usize,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>;
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>;
     /// The client this server serves alone, if any: while this is `Some`, calls of
     /// other clients wait (Hubris's closed `RECV`). Asked after every call and
     /// notification.
-    fn recv_source(&self) -> ::core::option::Option<::ostium::rpc::Source> {
+    fn recv_source(&self) -> ::core::option::Option<::ostium_rpc::Source> {
         ::core::option::Option::None
     }
     /// The client named by [`recv_source`](Self::recv_source) died: release it. Until
@@ -235,33 +231,33 @@ pub trait ConcurrentUserLedsImpl: Sync {
         &self,
         caller: &::ostium::Caller,
         index: usize,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>;
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>;
     /// Operation 2 of the interface, `led_off`.
     fn led_off(
         &self,
         caller: &::ostium::Caller,
         index: usize,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>;
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>;
     /// Operation 3 of the interface, `led_toggle`.
     fn led_toggle(
         &self,
         caller: &::ostium::Caller,
         index: usize,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>;
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>;
     /// blinks the LED at a fixed speed
     fn led_blink(
         &self,
         caller: &::ostium::Caller,
         index: usize,
-    ) -> ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>;
+    ) -> ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>;
 }
 /// A server of `UserLeds` that replies through tokens, later and from any thread.
 pub trait PipelinedUserLedsImpl: Sync {
     /// Operation 1 of the interface, `led_on`.
     fn led_on(
         &self,
-        reply: ::ostium::rpc::ReplyToken<
-            ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>,
+        reply: ::ostium_rpc::ReplyToken<
+            ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>,
         >,
         caller: &::ostium::Caller,
         index: usize,
@@ -269,8 +265,8 @@ pub trait PipelinedUserLedsImpl: Sync {
     /// Operation 2 of the interface, `led_off`.
     fn led_off(
         &self,
-        reply: ::ostium::rpc::ReplyToken<
-            ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>,
+        reply: ::ostium_rpc::ReplyToken<
+            ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>,
         >,
         caller: &::ostium::Caller,
         index: usize,
@@ -278,8 +274,8 @@ pub trait PipelinedUserLedsImpl: Sync {
     /// Operation 3 of the interface, `led_toggle`.
     fn led_toggle(
         &self,
-        reply: ::ostium::rpc::ReplyToken<
-            ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>,
+        reply: ::ostium_rpc::ReplyToken<
+            ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>,
         >,
         caller: &::ostium::Caller,
         index: usize,
@@ -287,8 +283,8 @@ pub trait PipelinedUserLedsImpl: Sync {
     /// blinks the LED at a fixed speed
     fn led_blink(
         &self,
-        reply: ::ostium::rpc::ReplyToken<
-            ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>,
+        reply: ::ostium_rpc::ReplyToken<
+            ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>,
         >,
         caller: &::ostium::Caller,
         index: usize,
@@ -299,7 +295,7 @@ pub trait PipelinedUserLedsImpl: Sync {
 pub struct UserLedsServer;
 impl UserLedsServer {
     /// The interface as `DESCRIBE` tells it, and its restricted operations.
-    pub const SERVICE: ::ostium::rpc::Service = ::ostium::rpc::Service {
+    pub const SERVICE: ::ostium_rpc::Service = ::ostium_rpc::Service {
         name: "UserLeds",
         idol: "// User LED blinky API\n\nInterface(\n    name: \"UserLeds\",\n    ops: {\n        \"led_on\": (\n            args: {\n                \"index\": \"usize\",\n            },\n            reply: Result(\n                ok: \"()\",\n                err: CLike(\"LedError\"),\n            ),\n            idempotent: true,\n        ),\n        \"led_off\": (\n            args: {\n                \"index\": \"usize\",\n            },\n            reply: Result(\n                ok: \"()\",\n                err: CLike(\"LedError\"),\n            ),\n            idempotent: true,\n        ),\n        \"led_toggle\": (\n            args: {\n                \"index\": \"usize\",\n            },\n            reply: Result(\n                ok: \"()\",\n                err: CLike(\"LedError\"),\n            ),\n            idempotent: true,\n        ),\n        \"led_blink\": (\n            description: \"blinks the LED at a fixed speed\",\n            args: {\n                \"index\": \"usize\",\n            },\n            reply: Result(\n                ok: \"()\",\n                err: CLike(\"LedError\"),\n            ),\n            idempotent: true,\n        ),\n    },\n)\n",
         ops: &["led_on", "led_off", "led_toggle", "led_blink"],
@@ -310,8 +306,8 @@ impl UserLedsServer {
         path: impl ::core::convert::AsRef<::std::path::Path>,
         options: ::ostium::DoorOptions,
         server: S,
-    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_in_order_with(
+    ) -> ::core::result::Result<::ostium_rpc::Served, ::ostium::DoorError> {
+        ::ostium_rpc::serve_in_order_with(
             path,
             options,
             &Self::SERVICE,
@@ -321,14 +317,14 @@ impl UserLedsServer {
     }
     /// Serves `server` at `path` with the notification sources of `notifications`, whose bits go to its `NotificationHandler`; see [`InOrderUserLedsImpl`].
     pub fn serve_in_order_notified<
-        S: InOrderUserLedsImpl + ::ostium::rpc::NotificationHandler + Send + 'static,
+        S: InOrderUserLedsImpl + ::ostium_rpc::NotificationHandler + Send + 'static,
     >(
         path: impl ::core::convert::AsRef<::std::path::Path>,
         options: ::ostium::DoorOptions,
         server: S,
-        notifications: ::ostium::rpc::Notifications,
-    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_in_order_notified(
+        notifications: ::ostium_rpc::Notifications,
+    ) -> ::core::result::Result<::ostium_rpc::Served, ::ostium::DoorError> {
+        ::ostium_rpc::serve_in_order_notified(
             path,
             options,
             &Self::SERVICE,
@@ -337,8 +333,8 @@ impl UserLedsServer {
             notifications,
         )
     }
-    fn in_order_glue<S: InOrderUserLedsImpl>() -> ::ostium::rpc::InOrderGlue<S> {
-        ::ostium::rpc::InOrderGlue {
+    fn in_order_glue<S: InOrderUserLedsImpl>() -> ::ostium_rpc::InOrderGlue<S> {
+        ::ostium_rpc::InOrderGlue {
             dispatch: Self::dispatch_in_order::<S>,
             recv_source: <S as InOrderUserLedsImpl>::recv_source,
             closed_recv_fail: <S as InOrderUserLedsImpl>::closed_recv_fail,
@@ -349,8 +345,8 @@ impl UserLedsServer {
         path: impl ::core::convert::AsRef<::std::path::Path>,
         options: ::ostium::DoorOptions,
         server: ::std::sync::Arc<S>,
-    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_shared(
+    ) -> ::core::result::Result<::ostium_rpc::Served, ::ostium::DoorError> {
+        ::ostium_rpc::serve_shared(
             path,
             options,
             &Self::SERVICE,
@@ -363,8 +359,8 @@ impl UserLedsServer {
         path: impl ::core::convert::AsRef<::std::path::Path>,
         options: ::ostium::DoorOptions,
         server: ::std::sync::Arc<S>,
-    ) -> ::core::result::Result<::ostium::rpc::Served, ::ostium::DoorError> {
-        ::ostium::rpc::serve_shared(
+    ) -> ::core::result::Result<::ostium_rpc::Served, ::ostium::DoorError> {
+        ::ostium_rpc::serve_shared(
             path,
             options,
             &Self::SERVICE,
@@ -466,7 +462,7 @@ impl UserLedsServer {
                     args,
                     leases,
                     |index| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_led_on,
                         );
                         server.led_on(reply, &caller, index);
@@ -479,7 +475,7 @@ impl UserLedsServer {
                     args,
                     leases,
                     |index| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_led_off,
                         );
                         server.led_off(reply, &caller, index);
@@ -492,7 +488,7 @@ impl UserLedsServer {
                     args,
                     leases,
                     |index| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_led_toggle,
                         );
                         server.led_toggle(reply, &caller, index);
@@ -505,7 +501,7 @@ impl UserLedsServer {
                     args,
                     leases,
                     |index| {
-                        let (reply, pending) = ::ostium::rpc::ReplyToken::new(
+                        let (reply, pending) = ::ostium_rpc::ReplyToken::new(
                             Self::reply_led_blink,
                         );
                         server.led_blink(reply, &caller, index);
@@ -524,11 +520,11 @@ impl UserLedsServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(usize) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let UserLeds_led_on_ARGS { index } = ::ostium::rpc::Zerocopy::decode::<
+        let UserLeds_led_on_ARGS { index } = ::ostium_rpc::Zerocopy::decode::<
             UserLeds_led_on_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(index))
     }
     fn serve_led_off(
@@ -536,11 +532,11 @@ impl UserLedsServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(usize) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let UserLeds_led_off_ARGS { index } = ::ostium::rpc::Zerocopy::decode::<
+        let UserLeds_led_off_ARGS { index } = ::ostium_rpc::Zerocopy::decode::<
             UserLeds_led_off_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(index))
     }
     fn serve_led_toggle(
@@ -548,11 +544,11 @@ impl UserLedsServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(usize) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let UserLeds_led_toggle_ARGS { index } = ::ostium::rpc::Zerocopy::decode::<
+        let UserLeds_led_toggle_ARGS { index } = ::ostium_rpc::Zerocopy::decode::<
             UserLeds_led_toggle_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(index))
     }
     fn serve_led_blink(
@@ -560,43 +556,43 @@ impl UserLedsServer {
         leases: ::ostium::Leases<'_>,
         handle: impl ::core::ops::FnOnce(usize) -> ::ostium::Response,
     ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
-        let UserLeds_led_blink_ARGS { index } = ::ostium::rpc::Zerocopy::decode::<
+        let UserLeds_led_blink_ARGS { index } = ::ostium_rpc::Zerocopy::decode::<
             UserLeds_led_blink_ARGS,
         >(args)
             .ok_or(::ostium::wire::Fault::BadMessage)?;
-        ::ostium::rpc::LeaseSet::new(leases, 0)?;
+        ::ostium_rpc::LeaseSet::new(leases, 0)?;
         ::core::result::Result::Ok(handle(index))
     }
     fn reply_led_on(
-        result: ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>,
+        result: ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>,
     ) -> ::ostium::Response {
-        ::ostium::rpc::respond::clike(
+        ::ostium_rpc::respond::clike(
             result,
-            |value| ::ostium::rpc::Zerocopy::encode(&value),
+            |value| ::ostium_rpc::Zerocopy::encode(&value),
         )
     }
     fn reply_led_off(
-        result: ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>,
+        result: ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>,
     ) -> ::ostium::Response {
-        ::ostium::rpc::respond::clike(
+        ::ostium_rpc::respond::clike(
             result,
-            |value| ::ostium::rpc::Zerocopy::encode(&value),
+            |value| ::ostium_rpc::Zerocopy::encode(&value),
         )
     }
     fn reply_led_toggle(
-        result: ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>,
+        result: ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>,
     ) -> ::ostium::Response {
-        ::ostium::rpc::respond::clike(
+        ::ostium_rpc::respond::clike(
             result,
-            |value| ::ostium::rpc::Zerocopy::encode(&value),
+            |value| ::ostium_rpc::Zerocopy::encode(&value),
         )
     }
     fn reply_led_blink(
-        result: ::core::result::Result<(), ::ostium::rpc::HandlerError<LedError>>,
+        result: ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>,
     ) -> ::ostium::Response {
-        ::ostium::rpc::respond::clike(
+        ::ostium_rpc::respond::clike(
             result,
-            |value| ::ostium::rpc::Zerocopy::encode(&value),
+            |value| ::ostium_rpc::Zerocopy::encode(&value),
         )
     }
 }

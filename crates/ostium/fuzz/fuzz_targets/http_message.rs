@@ -1,4 +1,4 @@
-//! Feeds arbitrary bytes to the decoders of `ostium::http`: none may panic; whatever
+//! Feeds arbitrary bytes to the decoders of `ostium_http`: none may panic; whatever
 //! decodes must encode back to exactly the bytes it came from; and what the `http` crate's
 //! types make of a message must survive their own round trip.
 //!
@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ostium::http::{
+use ostium_http::{
     decode_http_response, decode_request, decode_request_parts, decode_response,
     encode_http_request, encode_request, encode_response, encode_response_parts,
 };

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ostium::Caller;
-use ostium::rpc::Lease;
+use ostium_rpc::Lease;
 use ostium_sys::ProcessSignal;
 use ostiumd_control::ConcurrentOstiumdImpl;
 use tracing::{info, warn};
@@ -110,7 +110,7 @@ pub fn serve(
     path: &std::path::Path,
     mode: u32,
     probes: Probes,
-) -> Result<ostium::rpc::Served, ostium::DoorError> {
+) -> Result<ostium_rpc::Served, ostium::DoorError> {
     let options = ostium::DoorOptions {
         mode,
         max_threads: CONTROL_THREADS,

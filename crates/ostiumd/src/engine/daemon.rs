@@ -83,7 +83,7 @@ pub struct Daemon {
     /// Where the admin address listens, if it does.
     admin: Option<SocketAddr>,
     /// The control door, if `set control` asks for one.
-    control: Option<ostium::rpc::Served>,
+    control: Option<ostium_rpc::Served>,
     /// Sockets the service manager passed (`LISTEN_FDS`) not yet taken by a forward.
     activated: Vec<ostium_sys::activation::ListenFd>,
     /// The settings ostiumd started with (those a reload cannot change stay these).

@@ -355,7 +355,7 @@ fn failure_status(err: &CallError) -> Status {
 /// The response an application's reply describes, or 502 if it describes none that can
 /// be written.
 fn fill_response(slot: &mut Slot, data: &[u8], date: Option<HttpDate>) {
-    let parts = match ostium::http::decode_response(data) {
+    let parts = match ostium_http::decode_response(data) {
         Ok(parts) => parts,
         Err(err) => {
             static MALFORMED: ostium_sys::Throttle = ostium_sys::Throttle::per_second();

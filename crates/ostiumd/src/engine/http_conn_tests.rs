@@ -2,8 +2,8 @@
 //! `100 Continue`, closing.
 
 use ostium::CallError;
-use ostium::http::{ResponseParts, encode_response_parts};
 use ostium::wire::Fault;
+use ostium_http::{ResponseParts, encode_response_parts};
 
 use super::http_conn::{Call, HttpConn, MAX_PIPELINE, Outcome};
 use crate::http::{Limits, Phase};

@@ -24,7 +24,7 @@ use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use ostium::http::{Peer, RequestParts};
+use ostium_http::{Peer, RequestParts};
 use ostium_reactor::{Buffer, CloseReason, ConnId, Context, Flow, Origin, Readiness, Service};
 use ostium_reactor::{TimerId, WatchId};
 
@@ -210,7 +210,7 @@ impl HttpService {
                 body_in_fd: file.as_ref().map(|&(_, len)| len),
             };
             self.args.clear();
-            if let Err(err) = ostium::http::encode_request_into(&parts, &mut self.args) {
+            if let Err(err) = ostium_http::encode_request_into(&parts, &mut self.args) {
                 tracing::debug!(%err, "a request the door format cannot carry: 400");
                 client.http.on_reply(seq, Outcome::Unencodable, date());
                 continue;

@@ -1,4 +1,4 @@
-//! The test application: an `ostium::http` server with the routes the tests need. It runs
+//! The test application: an `ostium_http` server with the routes the tests need. It runs
 //! in a child process that ostiumd starts through `exec` (the `app_child` entry of each
 //! test binary), serving the door named by `OSTIUM_DOOR`.
 
@@ -20,7 +20,7 @@ pub(crate) fn run() {
     } else if door.ends_with("handoff.door") {
         ostium::Door::create(&door, options, handoff).unwrap()
     } else {
-        ostium::http::serve(&door, options, handle).unwrap()
+        ostium_http::serve(&door, options, handle).unwrap()
     };
     std::thread::sleep(Duration::from_secs(120));
 }
@@ -72,7 +72,7 @@ fn handle(request: Request<Vec<u8>>) -> Response<Vec<u8>> {
         "/length" => text(StatusCode::OK, request.body().len().to_string().into_bytes()),
         "/pid" => text(StatusCode::OK, std::process::id().to_string().into_bytes()),
         "/peer" => {
-            let peer = request.extensions().get::<ostium::http::Peer>().map(|p| p.remote);
+            let peer = request.extensions().get::<ostium_http::Peer>().map(|p| p.remote);
             text(StatusCode::OK, format!("{peer:?}").into_bytes())
         }
         "/slow" => {

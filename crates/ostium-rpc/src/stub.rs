@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::Failure;
-use crate::{CallError, Client, Lend, Reply};
+use ostium::{CallError, Client, Lend, Reply};
 
 /// How long an idempotent call is retried across server deaths and restarts when the
 /// stub has no timeout of its own.

@@ -18,8 +18,8 @@ use super::counters::{Counters, OpStats};
 use super::describe::describe;
 use super::notify::EventThread;
 use super::restrict::{Allowed, Policy};
-use crate::wire::{Fault, Op, Status};
-use crate::{Door, DoorError, DoorOptions, Request, Response};
+use ostium::wire::{Fault, Op, Status};
+use ostium::{Door, DoorError, DoorOptions, Request, Response};
 
 /// What a generated server says of its interface.
 #[derive(Debug)]

@@ -6,8 +6,8 @@
 
 use core::fmt;
 
-use crate::CallError;
-use crate::wire::Fault;
+use ostium::CallError;
+use ostium::wire::Fault;
 
 /// Why a generated client call produced no answer of the operation's own.
 #[derive(Debug)]

@@ -7,7 +7,7 @@
 //! - timers ([`Notifications::timer`] gives a [`Timer`] the server sets and re-sets, as
 //!   Hubris's `sys_set_timer`), on a timerfd;
 //! - signals ([`Notifications::signal`]), read from a signalfd: the signal must be blocked
-//!   in every thread ([`block_signals`](crate::rpc::block_signals), first thing in `main`);
+//!   in every thread ([`block_signals`](ostium::block_signals), first thing in `main`);
 //! - a descriptor becoming readable ([`Notifications::readable`]): a pipe, a socket, an
 //!   eventfd; the handler is expected to read what made it readable, since the bit comes
 //!   again (once per handling) while it stays readable;

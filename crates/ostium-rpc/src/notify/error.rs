@@ -13,7 +13,7 @@ pub enum NotifyError {
     NoBits,
     /// The signal is not blocked in the calling thread: a thread not blocking it would take
     /// it (and, for most signals, die of it) before the event thread could read it. Call
-    /// [`block_signals`](crate::rpc::block_signals) in `main`, before starting threads.
+    /// [`block_signals`](ostium::block_signals) in `main`, before starting threads.
     SignalNotBlocked(Signal),
     /// The system refused a descriptor the source needs.
     Io {

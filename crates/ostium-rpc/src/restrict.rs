@@ -1,6 +1,6 @@
 //! Restricted operations: per operation, the callers allowed by uid, gid, user name or group
 //! name, checked against the credentials the kernel gave for the connection
-//! ([`Caller`]). Others are answered [`Fault::AccessViolation`](crate::wire::Fault).
+//! ([`Caller`]). Others are answered [`Fault::AccessViolation`](ostium::wire::Fault).
 //!
 //! Hubris restricts operations to task indices; on Linux the identity of a caller is its
 //! user and group. Names are resolved once, when the door starts serving, from
@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use crate::Caller;
+use ostium::Caller;
 
 /// Who may call one operation: a caller matching any entry is allowed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError};
 use ostium_sys::{Interest, Poller, ProcessFd, Token, Waker};
 use tracing::warn;
 
-use crate::rpc::Source;
+use crate::Source;
 
 /// The waker's token: posts, and stopping.
 pub(crate) const WAKER: Token = Token(0);

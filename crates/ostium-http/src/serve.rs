@@ -7,8 +7,8 @@ use ::http::{Request, Response, StatusCode, header};
 use tracing::{debug, error};
 
 use super::{HTTP_REQUEST, decode_request_with_fds, encode_response};
-use crate::wire::Fault;
-use crate::{Door, DoorError, DoorOptions};
+use ostium::wire::Fault;
+use ostium::{Door, DoorError, DoorOptions};
 
 /// Serves `handler` at the door `path`: each `HTTP_REQUEST` call is decoded into an
 /// `http::Request` (with its [`Peer`](super::Peer) as an extension), handled on the door's
@@ -31,25 +31,25 @@ where
 {
     Door::create(path, options, move |call| {
         if call.op != HTTP_REQUEST {
-            return crate::Response::fault(Fault::UnknownOperation);
+            return ostium::Response::fault(Fault::UnknownOperation);
         }
         let request = match decode_request_with_fds(call.args, call.fds) {
             Ok(request) => request,
             Err(e) => {
                 debug!(error = %e, "refusing a malformed HTTP request message");
-                return crate::Response::fault(Fault::BadMessage);
+                return ostium::Response::fault(Fault::BadMessage);
             }
         };
         let response = handler(request);
         match encode_response(&response) {
-            Ok(reply) => crate::Response::ok(reply),
+            Ok(reply) => ostium::Response::ok(reply),
             Err(e) => {
                 let status = response.status().as_u16();
                 static UNSENDABLE: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
                 if let Some(suppressed) = UNSENDABLE.pass() {
                     error!(status, error = %e, suppressed, "the application's response cannot be sent; answering 500");
                 }
-                crate::Response::ok(internal_error())
+                ostium::Response::ok(internal_error())
             }
         }
     })

@@ -4,7 +4,7 @@
 //! bounds its codec needs, so that a generator decides an operation's encoding once (by
 //! naming the type) and emits the same calls for all three. Decoding is strict: bytes of
 //! the wrong length, trailing bytes or an invalid value give `None`, which the server answers
-//! with [`Fault::BadMessage`](crate::wire::Fault::BadMessage) and the client reports as
+//! with [`Fault::BadMessage`](ostium::wire::Fault::BadMessage) and the client reports as
 //! [`Failure::BadReply`](super::Failure::BadReply). Nothing here panics on what a peer sent.
 
 use hubpack::SerializedSize;

@@ -11,8 +11,8 @@ use core::ops::Range;
 
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
-use crate::wire::{Access, Fault};
-use crate::{LeaseError, Leases, R, RW, Readable, W, Writable};
+use ostium::wire::{Access, Fault};
+use ostium::{LeaseError, Leases, R, RW, Readable, W, Writable};
 
 /// A type a lease may have: `[E]` of any length, or a sized `T` (`[E; N]` included), with
 /// `E` and `T` fixed-layout (zerocopy) types.

@@ -11,8 +11,8 @@
 
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use crate::Response;
-use crate::wire::Fault;
+use ostium::Response;
+use ostium::wire::Fault;
 
 /// Where a token's response goes.
 #[derive(Default)]
@@ -94,7 +94,7 @@ impl Pending {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::Status;
+    use ostium::wire::Status;
 
     #[test]
     fn a_reply_from_another_thread_arrives() {

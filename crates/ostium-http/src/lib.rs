@@ -24,7 +24,7 @@
 //! # Example
 //!
 //! ```
-//! use ostium::http::{Peer, RequestParts, decode_request, encode_request};
+//! use ostium_http::{Peer, RequestParts, decode_request, encode_request};
 //!
 //! let peer = Peer::new("192.0.2.7:50000".parse()?, "127.0.0.1:8080".parse()?);
 //! let headers: &[(&[u8], &[u8])] = &[(b"Host", b"example.org"), (b"Connection", b"close")];

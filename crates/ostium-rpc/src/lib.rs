@@ -1,4 +1,4 @@
-//! `ostium::rpc`: the runtime that code generated from `.idol` files calls (as
+//! `ostium_rpc`: the runtime that code generated from `.idol` files calls (as
 //! idol-runtime is for Hubris). Applications use its types in the signatures of generated
 //! code; its functions are for the generated code itself.
 //!
@@ -16,7 +16,7 @@
 //!   descriptors and other threads ([`NotificationHandler`], [`Notifications`],
 //!   [`Notifier`]), and closed receive on one client [`Source`].
 //!
-//! [`Fault::BadMessage`]: crate::wire::Fault::BadMessage
+//! [`Fault::BadMessage`]: ostium::wire::Fault::BadMessage
 
 mod codec;
 mod counters;

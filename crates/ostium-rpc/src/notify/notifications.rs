@@ -16,7 +16,7 @@ use super::{Hub, Notifier, NotifyError, Timer};
 /// ```no_run
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
-/// use ostium::rpc::{Notifications, Signal, block_signals};
+/// use ostium_rpc::{Notifications, Signal, block_signals};
 ///
 /// block_signals(&[Signal::Hangup])?; // in main, before any thread starts
 /// let mut notifications = Notifications::new()?;
@@ -72,7 +72,7 @@ impl Notifications {
 
     /// Posts `bits` when `signal` arrives. The signal must already be blocked in the calling
     /// thread (and, for it to reach the event thread at all, in every thread of the
-    /// process: [`block_signals`](crate::rpc::block_signals) in `main`).
+    /// process: [`block_signals`](ostium::block_signals) in `main`).
     pub fn signal(&mut self, bits: u32, signal: Signal) -> Result<(), NotifyError> {
         if bits == 0 {
             return Err(NotifyError::NoBits);

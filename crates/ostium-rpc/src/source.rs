@@ -3,11 +3,11 @@
 //!
 //! Hubris names a task; Ostium names the client's process, as the kernel reported it when
 //! the connection was made. A process's calls may come on several connections (a
-//! [`Client`](crate::Client) keeps one per concurrent call, and one per CPU with lanes), so
+//! [`Client`](ostium::Client) keeps one per concurrent call, and one per CPU with lanes), so
 //! the process is what "this client" means to a server; two clients in one process are one
 //! source.
 
-use crate::Caller;
+use ostium::Caller;
 
 /// A client process a server may serve alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

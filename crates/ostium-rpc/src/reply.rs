@@ -2,8 +2,8 @@
 //! which of the operation's answers came, and the data decode as the declared type.
 
 use super::{Failure, RequestError};
-use crate::Reply;
-use crate::wire::Status;
+use ostium::Reply;
+use ostium::wire::Status;
 
 /// The status code of a `Complex` error: the error itself is in the reply data.
 pub const COMPLEX_ERROR: u32 = 1;

@@ -3,7 +3,7 @@
 
 use super::HandlerError;
 use super::reply::COMPLEX_ERROR;
-use crate::Response;
+use ostium::Response;
 
 /// The reply of a `Simple(T)` (or `ServerDeath`) operation: success, with `data`.
 pub fn simple(data: Vec<u8>) -> Response {

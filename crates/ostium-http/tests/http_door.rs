@@ -1,12 +1,12 @@
-//! `ostium::http::serve` end to end, over a real door: requests encoded as ostiumd encodes
+//! `ostium_http::serve` end to end, over a real door: requests encoded as ostiumd encodes
 //! them, responses decoded as ostiumd decodes them, bodies large enough to travel in
 //! memfds both ways, and a handler that panics.
 
 use std::path::PathBuf;
 
-use ostium::http::{self, HTTP_REQUEST, Peer, RequestParts, decode_response, encode_request};
 use ostium::wire::Fault;
 use ostium::{CallError, Client, Door, DoorOptions};
+use ostium_http::{HTTP_REQUEST, Peer, RequestParts, decode_response, encode_request};
 
 /// A fresh door path in the temporary directory.
 fn door_path(name: &str) -> PathBuf {
@@ -43,7 +43,7 @@ fn app(request: ::http::Request<Vec<u8>>) -> ::http::Response<Vec<u8>> {
 
 fn serve(name: &str) -> (Door, Client) {
     let path = door_path(name);
-    let door = http::serve(&path, DoorOptions::default(), app).unwrap();
+    let door = ostium_http::serve(&path, DoorOptions::default(), app).unwrap();
     let client = Client::open(&path).unwrap();
     (door, client)
 }
@@ -99,7 +99,7 @@ fn a_megabyte_each_way() {
     assert_eq!(response.status, 200);
     assert!(response.body == body, "the body came back changed");
     // And through the http types, as a Rust client would read it.
-    let response = http::decode_http_response(&reply).unwrap();
+    let response = ostium_http::decode_http_response(&reply).unwrap();
     assert_eq!(response.body().len(), body.len());
     assert_eq!(response.headers().get_all("set-cookie").iter().count(), 2);
 }

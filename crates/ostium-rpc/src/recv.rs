@@ -2,7 +2,7 @@
 //! A value that has no counterpart in the declared type is an error the caller is answered
 //! for ([`Fault::BadMessage`] on the server; a bad reply on the client), never a panic.
 
-use crate::wire::Fault;
+use ostium::wire::Fault;
 
 /// A `bool` as it travels under Zerocopy: one byte, any non-zero value `true`.
 pub const fn bool_from_byte(byte: u8) -> bool {

@@ -17,7 +17,7 @@ use tracing::warn;
 
 use super::notify::{EventThread, Hub, NotificationHandler, Notifications, Target};
 use super::{Served, Service, Source, serve};
-use crate::{DoorError, DoorOptions, Request, Response};
+use ostium::{DoorError, DoorOptions, Request, Response};
 
 /// The generated functions an `InOrder` server is served with.
 pub struct InOrderGlue<S> {

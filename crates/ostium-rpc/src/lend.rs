@@ -5,7 +5,7 @@
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 use super::Failure;
-use crate::Lend;
+use ostium::Lend;
 
 /// Lends `value` for the server to read.
 pub fn lend_read<T: IntoBytes + Immutable + ?Sized>(value: &T) -> Lend<'_> {
