@@ -10,6 +10,7 @@ use ostium_sys::memfd::Seals;
 use ostium_sys::unix::SeqpacketConn;
 
 use crate::sealed::sealed_memfd;
+use crate::transport;
 use crate::wire::ring::{Doorbell, RingSetup};
 use crate::wire::{
     self, Access, Capabilities, Hello, HelloStatus, InstanceId, Kind, Lease, Op, Payload, Side,
@@ -134,17 +135,50 @@ impl Connection {
         Ok(())
     }
 
-    /// Makes one call and waits for its reply.
+    /// Makes one call and waits for its reply: where its leases and arguments travel, the
+    /// message, the descriptors, the send, the reply, and what the server wrote in the
+    /// leases.
     pub(crate) fn call(&mut self, call: Outgoing<'_, '_>, path: &Path) -> Result<Reply, CallError> {
         self.drain_owed_doorbells(call.deadline, path)?;
-        let deadline_ms = call.deadline.map(|d| {
-            let left = d.saturating_duration_since(Instant::now()).as_millis();
-            u32::try_from(left).unwrap_or(u32::MAX).max(1)
-        });
-        // Where each lease travels: inline while the message stays within what the server
-        // accepts and the lease is small, else in a memfd made for it. A writable inline
-        // lease comes back in the reply, so those must also fit what this client accepts
-        // (§4.2).
+        let (homes, inline_len) = self.place_leases(&call)?;
+        let args_memfd = if transport::travels_inline(inline_len, 0, self.server_max_message) {
+            None
+        } else {
+            self.require_memfd()?;
+            Some(sealed_memfd(ARGS_MEMFD, call.args).map_err(CallError::io)?)
+        };
+        let returned = self.encode_call(&call, &homes, args_memfd.is_some())?;
+        let passed = self.descriptors(&call, &homes, args_memfd.as_ref())?;
+        if let Some(slot) = &self.slot {
+            slot.arm().map_err(CallError::io)?;
+        }
+        self.send(&passed).map_err(|err| match err {
+            CallError::Io(err) if is_disconnect(&err) => {
+                CallError::ServerDeath { path: path.to_path_buf() }
+            }
+            other => other,
+        })?;
+        let mut fds = Vec::new();
+        let len = self.receive_reply(&mut fds, call.deadline, path)?;
+        let view = wire::decode_reply(&self.incoming[..len], fds.len(), Some(returned))?;
+        if view.id() != call.id {
+            return Err(CallError::Protocol(ProtocolError::WrongReply(view.id(), call.id)));
+        }
+        if let Status::Fault(fault) = view.status() {
+            return Err(CallError::Fault(fault));
+        }
+        self.write_back(call.leases, &homes, &view)?;
+        reply_of(&view, fds)
+    }
+
+    /// Where each lease travels: inline while the message stays within what the server
+    /// accepts and the lease is small, else in an arena or a memfd made for it. A writable
+    /// inline lease comes back in the reply, so those must also fit what this client
+    /// accepts (§4.2). Returns the homes and the inline length of the message so far.
+    fn place_leases(
+        &mut self,
+        call: &Outgoing<'_, '_>,
+    ) -> Result<(Vec<LeaseHome>, usize), CallError> {
         let mut inline_len =
             wire::CallHeader::SIZE + call.args.len() + wire::LeaseDesc::SIZE * call.leases.len();
         let mut returned_len = wire::ReplyHeader::SIZE;
@@ -153,8 +187,8 @@ impl Connection {
         for lend in call.leases.iter() {
             let bytes = lend.bytes();
             let writable = lend.access().can_write();
-            let fits = inline_len + bytes.len() <= self.server_max_message as usize
-                && (!writable || returned_len + bytes.len() <= MAX_MESSAGE as usize);
+            let fits = transport::travels_inline(inline_len, bytes.len(), self.server_max_message)
+                && (!writable || transport::travels_inline(returned_len, bytes.len(), MAX_MESSAGE));
             if bytes.len() <= call.inline_lease_max && fits {
                 inline_len += bytes.len();
                 if writable {
@@ -173,48 +207,65 @@ impl Connection {
                 ));
             }
         }
-        let args_memfd = if inline_len > self.server_max_message as usize {
-            self.require_memfd()?;
-            Some(sealed_memfd(ARGS_MEMFD, call.args).map_err(CallError::io)?)
-        } else {
-            None
-        };
-        let args = match args_memfd {
-            Some(_) => Payload::InMemfd { len: u32::try_from(call.args.len()).unwrap_or(u32::MAX) },
-            None => Payload::Inline(call.args),
+        Ok((homes, inline_len))
+    }
+
+    /// Encodes the call into `outgoing`; returns what its reply must return.
+    fn encode_call(
+        &mut self,
+        call: &Outgoing<'_, '_>,
+        homes: &[LeaseHome],
+        args_in_memfd: bool,
+    ) -> Result<WritableLeases, CallError> {
+        let wire_len = |len: usize| u32::try_from(len).unwrap_or(u32::MAX);
+        let args = match args_in_memfd {
+            true => Payload::InMemfd { len: wire_len(call.args.len()) },
+            false => Payload::Inline(call.args),
         };
         let fd_count = u16::try_from(call.fds.len())
             .map_err(|_| CallError::Invalid(InvalidCall::TooManyDescriptors(call.fds.len())))?;
-        let returned = {
-            let leases: Vec<Lease<'_>> = call
-                .leases
-                .iter()
-                .zip(&homes)
-                .map(|(lend, home)| Lease {
-                    access: lend.access(),
-                    contents: match home {
-                        LeaseHome::Inline => Payload::Inline(lend.bytes()),
-                        LeaseHome::Arena(_) | LeaseHome::Own(_) => Payload::InMemfd {
-                            len: u32::try_from(lend.bytes().len()).unwrap_or(u32::MAX),
-                        },
-                    },
-                })
-                .collect();
-            let message = wire::Call {
-                id: call.id,
-                op: Op(call.op),
-                deadline_ms: deadline_ms.and_then(std::num::NonZeroU32::new),
-                args,
-                leases: &leases,
-                fd_count,
-            };
-            self.outgoing.clear();
-            message.encode(&mut self.outgoing)?;
-            WritableLeases::of(&leases)
+        let leases: Vec<Lease<'_>> = call
+            .leases
+            .iter()
+            .zip(homes)
+            .map(|(lend, home)| Lease {
+                access: lend.access(),
+                contents: match home {
+                    LeaseHome::Inline => Payload::Inline(lend.bytes()),
+                    LeaseHome::Arena(_) | LeaseHome::Own(_) => {
+                        Payload::InMemfd { len: wire_len(lend.bytes().len()) }
+                    }
+                },
+            })
+            .collect();
+        let deadline_ms = call.deadline.map(|d| {
+            let left = d.saturating_duration_since(Instant::now()).as_millis();
+            u32::try_from(left).unwrap_or(u32::MAX).max(1)
+        });
+        let message = wire::Call {
+            id: call.id,
+            op: Op(call.op),
+            deadline_ms: deadline_ms.and_then(std::num::NonZeroU32::new),
+            args,
+            leases: &leases,
+            fd_count,
         };
+        self.outgoing.clear();
+        message.encode(&mut self.outgoing)?;
+        Ok(WritableLeases::of(&leases))
+    }
+
+    /// The descriptors a call passes, in the protocol's order (§4.3): the argument memfd,
+    /// the lease memfds, the handler's descriptors.
+    fn descriptors<'c>(
+        &'c self,
+        call: &Outgoing<'c, '_>,
+        homes: &'c [LeaseHome],
+        args_memfd: Option<&'c Memfd>,
+    ) -> Result<Vec<BorrowedFd<'c>>, CallError> {
         let mut passed: Vec<BorrowedFd<'_>> = Vec::with_capacity(call.fds.len() + 1 + homes.len());
-        passed.extend(args_memfd.as_ref().map(|m| m.as_fd()));
-        for home in &homes {
+        passed.extend(args_memfd.map(|m| m.as_fd()));
+        for home in homes {
             match home {
                 LeaseHome::Inline => {}
                 LeaseHome::Arena(index) => {
@@ -227,35 +278,24 @@ impl Connection {
         if passed.len() > wire::MAX_FDS {
             return Err(CallError::Invalid(InvalidCall::TooManyDescriptors(passed.len())));
         }
-        if let Some(slot) = &self.slot {
-            slot.arm().map_err(CallError::io)?;
-        }
-        self.send(&passed).map_err(|err| match err {
-            CallError::Io(err) if is_disconnect(&err) => {
-                CallError::ServerDeath { path: path.to_path_buf() }
-            }
-            other => other,
-        })?;
-        let mut fds = Vec::new();
-        let len = self.receive_reply(&mut fds, call.deadline, path)?;
-        let view = wire::decode_reply(&self.incoming[..len], fds.len(), Some(returned))?;
-        if view.id() != call.id {
-            return Err(CallError::Protocol(ProtocolError::WrongReply(view.id(), call.id)));
-        }
-        let status = view.status();
-        if let Status::Fault(fault) = status {
-            return Err(CallError::Fault(fault));
-        }
-        // What the server wrote: inline leases come back in the reply, memfd leases were
-        // written in place.
-        let inline_lens = call
-            .leases
+        Ok(passed)
+    }
+
+    /// Copies what the server wrote into the caller's writable leases: inline ones came
+    /// back in the reply, memfd ones were written in place.
+    fn write_back(
+        &self,
+        leases: &mut [Lend<'_>],
+        homes: &[LeaseHome],
+        view: &wire::ReplyView<'_>,
+    ) -> Result<(), CallError> {
+        let inline_lens = leases
             .iter()
-            .zip(&homes)
+            .zip(homes)
             .filter(|(lend, home)| matches!(home, LeaseHome::Inline) && lend.access().can_write())
             .map(|(lend, _)| u32::try_from(lend.bytes().len()).unwrap_or(u32::MAX));
         let mut chunks = view.lease_chunks(inline_lens.collect::<Vec<_>>());
-        for (lend, home) in call.leases.iter_mut().zip(&homes) {
+        for (lend, home) in leases.iter_mut().zip(homes) {
             let Some(buffer) = lend.writable() else { continue };
             match home {
                 LeaseHome::Own(memfd) => memfd.read_exact_at(buffer, 0).map_err(CallError::io)?,
@@ -273,7 +313,7 @@ impl Connection {
                 }
             }
         }
-        reply_of(&view, fds)
+        Ok(())
     }
 
     /// Receives the reply to the call in flight into `incoming`: from the reply slot,

@@ -26,6 +26,7 @@ use ostium_sys::unix::SeqpacketConn;
 
 use super::connection::{ARGS_MEMFD, MAX_MESSAGE, is_disconnect, reply_of};
 use crate::sealed::sealed_memfd;
+use crate::transport;
 use crate::wire::{self, Capabilities, Hello, HelloStatus, InstanceId, Op, Payload, Side};
 use crate::{CallError, InvalidCall, ProtocolError, Reply};
 
@@ -202,7 +203,7 @@ impl LoopConnection {
     /// memfd, which is a descriptor: such a call is sent at once (after those queued).
     pub fn queue_call(&mut self, op: u32, args: &[u8]) -> Result<u32, CallError> {
         self.check_room()?;
-        if wire::CallHeader::SIZE + args.len() > self.server_max_message as usize {
+        if !transport::travels_inline(wire::CallHeader::SIZE, args.len(), self.server_max_message) {
             return self.call(op, args, &[]);
         }
         let (id, bytes, _) = self.encode(op, args, 0)?;
@@ -267,7 +268,8 @@ impl LoopConnection {
     ) -> Result<(u32, Vec<u8>, Option<ostium_sys::Memfd>), CallError> {
         let fd_count = u16::try_from(fds)
             .map_err(|_| CallError::Invalid(InvalidCall::TooManyDescriptors(fds)))?;
-        let inline = wire::CallHeader::SIZE + args.len() <= self.server_max_message as usize;
+        let inline =
+            transport::travels_inline(wire::CallHeader::SIZE, args.len(), self.server_max_message);
         let args_memfd = if inline {
             None
         } else if self.capabilities.contains(Capabilities::MEMFD) {

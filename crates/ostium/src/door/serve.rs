@@ -28,6 +28,7 @@ use super::{DoorOptions, bind, io_error};
 use crate::lease::Backing;
 use crate::pool::Work;
 use crate::sealed::sealed_memfd;
+use crate::transport;
 use crate::wire::ring::RingSetup;
 use crate::wire::{
     self, Access, Capabilities, Fault, Hello, HelloStatus, InstanceId, Kind, Op, Payload, Reply,
@@ -492,11 +493,15 @@ impl Served {
         // Data that would make the message larger than the client accepts go in a memfd;
         // returned lease contents cannot, so they alone must fit (the client saw to it).
         let leases_len: usize = returned.iter().map(|l| l.len()).sum();
-        if wire::ReplyHeader::SIZE + leases_len > session.client_max_message as usize {
+        if !transport::travels_inline(
+            wire::ReplyHeader::SIZE,
+            leases_len,
+            session.client_max_message,
+        ) {
             return send_fault(conn, id, Fault::ReplyTooLarge, outgoing);
         }
         let inline_len = wire::ReplyHeader::SIZE + data.len() + leases_len;
-        let memfd = if inline_len > session.client_max_message as usize {
+        let memfd = if !transport::travels_inline(inline_len, 0, session.client_max_message) {
             if !session.capabilities.contains(Capabilities::MEMFD) || fds.len() >= wire::MAX_FDS {
                 return send_fault(conn, id, Fault::ReplyTooLarge, outgoing);
             }
