@@ -13,12 +13,12 @@ use crate::sealed::sealed_memfd;
 use crate::transport;
 use crate::wire::ring::{Doorbell, RingSetup};
 use crate::wire::{
-    self, Access, Capabilities, Hello, HelloStatus, InstanceId, Kind, Lease, Op, Payload, Side,
-    Status, WritableLeases,
+    self, Access, Capabilities, InstanceId, Kind, Lease, Op, Payload, Status, WritableLeases,
 };
 use crate::{CallError, InvalidCall, Lend, ProtocolError, Reply};
 
 use super::arena::{ARENA_MAX, Arenas};
+use super::handshake::Greeting;
 use super::reply_slot::{Arrival, ClientSlot, FUTEX_WINDOW};
 
 /// The largest reply message this client accepts inline; larger replies come in a memfd.
@@ -103,21 +103,18 @@ impl Connection {
             slot: None,
         };
         let ours = if reply_slot { CAPABILITIES.union(Capabilities::RING) } else { CAPABILITIES };
-        Hello { lane, ..Hello::client(MAX_MESSAGE, ours) }.encode(&mut conn.outgoing)?;
+        let greeting = Greeting { max_message: MAX_MESSAGE, capabilities: ours, lane };
+        greeting.hello(&mut conn.outgoing)?;
         conn.send(&[])?;
         let hello_deadline = deadline.unwrap_or_else(|| Instant::now() + HELLO_TIMEOUT);
         let mut fds = Vec::new();
         let len = conn.receive(&mut fds, Some(hello_deadline), path)?;
-        let hello = Hello::decode(&conn.incoming[..len], fds.len(), Side::Server)?;
-        if let HelloStatus::Refused(fault) = hello.status {
-            return Err(CallError::Fault(fault));
-        }
-        conn.instance = hello.instance;
-        conn.server_max_message = crate::transport::sendable(hello.max_message, &conn.socket);
-        conn.capabilities = hello.capabilities.intersection(ours);
-        if conn.capabilities.contains(Capabilities::CPU_LANES) {
-            conn.lane = lane;
-        }
+        let sendable = |theirs| transport::sendable(theirs, &conn.socket);
+        let session = greeting.settle(&conn.incoming[..len], fds.len(), sendable)?;
+        conn.instance = session.instance;
+        conn.server_max_message = session.server_max_message;
+        conn.capabilities = session.capabilities;
+        conn.lane = session.lane;
         if conn.capabilities.contains(Capabilities::RING) {
             conn.set_up_reply_slot()?;
         }

@@ -25,9 +25,10 @@ use std::path::{Path, PathBuf};
 use ostium_sys::unix::SeqpacketConn;
 
 use super::connection::{ARGS_MEMFD, MAX_MESSAGE, is_disconnect, reply_of};
+use super::handshake::Greeting;
 use crate::sealed::sealed_memfd;
 use crate::transport;
-use crate::wire::{self, Capabilities, Hello, HelloStatus, InstanceId, Op, Payload, Side};
+use crate::wire::{self, Capabilities, Hello, InstanceId, Op, Payload};
 use crate::{CallError, InvalidCall, ProtocolError, Reply};
 
 /// What a connection is doing.
@@ -41,8 +42,13 @@ enum State {
     Broken,
 }
 
-/// What this client supports.
-const CAPABILITIES: Capabilities = Capabilities::MEMFD.union(Capabilities::PIPELINING);
+/// What this client offers: memfds and pipelining, no lane (an event loop's thread does
+/// not move between CPUs for one call) and no reply slot (it waits on its poller).
+const GREETING: Greeting = Greeting {
+    max_message: MAX_MESSAGE,
+    capabilities: Capabilities::MEMFD.union(Capabilities::PIPELINING),
+    lane: None,
+};
 
 /// What [`LoopConnection::on_readable`] found.
 #[derive(Debug)]
@@ -95,7 +101,7 @@ impl LoopConnection {
         let socket = SeqpacketConn::connect_nonblocking(path)
             .map_err(|source| CallError::no_door(path, source))?;
         let mut hello = Vec::with_capacity(Hello::SIZE);
-        Hello::client(MAX_MESSAGE, CAPABILITIES).encode(&mut hello)?;
+        GREETING.hello(&mut hello)?;
         // A new connection's socket buffer is empty: a 48-byte message always fits.
         socket.send(&hello, &[]).map_err(CallError::io)?;
         Ok(LoopConnection {
@@ -368,17 +374,13 @@ impl LoopConnection {
     }
 
     fn greeted(&mut self, msg: &[u8], fds: usize) -> Result<LoopEvent, CallError> {
-        let hello = Hello::decode(msg, fds, Side::Server).map_err(|err| {
+        let sendable = |theirs| transport::sendable(theirs, &self.socket);
+        let session = GREETING.settle(msg, fds, sendable).inspect_err(|_| {
             self.state = State::Broken;
-            CallError::from(err)
         })?;
-        if let HelloStatus::Refused(fault) = hello.status {
-            self.state = State::Broken;
-            return Err(CallError::Fault(fault));
-        }
-        self.instance = hello.instance;
-        self.server_max_message = crate::transport::sendable(hello.max_message, &self.socket);
-        self.capabilities = hello.capabilities.intersection(CAPABILITIES);
+        self.instance = session.instance;
+        self.server_max_message = session.server_max_message;
+        self.capabilities = session.capabilities;
         self.state = State::Ready;
         Ok(LoopEvent::Ready)
     }
