@@ -6,18 +6,15 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ostium_sys::Memfd;
-use ostium_sys::memfd::Seals;
 use ostium_sys::unix::SeqpacketConn;
 
-use crate::sealed::sealed_memfd;
 use crate::transport;
 use crate::wire::ring::{Doorbell, RingSetup};
-use crate::wire::{
-    self, Access, Capabilities, InstanceId, Kind, Lease, Op, Payload, Status, WritableLeases,
-};
-use crate::{CallError, InvalidCall, Lend, ProtocolError, Reply};
+use crate::wire::{self, Capabilities, InstanceId, Kind, Payload, Status};
+use crate::{CallError, Lend, ProtocolError, Reply};
 
-use super::arena::{ARENA_MAX, Arenas};
+use super::arena::Arenas;
+use super::encode::{self, CallParts, Limits};
 use super::handshake::Greeting;
 use super::reply_slot::{Arrival, ClientSlot, FUTEX_WINDOW};
 
@@ -26,9 +23,6 @@ pub(crate) const MAX_MESSAGE: u32 = 64 * 1024;
 
 /// What this client supports (and [`Capabilities::RING`] unless told not to use it).
 const CAPABILITIES: Capabilities = Capabilities::MEMFD.union(Capabilities::CPU_LANES);
-
-/// The name of the memfds that carry arguments too large for a message.
-pub(crate) const ARGS_MEMFD: &str = "ostium-args";
 
 /// How long connecting may wait for the server's `HELLO` when the call has no deadline.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,16 +42,6 @@ pub(crate) struct Connection {
     arenas: Arenas,
     /// Where replies arrive, if the server takes a reply slot (§3.3).
     slot: Option<ClientSlot>,
-}
-
-/// Where one lease of a call travels.
-enum LeaseHome {
-    /// In the call message.
-    Inline,
-    /// In the connection's arena of this position.
-    Arena(usize),
-    /// In a memfd made for this call (a lease larger than any arena).
-    Own(Memfd),
 }
 
 /// Leases longer than this travel by default in a memfd both processes map (the
@@ -137,15 +121,22 @@ impl Connection {
     /// leases.
     pub(crate) fn call(&mut self, call: Outgoing<'_, '_>, path: &Path) -> Result<Reply, CallError> {
         self.drain_owed_doorbells(call.deadline, path)?;
-        let (homes, inline_len) = self.place_leases(&call)?;
-        let args_memfd = if transport::travels_inline(inline_len, 0, self.server_max_message) {
-            None
-        } else {
-            self.require_memfd()?;
-            Some(sealed_memfd(ARGS_MEMFD, call.args).map_err(CallError::io)?)
+        let parts = CallParts {
+            id: call.id,
+            op: call.op,
+            args: call.args,
+            leases: call.leases,
+            fd_count: call.fds.len(),
+            deadline_ms: deadline_ms(call.deadline),
+            inline_lease_max: call.inline_lease_max,
         };
-        let returned = self.encode_call(&call, &homes, args_memfd.is_some())?;
-        let passed = self.descriptors(&call, &homes, args_memfd.as_ref())?;
+        let limits = Limits {
+            server_max_message: self.server_max_message,
+            reply_max_message: MAX_MESSAGE,
+            memfd: self.capabilities.contains(Capabilities::MEMFD),
+        };
+        let encoded = encode::encode(&parts, limits, &mut self.arenas, &mut self.outgoing)?;
+        let passed = encode::descriptors(&encoded, &self.arenas, call.fds)?;
         if let Some(slot) = &self.slot {
             slot.arm().map_err(CallError::io)?;
         }
@@ -157,160 +148,15 @@ impl Connection {
         })?;
         let mut fds = Vec::new();
         let len = self.receive_reply(&mut fds, call.deadline, path)?;
-        let view = wire::decode_reply(&self.incoming[..len], fds.len(), Some(returned))?;
+        let view = wire::decode_reply(&self.incoming[..len], fds.len(), Some(encoded.returned))?;
         if view.id() != call.id {
             return Err(CallError::Protocol(ProtocolError::WrongReply(view.id(), call.id)));
         }
         if let Status::Fault(fault) = view.status() {
             return Err(CallError::Fault(fault));
         }
-        self.write_back(call.leases, &homes, &view)?;
+        encode::write_back(call.leases, &encoded.homes, &self.arenas, &view)?;
         reply_of(&view, fds)
-    }
-
-    /// Where each lease travels: inline while the message stays within what the server
-    /// accepts and the lease is small, else in an arena or a memfd made for it. A writable
-    /// inline lease comes back in the reply, so those must also fit what this client
-    /// accepts (§4.2). Returns the homes and the inline length of the message so far.
-    fn place_leases(
-        &mut self,
-        call: &Outgoing<'_, '_>,
-    ) -> Result<(Vec<LeaseHome>, usize), CallError> {
-        let mut inline_len =
-            wire::CallHeader::SIZE + call.args.len() + wire::LeaseDesc::SIZE * call.leases.len();
-        let mut returned_len = wire::ReplyHeader::SIZE;
-        let mut homes: Vec<LeaseHome> = Vec::with_capacity(call.leases.len());
-        let mut arenas_used = 0;
-        for lend in call.leases.iter() {
-            let bytes = lend.bytes();
-            let writable = lend.access().can_write();
-            let fits = transport::travels_inline(inline_len, bytes.len(), self.server_max_message)
-                && (!writable || transport::travels_inline(returned_len, bytes.len(), MAX_MESSAGE));
-            if bytes.len() <= call.inline_lease_max && fits {
-                inline_len += bytes.len();
-                if writable {
-                    returned_len += bytes.len();
-                }
-                homes.push(LeaseHome::Inline);
-            } else if bytes.len() <= ARENA_MAX {
-                self.require_memfd()?;
-                self.arenas.fill(arenas_used, bytes).map_err(CallError::io)?;
-                homes.push(LeaseHome::Arena(arenas_used));
-                arenas_used += 1;
-            } else {
-                self.require_memfd()?;
-                homes.push(LeaseHome::Own(
-                    lease_memfd(bytes, lend.access()).map_err(CallError::io)?,
-                ));
-            }
-        }
-        Ok((homes, inline_len))
-    }
-
-    /// Encodes the call into `outgoing`; returns what its reply must return.
-    fn encode_call(
-        &mut self,
-        call: &Outgoing<'_, '_>,
-        homes: &[LeaseHome],
-        args_in_memfd: bool,
-    ) -> Result<WritableLeases, CallError> {
-        let wire_len = |len: usize| u32::try_from(len).unwrap_or(u32::MAX);
-        let args = match args_in_memfd {
-            true => Payload::InMemfd { len: wire_len(call.args.len()) },
-            false => Payload::Inline(call.args),
-        };
-        let fd_count = u16::try_from(call.fds.len())
-            .map_err(|_| CallError::Invalid(InvalidCall::TooManyDescriptors(call.fds.len())))?;
-        let leases: Vec<Lease<'_>> = call
-            .leases
-            .iter()
-            .zip(homes)
-            .map(|(lend, home)| Lease {
-                access: lend.access(),
-                contents: match home {
-                    LeaseHome::Inline => Payload::Inline(lend.bytes()),
-                    LeaseHome::Arena(_) | LeaseHome::Own(_) => {
-                        Payload::InMemfd { len: wire_len(lend.bytes().len()) }
-                    }
-                },
-            })
-            .collect();
-        let deadline_ms = call.deadline.map(|d| {
-            let left = d.saturating_duration_since(Instant::now()).as_millis();
-            u32::try_from(left).unwrap_or(u32::MAX).max(1)
-        });
-        let message = wire::Call {
-            id: call.id,
-            op: Op(call.op),
-            deadline_ms: deadline_ms.and_then(std::num::NonZeroU32::new),
-            args,
-            leases: &leases,
-            fd_count,
-        };
-        self.outgoing.clear();
-        message.encode(&mut self.outgoing)?;
-        Ok(WritableLeases::of(&leases))
-    }
-
-    /// The descriptors a call passes, in the protocol's order (§4.3): the argument memfd,
-    /// the lease memfds, the handler's descriptors.
-    fn descriptors<'c>(
-        &'c self,
-        call: &Outgoing<'c, '_>,
-        homes: &'c [LeaseHome],
-        args_memfd: Option<&'c Memfd>,
-    ) -> Result<Vec<BorrowedFd<'c>>, CallError> {
-        let mut passed: Vec<BorrowedFd<'_>> = Vec::with_capacity(call.fds.len() + 1 + homes.len());
-        passed.extend(args_memfd.map(|m| m.as_fd()));
-        for home in homes {
-            match home {
-                LeaseHome::Inline => {}
-                LeaseHome::Arena(index) => {
-                    passed.extend(self.arenas.get(*index).map(|a| a.as_fd()))
-                }
-                LeaseHome::Own(memfd) => passed.push(memfd.as_fd()),
-            }
-        }
-        passed.extend_from_slice(call.fds);
-        if passed.len() > wire::MAX_FDS {
-            return Err(CallError::Invalid(InvalidCall::TooManyDescriptors(passed.len())));
-        }
-        Ok(passed)
-    }
-
-    /// Copies what the server wrote into the caller's writable leases: inline ones came
-    /// back in the reply, memfd ones were written in place.
-    fn write_back(
-        &self,
-        leases: &mut [Lend<'_>],
-        homes: &[LeaseHome],
-        view: &wire::ReplyView<'_>,
-    ) -> Result<(), CallError> {
-        let inline_lens = leases
-            .iter()
-            .zip(homes)
-            .filter(|(lend, home)| matches!(home, LeaseHome::Inline) && lend.access().can_write())
-            .map(|(lend, _)| u32::try_from(lend.bytes().len()).unwrap_or(u32::MAX));
-        let mut chunks = view.lease_chunks(inline_lens.collect::<Vec<_>>());
-        for (lend, home) in leases.iter_mut().zip(homes) {
-            let Some(buffer) = lend.writable() else { continue };
-            match home {
-                LeaseHome::Own(memfd) => memfd.read_exact_at(buffer, 0).map_err(CallError::io)?,
-                LeaseHome::Arena(index) => {
-                    let arena = self.arenas.get(*index).ok_or_else(|| {
-                        CallError::io(io::Error::other("a lease arena went missing"))
-                    })?;
-                    arena.read_back(buffer).map_err(CallError::io)?;
-                }
-                LeaseHome::Inline => {
-                    let chunk = chunks
-                        .next()
-                        .ok_or(CallError::Protocol(ProtocolError::MissingLeaseContents))?;
-                    buffer.copy_from_slice(chunk);
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Receives the reply to the call in flight into `incoming`: from the reply slot,
@@ -370,14 +216,6 @@ impl Connection {
             }
         }
         Ok(())
-    }
-
-    fn require_memfd(&self) -> Result<(), CallError> {
-        if self.capabilities.contains(Capabilities::MEMFD) {
-            Ok(())
-        } else {
-            Err(CallError::Invalid(InvalidCall::NeedsMemfd))
-        }
     }
 
     fn send(&self, fds: &[BorrowedFd<'_>]) -> Result<(), CallError> {
@@ -461,21 +299,15 @@ fn slot_error(err: io::Error) -> CallError {
     }
 }
 
+/// What a call's deadline leaves the server, in whole milliseconds (at least 1).
+fn deadline_ms(deadline: Option<Instant>) -> Option<std::num::NonZeroU32> {
+    let left = deadline?.saturating_duration_since(Instant::now()).as_millis();
+    std::num::NonZeroU32::new(u32::try_from(left).unwrap_or(u32::MAX).max(1))
+}
+
 pub(crate) fn is_disconnect(err: &io::Error) -> bool {
     matches!(
         err.kind(),
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::NotConnected
     )
-}
-
-/// A memfd holding a lease's bytes: sealed against any change if the server may only read
-/// it, against changes of size if it may write it (§4.3).
-fn lease_memfd(bytes: &[u8], access: Access) -> io::Result<Memfd> {
-    if !access.can_write() {
-        return sealed_memfd(ARGS_MEMFD, bytes);
-    }
-    let memfd = Memfd::create("ostium-lease", bytes.len() as u64)?;
-    memfd.write_all_at(bytes, 0)?;
-    memfd.seal(Seals::SHRINK | Seals::GROW | Seals::SEAL)?;
-    Ok(memfd)
 }

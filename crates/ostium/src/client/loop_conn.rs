@@ -24,11 +24,12 @@ use std::path::{Path, PathBuf};
 
 use ostium_sys::unix::SeqpacketConn;
 
-use super::connection::{ARGS_MEMFD, MAX_MESSAGE, is_disconnect, reply_of};
+use super::arena::Arenas;
+use super::connection::{MAX_MESSAGE, is_disconnect, reply_of};
+use super::encode::{self, CallParts, Limits};
 use super::handshake::Greeting;
-use crate::sealed::sealed_memfd;
 use crate::transport;
-use crate::wire::{self, Capabilities, Hello, InstanceId, Op, Payload};
+use crate::wire::{self, Capabilities, Hello, InstanceId};
 use crate::{CallError, InvalidCall, ProtocolError, Reply};
 
 /// What a connection is doing.
@@ -265,40 +266,34 @@ impl LoopConnection {
         if self.has_room() { Ok(()) } else { Err(CallError::Invalid(InvalidCall::NotReady)) }
     }
 
-    /// The next call's id, its message, and the memfd of its arguments if they need one.
+    /// The next call's id, its message, and the memfd of its arguments if they need one
+    /// (encoded as the blocking client encodes its calls: `encode`).
     fn encode(
         &mut self,
         op: u32,
         args: &[u8],
         fds: usize,
     ) -> Result<(u32, Vec<u8>, Option<ostium_sys::Memfd>), CallError> {
-        let fd_count = u16::try_from(fds)
-            .map_err(|_| CallError::Invalid(InvalidCall::TooManyDescriptors(fds)))?;
-        let inline =
-            transport::travels_inline(wire::CallHeader::SIZE, args.len(), self.server_max_message);
-        let args_memfd = if inline {
-            None
-        } else if self.capabilities.contains(Capabilities::MEMFD) {
-            Some(sealed_memfd(ARGS_MEMFD, args).map_err(CallError::io)?)
-        } else {
-            return Err(CallError::Invalid(InvalidCall::NeedsMemfd));
-        };
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);
-        let message = wire::Call {
+        let parts = CallParts {
             id,
-            op: Op(op),
-            deadline_ms: None,
-            args: match args_memfd {
-                Some(_) => Payload::InMemfd { len: u32::try_from(args.len()).unwrap_or(u32::MAX) },
-                None => Payload::Inline(args),
-            },
+            op,
+            args,
             leases: &[],
-            fd_count,
+            fd_count: fds,
+            deadline_ms: None,
+            inline_lease_max: 0,
         };
-        let mut bytes = Vec::with_capacity(message.encoded_len());
-        message.encode(&mut bytes)?;
-        Ok((id, bytes, args_memfd))
+        let limits = Limits {
+            server_max_message: self.server_max_message,
+            reply_max_message: MAX_MESSAGE,
+            memfd: self.capabilities.contains(Capabilities::MEMFD),
+        };
+        let mut bytes = Vec::with_capacity(wire::CallHeader::SIZE + args.len());
+        // No leases, so no arena is ever used.
+        let encoded = encode::encode(&parts, limits, &mut Arenas::default(), &mut bytes)?;
+        Ok((id, bytes, encoded.args_memfd))
     }
 
     /// Sends what waited for room in the socket, if it has some now.

@@ -2,6 +2,7 @@
 
 mod arena;
 mod connection;
+mod encode;
 mod handshake;
 mod loop_conn;
 mod reply_slot;
