@@ -53,7 +53,7 @@ impl HandoffService {
         HandoffService {
             metrics,
             admission,
-            pool: DoorPool::new(&forward.door, super::http_service::MAX_DOOR_CONNECTIONS),
+            pool: DoorPool::new(&forward.door, super::door_pool::MAX_DOOR_CONNECTIONS),
             forward,
             next_tag: 0,
             in_flight: 0,

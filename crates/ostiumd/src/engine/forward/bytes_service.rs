@@ -60,7 +60,7 @@ impl BytesService {
             metrics,
             admission,
             admitted: FxHashMap::default(),
-            pool: DoorPool::new(&forward.door, super::http_service::MAX_DOOR_CONNECTIONS),
+            pool: DoorPool::new(&forward.door, super::door_pool::MAX_DOOR_CONNECTIONS),
             forward,
             clients: FxHashMap::default(),
             timers: FxHashMap::default(),

@@ -42,6 +42,10 @@ use ostium::{CallError, LoopConnection, LoopEvent, Reply};
 use ostium_reactor::{Context, Readiness, WatchId};
 use ostium_sys::Interest;
 
+/// Door connections one loop may hold for one forward, whatever its mode; more
+/// concurrent calls wait for one to be free.
+pub const MAX_DOOR_CONNECTIONS: usize = 1024;
+
 /// The most calls in flight on one connection.
 pub const DEPTH: usize = 8;
 /// A connection whose calls take less than this each may have calls queued behind them.

@@ -43,9 +43,6 @@ use crate::metrics::{DoorErrorKind, ForwardMetrics};
 /// The door operation that carries one HTTP request (docs/http-over-doors.md §2).
 pub const HTTP_REQUEST: u32 = 1;
 
-/// Door connections one loop may hold for one forward; more concurrent calls wait.
-pub const MAX_DOOR_CONNECTIONS: usize = 1024;
-
 type Tag = (ConnId, u64);
 
 /// A client connection.
@@ -131,7 +128,7 @@ impl HttpService {
             admission,
             limits: Limits::from(&forward.limits),
             spool: spool_of(&forward),
-            pool: DoorPool::new(&forward.door, MAX_DOOR_CONNECTIONS),
+            pool: DoorPool::new(&forward.door, super::door_pool::MAX_DOOR_CONNECTIONS),
             forward,
             clients: FxHashMap::default(),
             timers: FxHashMap::default(),

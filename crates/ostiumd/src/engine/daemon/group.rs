@@ -11,10 +11,10 @@ use std::thread::JoinHandle;
 
 use ostium_reactor::{Config as LoopConfig, EventLoop, LoopHandle, Runner, Server};
 
-use super::admission::Admission;
-use super::service::ForwardService;
 use crate::access_log::{AccessLog, Format};
 use crate::config::Forward;
+use crate::engine::forward::admission::Admission;
+use crate::engine::forward::service::ForwardService;
 use crate::metrics::ForwardMetrics;
 use ostium_sys::Socket;
 

@@ -22,7 +22,7 @@
 use crate::config::Config;
 
 use super::control::CONTROL_CONNECTIONS;
-use super::http_service::MAX_DOOR_CONNECTIONS;
+use crate::engine::forward::door_pool::MAX_DOOR_CONNECTIONS;
 
 /// Descriptors of the admin address: its listener and its one connection.
 pub const ADMIN: usize = 2;

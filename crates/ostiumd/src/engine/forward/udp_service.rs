@@ -42,7 +42,7 @@ impl UdpService {
     /// The service for `forward` on one loop, reading `socket`.
     pub fn new(forward: Arc<Forward>, socket: UdpSocket) -> UdpService {
         UdpService {
-            pool: DoorPool::new(&forward.door, super::http_service::MAX_DOOR_CONNECTIONS),
+            pool: DoorPool::new(&forward.door, super::door_pool::MAX_DOOR_CONNECTIONS),
             forward,
             socket,
             watch: None,

@@ -17,6 +17,12 @@
 //! others (threads, metrics, user, control, log level, …) are fixed when ostiumd starts,
 //! and a reload that changes them says so and keeps them.
 
+pub mod admin;
+pub mod budget;
+pub mod control;
+pub mod group;
+pub mod identity;
+
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,11 +30,11 @@ use std::time::Duration;
 
 use tracing::{info, warn};
 
-use super::admin::{self, Probe, Probes};
-use super::admission::Admission;
-use super::group::Group;
-use super::memory_budget::MemoryBudget;
-use super::service::ForwardService;
+use self::admin::{Probe, Probes};
+use self::group::Group;
+use super::forward::admission::Admission;
+use super::forward::memory_budget::MemoryBudget;
+use super::forward::service::ForwardService;
 use crate::access_log::{self, AccessLogThread, Destination, Format};
 use crate::config::AccessLog as AccessLogSetting;
 use crate::config::{Config, Forward};
@@ -126,7 +132,7 @@ impl Daemon {
             settings: config.settings.clone(),
         };
         if let Some(warning) =
-            super::budget::overcommitted(config, daemon.threads, ostium_sys::fd_limit())
+            self::budget::overcommitted(config, daemon.threads, ostium_sys::fd_limit())
         {
             warn!("{warning}");
         }
@@ -139,7 +145,7 @@ impl Daemon {
             }
         }
         if let Some(user) = &config.settings.user {
-            let dropped = super::identity::resolve(user, config.settings.group.as_deref())
+            let dropped = self::identity::resolve(user, config.settings.group.as_deref())
                 .and_then(|(uid, gid)| ostium_sys::drop_privileges(uid, gid));
             if let Err(err) = dropped {
                 daemon.stop();
@@ -153,7 +159,7 @@ impl Daemon {
         daemon.update_probes();
         if let Some(path) = &config.settings.control {
             let mode = config.settings.control_mode;
-            match super::control::serve(path, mode, Arc::clone(&daemon.probes)) {
+            match self::control::serve(path, mode, Arc::clone(&daemon.probes)) {
                 Ok(served) => daemon.control = Some(served),
                 Err(err) => {
                     daemon.stop();
