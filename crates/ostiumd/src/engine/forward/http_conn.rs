@@ -7,6 +7,7 @@
 //! connection closes.
 
 use std::collections::VecDeque;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use ostium::CallError;
@@ -17,18 +18,15 @@ use crate::http::{
     Version, write_continue, write_response,
 };
 
+pub use super::door_request::Call;
+use super::door_request::{Endpoints, door_call};
+
+/// The addresses of a connection not told them (in tests).
+const UNKNOWN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
+
 /// Requests decoded ahead of their responses, at most: past this many the connection's
 /// further bytes wait in the decoder, so a client cannot queue unbounded work.
 pub const MAX_PIPELINE: usize = 16;
-
-/// A request to make a door call for: answer it with [`HttpConn::on_reply`] and its `seq`.
-#[derive(Debug)]
-pub struct Call {
-    /// The request's place on the connection.
-    pub seq: u64,
-    /// The request.
-    pub request: Request,
-}
 
 /// How a door call for a request ended, as far as the client's response goes.
 #[derive(Debug)]
@@ -90,6 +88,8 @@ pub struct HttpConn {
     draining: bool,
     /// Whether each request's method and target are kept for [`Written::line`].
     keep_lines: bool,
+    /// The addresses the door calls carry.
+    endpoints: Endpoints,
 }
 
 impl HttpConn {
@@ -102,7 +102,18 @@ impl HttpConn {
             closing: false,
             draining: false,
             keep_lines: true,
+            endpoints: Endpoints { client: UNKNOWN, local: UNKNOWN },
         }
+    }
+
+    /// The same, for a client at `endpoints` (what its door calls say).
+    pub fn from(self, endpoints: Endpoints) -> HttpConn {
+        HttpConn { endpoints, ..self }
+    }
+
+    /// The client is another than the socket's peer: the one a PROXY header named.
+    pub fn set_client(&mut self, client: SocketAddr) {
+        self.endpoints.client = client;
     }
 
     /// The same, spooling request bodies past `spool.memory_max` to unlinked files.
@@ -148,7 +159,13 @@ impl HttpConn {
                     if !request.keep_alive {
                         self.closing = true;
                     }
-                    calls.push(Call { seq, request });
+                    match door_call(seq, request, self.endpoints) {
+                        Ok(call) => calls.push(call),
+                        Err(err) => {
+                            tracing::debug!(%err, "a request the door format cannot carry: 400");
+                            self.on_reply(seq, Outcome::Unencodable, None);
+                        }
+                    }
                 }
                 Err(err) => self.push_error(&err),
             }

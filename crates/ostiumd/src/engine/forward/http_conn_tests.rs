@@ -17,6 +17,17 @@ fn response(status: u16, headers: &[(&[u8], &[u8])], body: &[u8]) -> Vec<u8> {
         .unwrap()
 }
 
+/// A call's request target, from its request message.
+fn target(call: &Call) -> String {
+    let parts = ostium_http::decode_request_parts(&call.args).unwrap();
+    String::from_utf8(parts.target.to_vec()).unwrap()
+}
+
+/// A call's body (in the message: these tests spool nothing).
+fn body(call: &Call) -> Vec<u8> {
+    ostium_http::decode_request_parts(&call.args).unwrap().body.to_vec()
+}
+
 /// Feeds `bytes`, returns the calls and whatever is ready to write.
 fn feed(conn: &mut HttpConn, bytes: &[u8]) -> (Vec<Call>, String) {
     let mut calls = Vec::new();
@@ -39,10 +50,7 @@ fn pipelined_responses_go_out_in_request_order() {
         &mut conn,
         b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nHEAD /c HTTP/1.1\r\nHost: x\r\n\r\n",
     );
-    assert_eq!(
-        calls.iter().map(|c| c.request.target.as_str()).collect::<Vec<_>>(),
-        ["/a", "/b", "/c"]
-    );
+    assert_eq!(calls.iter().map(target).collect::<Vec<_>>(), ["/a", "/b", "/c"]);
     assert!(out.is_empty());
     // The second's reply first: nothing may be written until the first's.
     conn.on_reply(calls[1].seq, Outcome::Replied(response(200, &[], b"bee")), None);
@@ -135,7 +143,7 @@ fn continue_is_written_in_order_before_the_body_arrives() {
     assert_eq!(out, "HTTP/1.1 100 Continue\r\n\r\n");
     assert_eq!(conn.phase(), Phase::Body);
     let (calls, out) = feed(&mut conn, b"hello");
-    assert_eq!(calls[0].request.body.in_memory(), Some(&b"hello"[..]));
+    assert_eq!(body(&calls[0]), b"hello");
     assert!(out.is_empty());
 }
 
@@ -199,7 +207,7 @@ fn draining_answers_the_request_being_read_then_closes() {
     assert!(!conn.finished(), "a body is still arriving");
     let (calls, _) = feed(&mut conn, b"body!GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(calls.len(), 1, "the upload, and nothing after it");
-    assert_eq!(calls[0].request.body.in_memory(), Some(&b"half-body!"[..]));
+    assert_eq!(body(&calls[0]), b"half-body!");
     conn.on_reply(calls[0].seq, Outcome::Replied(response(200, &[], b"ok")), None);
     let out = output(&mut conn);
     assert!(
@@ -244,4 +252,30 @@ fn at_the_drain_deadline_what_is_unanswered_gets_503_and_close() {
     let out = output(&mut conn);
     assert!(out.starts_with("HTTP/1.1 503"), "{out}");
     assert!(conn.finished());
+}
+
+#[test]
+fn a_request_the_door_format_cannot_carry_is_400_and_no_call() {
+    let mut conn = HttpConn::new(limits());
+    // A method longer than the format's 64 bytes.
+    let method = "M".repeat(65);
+    let (calls, out) =
+        feed(&mut conn, format!("{method} / HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
+    assert!(calls.is_empty());
+    assert!(out.starts_with("HTTP/1.1 400 Bad Request"), "{out}");
+}
+
+#[test]
+fn calls_carry_the_addresses_the_connection_was_given() {
+    let endpoints = super::door_request::Endpoints {
+        client: "192.0.2.7:50000".parse().unwrap(),
+        local: "127.0.0.1:8080".parse().unwrap(),
+    };
+    let mut conn = HttpConn::new(limits()).from(endpoints);
+    conn.set_client("198.51.100.1:4000".parse().unwrap());
+    let (calls, _) = feed(&mut conn, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    let peer = ostium_http::decode_request_parts(&calls[0].args).unwrap().peer;
+    assert_eq!(peer.remote, "198.51.100.1:4000".parse().unwrap());
+    assert_eq!(peer.local, endpoints.local);
+    assert!(calls[0].retryable && calls[0].body_file.is_none());
 }

@@ -20,16 +20,15 @@ mod memory;
 
 use rustc_hash::FxHashMap;
 use std::net::SocketAddr;
-use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use ostium_http::{Peer, RequestParts};
 use ostium_reactor::{Buffer, CloseReason, ConnId, Context, Flow, Origin, Readiness, Service};
 use ostium_reactor::{TimerId, WatchId};
 
 use super::admission::Admission;
 use super::door_pool::{Done, DoorPool, Job};
+use super::door_request::Endpoints;
 use super::holds::Holds;
 use super::http_conn::Written;
 use super::http_conn::{Call, HttpConn, Outcome};
@@ -37,7 +36,7 @@ use super::proxy_gate::{Passage, ProxyGate};
 use super::trim::TrimPolicy;
 use crate::access_log::{AccessLog, AccessRecord, Format, RequestLine};
 use crate::config::Forward;
-use crate::http::{Body, HttpDate, Limits, Phase, Spool};
+use crate::http::{HttpDate, Limits, Phase, Spool};
 use crate::metrics::{DoorErrorKind, ForwardMetrics};
 
 /// The door operation that carries one HTTP request (docs/http-over-doors.md §2).
@@ -104,7 +103,6 @@ pub struct HttpService {
     calls: Vec<Call>,
     done: Vec<Done<Tag>>,
     out: Vec<u8>,
-    args: Vec<u8>,
     /// The daemon is stopping: no new requests, close once those read are answered.
     draining: bool,
     /// When to give the memory of closed connections back.
@@ -135,7 +133,6 @@ impl HttpService {
             calls: Vec::new(),
             done: Vec::new(),
             out: Vec::new(),
-            args: Vec::new(),
             draining: false,
             trim: TrimPolicy::default(),
             holds: Holds::default(),
@@ -187,44 +184,14 @@ impl HttpService {
     /// Makes a door call for each request in `self.calls`, from `conn`.
     fn start_calls(&mut self, cx: &mut Context<'_>, conn: ConnId) {
         let mut calls = std::mem::take(&mut self.calls);
-        for Call { seq, request } in calls.drain(..) {
+        for Call { seq, args, body_file, retryable } in calls.drain(..) {
             let Some(client) = self.clients.get_mut(&conn) else { break };
-            // A spooled body travels as its file (docs/http-over-doors.md §3.3).
-            let (in_memory, file) = match request.body {
-                Body::Memory(bytes) => (bytes, None),
-                Body::File { file, len } => (Vec::new(), Some((OwnedFd::from(file), len))),
-            };
-            let parts = RequestParts {
-                method: request.method.as_bytes(),
-                target: request.target.as_bytes(),
-                version: match request.version {
-                    crate::http::Version::Http10 => ::http::Version::HTTP_10,
-                    crate::http::Version::Http11 => ::http::Version::HTTP_11,
-                },
-                peer: Peer::new(client.peer, self.forward.listen),
-                headers: request.headers.iter().map(|h| (h.name.as_bytes(), h.value.as_slice())),
-                body: &in_memory,
-                body_in_fd: file.as_ref().map(|&(_, len)| len),
-            };
-            self.args.clear();
-            if let Err(err) = ostium_http::encode_request_into(&parts, &mut self.args) {
-                tracing::debug!(%err, "a request the door format cannot carry: 400");
-                client.http.on_reply(seq, Outcome::Unencodable, date());
-                continue;
-            }
             let timer = cx.set_timer(self.forward.timeouts.reply);
             self.timers.insert(timer, TimerFor::Reply(conn, seq));
-            client.reply_timers.push((seq, timer, std::time::Instant::now(), self.args.len()));
-            client.in_calls += self.args.len();
-            let idempotent = matches!(request.method.as_str(), "GET" | "HEAD" | "OPTIONS");
-            let job = Job {
-                tag: (conn, seq),
-                op: HTTP_REQUEST,
-                args: std::mem::take(&mut self.args),
-                // A retry resends the arguments only: a call with a file is never retried.
-                retryable: idempotent && file.is_none(),
-                fds: file.map(|(fd, _)| fd).into_iter().collect(),
-            };
+            client.reply_timers.push((seq, timer, std::time::Instant::now(), args.len()));
+            client.in_calls += args.len();
+            let fds = body_file.into_iter().collect();
+            let job = Job { tag: (conn, seq), op: HTTP_REQUEST, args, retryable, fds };
             self.pool.submit(cx, job, &mut self.done);
         }
         self.calls = calls;
@@ -396,7 +363,8 @@ impl Service for HttpService {
                 Some(_) => HttpConn::new(self.limits),
                 None => HttpConn::new(self.limits).without_request_lines(),
             }
-            .spooling(Arc::clone(&self.spool)),
+            .spooling(Arc::clone(&self.spool))
+            .from(Endpoints { client: peer, local: self.forward.listen }),
             peer,
             gate: ProxyGate::new(self.forward.proxy_protocol),
             admitted: false,
@@ -442,6 +410,7 @@ impl Service for HttpService {
                 }
                 Ok(Passage::Through { client: named, rest }) => {
                     client.peer = named.unwrap_or(client.peer);
+                    client.http.set_client(client.peer);
                     input.clear();
                     if !self.admit(cx, conn) {
                         return Flow::Keep;

@@ -2,7 +2,8 @@
 //! application's door.
 //!
 //! - [`http_conn`]: one client connection in `http` mode, sans I/O — requests in, door
-//!   calls out, responses back in request order, each failure with its status.
+//!   calls out ([`door_request`], the one place a request becomes a call), responses back
+//!   in request order, each failure with its status.
 //! - [`door_pool`]: a loop's connections to a door, opened as concurrency needs them
 //!   ([`MAX_DOOR_CONNECTIONS`](door_pool::MAX_DOOR_CONNECTIONS) at most, for every mode).
 //! - [`http_service`]: `http` mode on one loop, gluing the two to the reactor;
@@ -18,6 +19,7 @@
 pub mod admission;
 pub mod bytes_service;
 pub mod door_pool;
+pub mod door_request;
 pub mod handoff_service;
 pub mod holds;
 pub mod http_conn;
