@@ -443,7 +443,7 @@ mod tests {
     use crate::door_bench::SocketDir;
     use crate::door_bench::measure::GRACE;
     use crate::door_bench::peer::{ECHO_OP, Peer, Serving};
-    use ostium::{CallError, Door, DoorOptions};
+    use ostium::{CallError, Door};
 
     /// The tests that serve leases in this process run one at a time, so that their
     /// throughput windows do not share the CPUs.
@@ -569,13 +569,14 @@ mod tests {
         let path = dir.path().join("stuck.sock");
         let killed = std::sync::Arc::new(AtomicBool::new(false));
         let seen = killed.clone();
-        let _door = Door::create(&path, DoorOptions::default(), move |_request| {
-            while !seen.load(Ordering::Acquire) {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            Response::ok(Vec::new())
-        })
-        .unwrap();
+        let _door = Door::builder(&path)
+            .serve(move |_request| {
+                while !seen.load(Ordering::Acquire) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Response::ok(Vec::new())
+            })
+            .unwrap();
         let client = Client::open(&path).unwrap();
         let load = Load {
             direction: Direction::Write,

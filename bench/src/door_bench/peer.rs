@@ -143,14 +143,16 @@ impl Peer {
     pub fn serve(self, path: &Path) -> Result<Serving> {
         match self {
             Peer::Door | Peer::DoorNoLanes | Peer::DoorNoLinger | Peer::DoorNoRing => {
-                let door = Door::create(path, self.door_options(), |request| {
-                    if request.op == ECHO_OP {
-                        Response::ok(request.args.to_vec())
-                    } else {
-                        lease::serve(request)
-                    }
-                })
-                .with_context(|| format!("creating the door at {}", path.display()))?;
+                let door = Door::builder(path)
+                    .options(self.door_options())
+                    .serve(|request| {
+                        if request.op == ECHO_OP {
+                            Response::ok(request.args.to_vec())
+                        } else {
+                            lease::serve(request)
+                        }
+                    })
+                    .with_context(|| format!("creating the door at {}", path.display()))?;
                 Ok(Serving::Door(door))
             }
             Peer::Raw => {

@@ -156,11 +156,12 @@ fn calls_by_name_with_an_idl_file() {
 #[test]
 fn raw_calls_of_a_plain_door() {
     let path = temp("plain.door");
-    let _door = Door::create(&path, DoorOptions::default(), |request| match request.op {
-        7 => Response::ok(request.args.iter().rev().copied().collect::<Vec<u8>>()),
-        _ => Response::error(5, vec![0xee]),
-    })
-    .unwrap();
+    let _door = Door::builder(&path)
+        .serve(|request| match request.op {
+            7 => Response::ok(request.args.iter().rev().copied().collect::<Vec<u8>>()),
+            _ => Response::error(5, vec![0xee]),
+        })
+        .unwrap();
     let door = s(&path);
     let echo = ostium(&["call", door, "7", "0102", "03"]);
     assert_eq!(stdout(&echo).trim(), "ok 030201", "{}", stderr(&echo));

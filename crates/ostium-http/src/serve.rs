@@ -29,7 +29,7 @@ pub fn serve<H>(path: impl AsRef<Path>, options: DoorOptions, handler: H) -> Res
 where
     H: Fn(Request<Vec<u8>>) -> Response<Vec<u8>> + Send + Sync + 'static,
 {
-    Door::create(path, options, move |call| {
+    Door::builder(path).options(options).serve(move |call| {
         if call.op != HTTP_REQUEST {
             return ostium::Response::fault(Fault::UnknownOperation);
         }

@@ -77,7 +77,7 @@ where
     let policy = Policy::resolve(service.restrictions);
     let counters = Arc::new(Counters::new(service.ops.len()));
     let counting = counters.clone();
-    let door = Door::create(path, options, move |request| {
+    let door = Door::builder(path).options(options).serve(move |request| {
         if request.op == Op::DESCRIBE.0 {
             return Response::ok(describe(service, &counting));
         }

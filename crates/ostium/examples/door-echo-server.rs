@@ -7,7 +7,7 @@
 //! `UNKNOWN_OPERATION`. `PING` is answered by the runtime.
 
 use clap::Parser;
-use ostium::{Door, DoorOptions, Response};
+use ostium::{Door, Response};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     // Before the door exists, so that a signal in between is not lost.
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
-    let door = Door::create(&args.path, DoorOptions::default(), |request| match request.op {
+    let door = Door::builder(&args.path).serve(|request| match request.op {
         ECHO => Response::ok(request.args),
         _ => Response::fault(ostium::wire::Fault::UnknownOperation),
     })?;

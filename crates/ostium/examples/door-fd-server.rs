@@ -12,7 +12,7 @@
 
 use clap::Parser;
 use ostium::wire::Fault;
-use ostium::{Door, DoorOptions, Response};
+use ostium::{Door, Response};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
@@ -33,7 +33,7 @@ struct Args {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
-    let door = Door::create(&args.path, DoorOptions::default(), |request| {
+    let door = Door::builder(&args.path).serve(|request| {
         if request.op != OPEN {
             return Response::fault(Fault::UnknownOperation);
         }

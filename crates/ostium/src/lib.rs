@@ -30,7 +30,7 @@
 //! use ostium::{Client, Door, DoorOptions, Response};
 //!
 //! let path = std::env::temp_dir().join(format!("shout-{}.door", std::process::id()));
-//! let door = Door::create(&path, DoorOptions::default(), |request| {
+//! let door = Door::builder(&path).serve(|request| {
 //!     Response::ok(request.args.to_ascii_uppercase())
 //! })?;
 //! let reply = Client::open(door.path())?.call(1, b"psst")?;
@@ -57,7 +57,7 @@ mod transport;
 pub use client::{
     ApplicationError, Client, DEFAULT_INLINE_LEASE_MAX, Lend, LoopConnection, LoopEvent, Reply,
 };
-pub use door::{Door, DoorOptions};
+pub use door::{Door, DoorBuilder, DoorOptions};
 pub use error::{CallError, DoorError, InvalidCall, ProtocolError};
 pub use lease::{LeaseError, Leased, Leases, R, RW, Readable, W, Writable};
 pub use pool::PoolStats;

@@ -51,7 +51,7 @@ fn handler(request: Request<'_>) -> Response {
 
 fn serve(name: &str) -> (Door, Client) {
     let path = door_path(name);
-    let door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let door = Door::builder(&path).serve(handler).unwrap();
     let client = Client::open(&path).unwrap();
     (door, client)
 }
@@ -153,8 +153,7 @@ fn revoke_refuses_new_calls_and_unref_tells_when_the_last_client_leaves() {
     let unref: Box<dyn Fn() + Send + Sync> = Box::new(move || {
         counted.fetch_add(1, Ordering::SeqCst);
     });
-    let door =
-        Door::create_with_unref(&path, DoorOptions::default(), handler, Some(unref)).unwrap();
+    let door = Door::builder(&path).on_unref(unref).serve(handler).unwrap();
     let client = Client::open(&path).unwrap();
     client.call(ECHO, b"x").unwrap();
     drop(client);
@@ -178,18 +177,15 @@ fn a_stale_socket_file_is_replaced_and_a_live_door_is_not() {
         // A listener bound and dropped leaves its file behind with nobody serving it.
         let _ = std::os::unix::net::UnixListener::bind(&path).unwrap();
     }
-    let door = Door::create(&path, DoorOptions::default(), handler).unwrap();
-    let err = Door::create(&path, DoorOptions::default(), handler).unwrap_err();
+    let door = Door::builder(&path).serve(handler).unwrap();
+    let err = Door::builder(&path).serve(handler).unwrap_err();
     assert!(matches!(err, DoorError::InUse(_)), "{err}");
     assert!(err.to_string().contains(&path.display().to_string()));
     Client::open(&path).unwrap().ping().unwrap();
 
     let file = door_path("not-a-socket");
     std::fs::write(&file, b"precious").unwrap();
-    assert!(matches!(
-        Door::create(&file, DoorOptions::default(), handler),
-        Err(DoorError::NotASocket(_))
-    ));
+    assert!(matches!(Door::builder(&file).serve(handler), Err(DoorError::NotASocket(_))));
     assert_eq!(std::fs::read(&file).unwrap(), b"precious");
     drop(door);
     assert!(!path.exists(), "the file goes with the door");
@@ -200,7 +196,7 @@ fn the_door_file_has_the_asked_mode() {
     use std::os::unix::fs::PermissionsExt;
     let path = door_path("mode");
     let options = DoorOptions { mode: 0o660, ..DoorOptions::default() };
-    let _door = Door::create(&path, options, handler).unwrap();
+    let _door = Door::builder(&path).options(options).serve(handler).unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o660);
 }
@@ -237,7 +233,7 @@ fn fd_handler(request: Request<'_>) -> Response {
 #[test]
 fn a_tcp_socket_passed_through_a_door_is_written_by_the_server() {
     let path = door_path("tcp");
-    let _door = Door::create(&path, DoorOptions::default(), fd_handler).unwrap();
+    let _door = Door::builder(&path).serve(fd_handler).unwrap();
     let client = Client::open(&path).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let mut ours = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
@@ -253,7 +249,7 @@ fn a_tcp_socket_passed_through_a_door_is_written_by_the_server() {
 #[test]
 fn the_most_descriptors_a_message_carries_travel_both_ways() {
     let path = door_path("many-fds");
-    let _door = Door::create(&path, DoorOptions::default(), fd_handler).unwrap();
+    let _door = Door::builder(&path).serve(fd_handler).unwrap();
     let client = Client::open(&path).unwrap();
     let files: Vec<std::fs::File> =
         (0..253).map(|_| std::fs::File::open("/dev/null").unwrap()).collect();
@@ -272,10 +268,10 @@ fn the_most_descriptors_a_message_carries_travel_both_ways() {
 fn a_lingering_worker_serves_a_callers_next_calls_itself() {
     let path = door_path("linger");
     let options = DoorOptions { linger: Duration::from_secs(5), ..DoorOptions::default() };
-    let door = Door::create(&path, options, |_request| {
-        Response::ok(format!("{:?}", std::thread::current().id()))
-    })
-    .unwrap();
+    let door = Door::builder(&path)
+        .options(options)
+        .serve(|_request| Response::ok(format!("{:?}", std::thread::current().id())))
+        .unwrap();
     let client = Client::open(&path).unwrap();
     // From one CPU, so that every call takes the same lane, hence the same connection.
     let cpu = ostium_sys::allowed_cpus().unwrap()[0];
@@ -323,7 +319,7 @@ fn calls_are_served_on_the_callers_cpu() {
         return;
     }
     let path = door_path("lanes");
-    let door = Door::create(&path, DoorOptions::default(), where_am_i).unwrap();
+    let door = Door::builder(&path).serve(where_am_i).unwrap();
     let client = Client::open(&path).unwrap();
     // Back and forth, so that a worker kept to one lane must move, or another serve.
     for round in 0..3 {
@@ -339,11 +335,13 @@ fn without_lanes_a_worker_may_run_anywhere() {
     let cpus = ostium_sys::allowed_cpus().unwrap();
     let path = door_path("no-lanes");
     let options = DoorOptions { cpu_lanes: false, ..DoorOptions::default() };
-    let door = Door::create(&path, options, |_request| {
-        let allowed = ostium_sys::allowed_cpus().unwrap();
-        Response::ok(allowed.iter().map(|&cpu| cpu as u8).collect::<Vec<u8>>())
-    })
-    .unwrap();
+    let door = Door::builder(&path)
+        .options(options)
+        .serve(|_request| {
+            let allowed = ostium_sys::allowed_cpus().unwrap();
+            Response::ok(allowed.iter().map(|&cpu| cpu as u8).collect::<Vec<u8>>())
+        })
+        .unwrap();
     let client = Client::open(&path).unwrap();
     let expected: Vec<u8> = cpus.iter().map(|&cpu| cpu as u8).collect();
     for _ in 0..10 {
@@ -355,14 +353,15 @@ fn without_lanes_a_worker_may_run_anywhere() {
 #[test]
 fn describe_reaches_the_handler_and_ping_never_does() {
     let path = door_path("describe");
-    let door = Door::create(&path, DoorOptions::default(), |request| {
-        if request.op == ostium::wire::Op::DESCRIBE.0 {
-            Response::ok(b"an interface".to_vec())
-        } else {
-            Response::fault(ostium::wire::Fault::UnknownOperation)
-        }
-    })
-    .unwrap();
+    let door = Door::builder(&path)
+        .serve(|request| {
+            if request.op == ostium::wire::Op::DESCRIBE.0 {
+                Response::ok(b"an interface".to_vec())
+            } else {
+                Response::fault(ostium::wire::Fault::UnknownOperation)
+            }
+        })
+        .unwrap();
     let client = Client::open(&path).unwrap();
     assert_eq!(client.call(ostium::wire::Op::DESCRIBE.0, b"").unwrap().data, b"an interface");
     client.ping().unwrap();
@@ -376,13 +375,12 @@ fn describe_reaches_the_handler_and_ping_never_does() {
 
 #[test]
 fn an_application_error_becomes_an_err_with_into_result_and_errors_clone() {
-    let door = Door::create(door_path("into-result"), DoorOptions::default(), |request| {
-        match request.op {
+    let door = Door::builder(door_path("into-result"))
+        .serve(|request| match request.op {
             ECHO => Response::ok(request.args),
             _ => Response::error(7, "seven"),
-        }
-    })
-    .unwrap();
+        })
+        .unwrap();
     let client = Client::open(door.path()).unwrap();
     assert_eq!(client.call(ECHO, b"fine").unwrap().into_result().unwrap().data, b"fine");
     let err = client.call(FAIL, b"").unwrap().into_result().unwrap_err();

@@ -5,7 +5,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::path::PathBuf;
 
 use ostium::wire::{self, Access, Capabilities, Fault, Hello, Lease, Op, Payload, Side, Status};
-use ostium::{Client, Door, DoorOptions, Lend, Request, Response};
+use ostium::{Client, Door, Lend, Request, Response};
 use ostium_sys::Memfd;
 use ostium_sys::memfd::Seals;
 use ostium_sys::unix::SeqpacketConn;
@@ -84,7 +84,7 @@ fn memfd_of(bytes: &[u8], seals: Seals) -> Memfd {
 #[test]
 fn a_lease_memfd_must_be_sealed_against_shrinking_and_long_enough() {
     let path = door_path("checks");
-    let _door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let _door = Door::builder(&path).serve(handler).unwrap();
     let conn = raw_connection(&path);
     let bytes = [3u8; 100];
     // Could be truncated under the server's mapping: refused.
@@ -125,7 +125,7 @@ fn on_one_cpu<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 #[test]
 fn an_arena_is_mapped_once_on_each_side_and_reused_unseen() {
     let path = door_path("arena");
-    let door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let door = Door::builder(&path).serve(handler).unwrap();
     let client = Client::open(&path).unwrap();
     client.set_inline_lease_max(0);
     on_one_cpu(|| {

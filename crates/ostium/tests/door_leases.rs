@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use ostium::wire::Fault;
-use ostium::{CallError, Client, Door, DoorOptions, LeaseError, Lend, Request, Response};
+use ostium::{CallError, Client, Door, LeaseError, Lend, Request, Response};
 
 fn door_path(name: &str) -> PathBuf {
     ostium_test_support::door_path("ostium-leases", name)
@@ -89,7 +89,7 @@ fn handler(mut request: Request<'_>) -> Response {
 
 fn serve(name: &str) -> (Door, Client) {
     let path = door_path(name);
-    let door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let door = Door::builder(&path).serve(handler).unwrap();
     (door, Client::open(&path).unwrap())
 }
 

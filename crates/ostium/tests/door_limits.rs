@@ -17,15 +17,17 @@ const NOBODY: u32 = 65534;
 
 fn serve(name: &str, options: DoorOptions) -> Door {
     let path = ostium_test_support::door_path("door-limits", name);
-    Door::create(&path, options, |request| match request.op {
-        ECHO => Response::ok(request.args),
-        SLOW => {
-            std::thread::sleep(Duration::from_millis(600));
-            Response::ok(Vec::new())
-        }
-        _ => Response::fault(Fault::UnknownOperation),
-    })
-    .unwrap()
+    Door::builder(&path)
+        .options(options)
+        .serve(|request| match request.op {
+            ECHO => Response::ok(request.args),
+            SLOW => {
+                std::thread::sleep(Duration::from_millis(600));
+                Response::ok(Vec::new())
+            }
+            _ => Response::fault(Fault::UnknownOperation),
+        })
+        .unwrap()
 }
 
 /// Sends a client's `HELLO` on `conn` (which fails if the door closed it already).

@@ -18,10 +18,9 @@ const ONE_MIB: u32 = 1024 * 1024;
 
 fn serve(name: &str) -> Door {
     let options = DoorOptions { max_request: ONE_MIB, ..DoorOptions::default() };
-    Door::create(
-        ostium_test_support::door_path("door-message-limit", name),
-        options,
-        |mut request| match request.op {
+    Door::builder(ostium_test_support::door_path("door-message-limit", name))
+        .options(options)
+        .serve(|mut request| match request.op {
             ECHO => Response::ok(request.args),
             FILL => {
                 let mut lease = request.leases.write(0).unwrap();
@@ -34,9 +33,8 @@ fn serve(name: &str) -> Door {
                 Response::ok(vec![9u8; len as usize])
             }
             _ => Response::fault(wire::Fault::UnknownOperation),
-        },
-    )
-    .unwrap()
+        })
+        .unwrap()
 }
 
 /// The most this machine's sockets send in one message (the default send buffer).

@@ -27,17 +27,19 @@ fn door_server_child() {
     let Ok(path) = std::env::var(SERVER_ENV) else { return };
     let options =
         DoorOptions { idle_timeout: Duration::from_millis(300), ..DoorOptions::default() };
-    let _door = Door::create(&path, options, |request| match request.op {
-        ECHO => Response::ok(request.args),
-        SLOW => {
-            let millis = u64::from(request.args.first().copied().unwrap_or(0)) * 10;
-            std::thread::sleep(Duration::from_millis(millis));
-            Response::ok(Vec::new())
-        }
-        WHO => Response::ok(request.caller.pid.unwrap_or(0).to_string()),
-        _ => Response::fault(Fault::UnknownOperation),
-    })
-    .unwrap();
+    let _door = Door::builder(&path)
+        .options(options)
+        .serve(|request| match request.op {
+            ECHO => Response::ok(request.args),
+            SLOW => {
+                let millis = u64::from(request.args.first().copied().unwrap_or(0)) * 10;
+                std::thread::sleep(Duration::from_millis(millis));
+                Response::ok(Vec::new())
+            }
+            WHO => Response::ok(request.caller.pid.unwrap_or(0).to_string()),
+            _ => Response::fault(Fault::UnknownOperation),
+        })
+        .unwrap();
     println!("serving");
     // Until the test kills it; bounded all the same, so it cannot outlive a failed test.
     std::thread::sleep(Duration::from_secs(120));

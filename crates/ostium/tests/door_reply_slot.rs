@@ -13,7 +13,7 @@ use ostium::wire::ring::{
     CLIENT_WAITING, Doorbell, HEADER_LEN, ON_SOCKET, REPLY_LEN, REPLY_SEQ, RingSetup,
 };
 use ostium::wire::{self, Capabilities, Fault, Hello, Kind, Op, Payload, Side, Status};
-use ostium::{CallError, Client, Door, DoorOptions, Request, Response};
+use ostium::{CallError, Client, Door, Request, Response};
 use ostium_sys::Memfd;
 use ostium_sys::memfd::{Seals, SharedMap};
 use ostium_sys::unix::SeqpacketConn;
@@ -50,7 +50,7 @@ static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn serve(name: &str) -> (Door, PathBuf) {
     let path = door_path(name);
-    (Door::create(&path, DoorOptions::default(), handler).unwrap(), path)
+    (Door::builder(&path).serve(handler).unwrap(), path)
 }
 
 /// A hand-written client: the socket, the slot's mapping, and a receive buffer.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use ostium::wire::Fault;
-use ostium::{CallError, Door, DoorOptions, LoopConnection, LoopEvent, Reply, Request, Response};
+use ostium::{CallError, Door, LoopConnection, LoopEvent, Reply, Request, Response};
 use ostium_sys::unix::SeqpacketListener;
 use ostium_sys::{Events, Interest, Poller, Token};
 
@@ -76,7 +76,7 @@ fn ready(path: &std::path::Path) -> (LoopConnection, Driver) {
 #[test]
 fn calls_small_and_large_with_descriptors() {
     let path = door_path("calls");
-    let door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let door = Door::builder(&path).serve(handler).unwrap();
     let (mut conn, mut driver) = ready(&path);
     assert_eq!(conn.instance(), door.instance());
     for i in 0..100u32 {
@@ -97,7 +97,7 @@ fn calls_small_and_large_with_descriptors() {
 #[test]
 fn a_fault_leaves_the_connection_usable_and_a_second_call_is_refused() {
     let path = door_path("fault");
-    let _door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let _door = Door::builder(&path).serve(handler).unwrap();
     let (mut conn, mut driver) = ready(&path);
     conn.call(99, b"", &[]).unwrap();
     assert!(matches!(driver.reply(&mut conn), Err(CallError::Fault(Fault::UnknownOperation))));
@@ -110,7 +110,7 @@ fn a_fault_leaves_the_connection_usable_and_a_second_call_is_refused() {
 #[test]
 fn nothing_waits() {
     let path = door_path("never");
-    let _door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let _door = Door::builder(&path).serve(handler).unwrap();
     let (mut conn, mut driver) = ready(&path);
     conn.call(NEVER, b"", &[]).unwrap();
     let started = Instant::now();
@@ -136,7 +136,7 @@ fn a_missing_door_and_a_dying_server_are_reported() {
 #[test]
 fn a_revoked_door_answers_with_a_fault() {
     let path = door_path("revoked");
-    let door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let door = Door::builder(&path).serve(handler).unwrap();
     let (mut conn, mut driver) = ready(&path);
     door.revoke();
     conn.call(ECHO, b"late", &[]).unwrap();
@@ -146,7 +146,7 @@ fn a_revoked_door_answers_with_a_fault() {
 #[test]
 fn pipelined_calls_go_out_together_and_come_back_in_order() {
     let path = door_path("pipelined");
-    let door = Door::create(&path, DoorOptions::default(), handler).unwrap();
+    let door = Door::builder(&path).serve(handler).unwrap();
     let (mut conn, mut driver) = ready(&path);
     conn.set_depth(8);
     for round in 0..20u32 {

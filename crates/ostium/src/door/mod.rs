@@ -1,6 +1,7 @@
 //! [`Door`]: serving calls at a filesystem path, on an elastic pool of threads.
 
 mod bind;
+mod builder;
 mod conn;
 mod gate;
 mod lease_backing;
@@ -12,11 +13,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::DoorError;
 use crate::pool::{Pool, PoolConfig, PoolStats};
 use crate::wire::InstanceId;
-use crate::{DoorError, Request, Response};
 
-use serve::Served;
+pub use builder::DoorBuilder;
+use serve::{Handler, Served};
 
 /// How a door is served.
 #[derive(Clone, Debug)]
@@ -101,35 +103,28 @@ pub struct Door {
 }
 
 impl Door {
-    /// Creates a door at `path` and serves `handler` on it, on an elastic pool of threads:
-    /// the handler is called from several threads at once when calls come concurrently.
+    /// A door to serve at `path`: set its options on the builder, then
+    /// [`serve`](DoorBuilder::serve) a handler.
     ///
-    /// A socket file at `path` that nobody serves (left by a server that died) is replaced;
-    /// if a server answers there, creation fails with [`DoorError::InUse`].
-    pub fn create<H>(
-        path: impl AsRef<Path>,
-        options: DoorOptions,
-        handler: H,
-    ) -> Result<Door, DoorError>
-    where
-        H: Fn(Request<'_>) -> Response + Send + Sync + 'static,
-    {
-        Door::create_with_unref(path, options, handler, None)
+    /// ```
+    /// # use ostium::{Door, Response};
+    /// # let path = std::env::temp_dir().join(format!("builder-{}.door", std::process::id()));
+    /// let door = Door::builder(&path).max_threads(8).serve(|request| Response::ok(request.args))?;
+    /// # Ok::<(), ostium::DoorError>(())
+    /// ```
+    pub fn builder(path: impl AsRef<Path>) -> DoorBuilder {
+        DoorBuilder::new(path.as_ref())
     }
 
-    /// Like [`create`](Door::create), calling `unref` each time the door's last client
-    /// connection closes (illumos `DOOR_UNREF`).
-    pub fn create_with_unref<H>(
-        path: impl AsRef<Path>,
+    /// Serves `handler` at `path` with `options`, calling `unref` when the last client
+    /// connection closes: what [`DoorBuilder::serve`] does.
+    fn start(
+        path: PathBuf,
         options: DoorOptions,
-        handler: H,
+        handler: Arc<Handler>,
         unref: Option<Box<dyn Fn() + Send + Sync>>,
-    ) -> Result<Door, DoorError>
-    where
-        H: Fn(Request<'_>) -> Response + Send + Sync + 'static,
-    {
-        let path = path.as_ref().to_path_buf();
-        let served = Served::new(path.clone(), options.clone(), Arc::new(handler), unref)?;
+    ) -> Result<Door, DoorError> {
+        let served = Served::new(path.clone(), options.clone(), handler, unref)?;
         let config = PoolConfig {
             min_threads: options.min_threads,
             max_threads: options.max_threads,

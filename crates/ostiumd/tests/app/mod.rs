@@ -16,9 +16,9 @@ pub(crate) fn run() {
     std::panic::set_hook(Box::new(|info| eprintln!("test application: {info}")));
     let options = ostium::DoorOptions::default();
     let _door = if door.ends_with("bytes.door") {
-        ostium::Door::create(&door, options, bytes).unwrap()
+        ostium::Door::builder(&door).options(options).serve(bytes).unwrap()
     } else if door.ends_with("handoff.door") {
-        ostium::Door::create(&door, options, handoff).unwrap()
+        ostium::Door::builder(&door).options(options).serve(handoff).unwrap()
     } else {
         ostium_http::serve(&door, options, handle).unwrap()
     };

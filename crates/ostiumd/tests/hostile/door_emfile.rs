@@ -30,11 +30,13 @@ fn door_emfile_child() {
         .with_max_level(tracing::Level::WARN)
         .init();
     let options = DoorOptions { max_connections: 100_000, ..DoorOptions::default() };
-    let _door = Door::create(&path, options, |request| match request.op {
-        ECHO => Response::ok(request.args),
-        _ => Response::fault(Fault::UnknownOperation),
-    })
-    .unwrap();
+    let _door = Door::builder(&path)
+        .options(options)
+        .serve(|request| match request.op {
+            ECHO => Response::ok(request.args),
+            _ => Response::fault(Fault::UnknownOperation),
+        })
+        .unwrap();
     println!("serving");
     std::thread::sleep(Duration::from_secs(20));
 }
