@@ -249,7 +249,15 @@ pub fn probe(
                 let mut lent = pattern(size);
                 stamp_ends(&mut lent, sequence);
                 let reply = client
-                    .call_with_leases(PROBE_OP, &[], &mut [Lend::Read(&lent)], &[], deadline)
+                    .call_with(
+                        PROBE_OP,
+                        &[],
+                        ostium::CallOptions {
+                            leases: &mut [Lend::Read(&lent)],
+                            deadline,
+                            ..Default::default()
+                        },
+                    )
                     .context("probing a read lease")?;
                 let (mapped, hash) = parse_probe(&reply.data, true)?;
                 ensure!(
@@ -261,12 +269,14 @@ pub fn probe(
             Direction::Write => {
                 let mut lent = vec![0; size];
                 let reply = client
-                    .call_with_leases(
+                    .call_with(
                         PROBE_OP,
                         &sequence.to_le_bytes(),
-                        &mut [Lend::Write(&mut lent)],
-                        &[],
-                        deadline,
+                        ostium::CallOptions {
+                            leases: &mut [Lend::Write(&mut lent)],
+                            deadline,
+                            ..Default::default()
+                        },
                     )
                     .context("probing a write lease")?;
                 let (mapped, _) = parse_probe(&reply.data, false)?;
@@ -371,7 +381,14 @@ fn drive(load: &Load, client: &Client, warm_end: Instant, end: Instant) -> Resul
                     break;
                 }
                 let reply = client
-                    .call_with_leases(READ_OP, &[], &mut [Lend::Read(&lent)], &[], None)
+                    .call_with(
+                        READ_OP,
+                        &[],
+                        ostium::CallOptions {
+                            leases: &mut [Lend::Read(&lent)],
+                            ..Default::default()
+                        },
+                    )
                     .with_context(|| format!("read lease call {sequence}"))?;
                 let back = Instant::now();
                 ensure!(
@@ -387,7 +404,14 @@ fn drive(load: &Load, client: &Client, warm_end: Instant, end: Instant) -> Resul
                 }
                 let args = sequence.to_le_bytes();
                 client
-                    .call_with_leases(WRITE_OP, &args, &mut [Lend::Write(&mut lent)], &[], None)
+                    .call_with(
+                        WRITE_OP,
+                        &args,
+                        ostium::CallOptions {
+                            leases: &mut [Lend::Write(&mut lent)],
+                            ..Default::default()
+                        },
+                    )
                     .with_context(|| format!("write lease call {sequence}"))?;
                 let back = Instant::now();
                 stamp_ends(&mut expected, sequence);
@@ -544,20 +568,24 @@ mod tests {
         let mut buffer = vec![0u8; 64];
         // Reading a write lease, writing a read lease, no lease, a sequence number that is
         // not eight bytes, an operation nobody serves.
-        let read_of_write =
-            client.call_with_leases(READ_OP, &[], &mut [Lend::Write(&mut buffer)], &[], None);
+        let read_of_write = client.call_with(
+            READ_OP,
+            &[],
+            ostium::CallOptions { leases: &mut [Lend::Write(&mut buffer)], ..Default::default() },
+        );
         assert_eq!(fault(read_of_write), Fault::BadLease);
-        let write_of_read = client.call_with_leases(
+        let write_of_read = client.call_with(
             WRITE_OP,
             &1u64.to_le_bytes(),
-            &mut [Lend::Read(&pattern(64))],
-            &[],
-            None,
+            ostium::CallOptions { leases: &mut [Lend::Read(&pattern(64))], ..Default::default() },
         );
         assert_eq!(fault(write_of_read), Fault::BadLease);
         assert_eq!(fault(client.call(PROBE_OP, &[])), Fault::BadLease);
-        let short_args =
-            client.call_with_leases(WRITE_OP, &[1], &mut [Lend::Write(&mut buffer)], &[], None);
+        let short_args = client.call_with(
+            WRITE_OP,
+            &[1],
+            ostium::CallOptions { leases: &mut [Lend::Write(&mut buffer)], ..Default::default() },
+        );
         assert_eq!(fault(short_args), Fault::BadMessage);
         assert_eq!(fault(client.call(99, &[])), Fault::UnknownOperation);
         assert_eq!(buffer, [0; 64], "nothing was written");

@@ -59,13 +59,17 @@ impl Stub {
         if !idempotent {
             return self
                 .client
-                .call_with_leases(op, args, leases, &[], deadline)
+                .call_with(op, args, ostium::CallOptions { leases, deadline, ..Default::default() })
                 .map_err(Into::into);
         }
         let retry_until = deadline.unwrap_or_else(|| Instant::now() + DEFAULT_RETRY_WINDOW);
         let mut backoff = Duration::from_millis(1);
         loop {
-            match self.client.call_with_leases(op, args, leases, &[], deadline) {
+            match self.client.call_with(
+                op,
+                args,
+                ostium::CallOptions { leases, deadline, ..Default::default() },
+            ) {
                 Err(CallError::ServerDeath { .. } | CallError::NoDoor { .. })
                     if Instant::now() + backoff < retry_until =>
                 {

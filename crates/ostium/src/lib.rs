@@ -55,7 +55,8 @@ mod sealed;
 mod transport;
 
 pub use client::{
-    ApplicationError, Client, DEFAULT_INLINE_LEASE_MAX, Lend, LoopConnection, LoopEvent, Reply,
+    ApplicationError, CallOptions, Client, DEFAULT_INLINE_LEASE_MAX, Lend, LoopConnection,
+    LoopEvent, Reply,
 };
 pub use door::{Door, DoorBuilder, DoorOptions};
 pub use error::{CallError, DoorError, InvalidCall, ProtocolError};

@@ -97,7 +97,13 @@ fn rustix_ids() -> (u32, u32) {
 fn descriptors_travel_both_ways() {
     let (_door, client) = serve("fds");
     let (mut reader, writer) = std::io::pipe().unwrap();
-    client.call_with(WRITE_TO_FD, b"through the door", &[writer.as_fd()], None).unwrap();
+    client
+        .call_with(
+            WRITE_TO_FD,
+            b"through the door",
+            ostium::CallOptions { fds: &[writer.as_fd()], ..Default::default() },
+        )
+        .unwrap();
     drop(writer);
     let mut got = String::new();
     reader.read_to_string(&mut got).unwrap();
@@ -238,7 +244,13 @@ fn a_tcp_socket_passed_through_a_door_is_written_by_the_server() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let mut ours = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (theirs, _) = listener.accept().unwrap();
-    client.call_with(WRITE_SOCKET, b"", &[theirs.as_fd()], None).unwrap();
+    client
+        .call_with(
+            WRITE_SOCKET,
+            b"",
+            ostium::CallOptions { fds: &[theirs.as_fd()], ..Default::default() },
+        )
+        .unwrap();
     drop(theirs);
     ours.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut got = String::new();
@@ -254,10 +266,19 @@ fn the_most_descriptors_a_message_carries_travel_both_ways() {
     let files: Vec<std::fs::File> =
         (0..253).map(|_| std::fs::File::open("/dev/null").unwrap()).collect();
     let fds: Vec<_> = files.iter().map(|f| f.as_fd()).collect();
-    let reply = client.call_with(COUNT_FDS, b"", &fds, None).unwrap();
+    let reply = client
+        .call_with(COUNT_FDS, b"", ostium::CallOptions { fds: &fds, ..Default::default() })
+        .unwrap();
     assert_eq!(reply.data, 253u32.to_le_bytes());
     assert!(matches!(
-        client.call_with(COUNT_FDS, b"", &[fds.as_slice(), &fds[..1]].concat(), None),
+        client.call_with(
+            COUNT_FDS,
+            b"",
+            ostium::CallOptions {
+                fds: &[fds.as_slice(), &fds[..1]].concat(),
+                ..Default::default()
+            }
+        ),
         Err(CallError::Invalid(_))
     ));
     let reply = client.call(GIVE_MANY, &253u32.to_le_bytes()).unwrap();

@@ -130,8 +130,13 @@ fn an_arena_is_mapped_once_on_each_side_and_reused_unseen() {
     client.set_inline_lease_max(0);
     on_one_cpu(|| {
         let sum = |bytes: &[u8]| {
-            let reply =
-                client.call_with_leases(SUM, b"", &mut [Lend::Read(bytes)], &[], None).unwrap();
+            let reply = client
+                .call_with(
+                    SUM,
+                    b"",
+                    ostium::CallOptions { leases: &mut [Lend::Read(bytes)], ..Default::default() },
+                )
+                .unwrap();
             u64::from_le_bytes(reply.data.try_into().unwrap())
         };
         // A large lease, then smaller ones: the rest of the arena is never seen.
@@ -146,7 +151,16 @@ fn an_arena_is_mapped_once_on_each_side_and_reused_unseen() {
         let mut args = vec![9u8];
         args.extend(10u32.to_le_bytes());
         args.extend(20u32.to_le_bytes());
-        client.call_with_leases(FILL, &args, &mut [Lend::Write(&mut buffer)], &[], None).unwrap();
+        client
+            .call_with(
+                FILL,
+                &args,
+                ostium::CallOptions {
+                    leases: &mut [Lend::Write(&mut buffer)],
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         let mut expected = vec![1u8; 200_000];
         expected[10..20].fill(9);
         assert!(buffer == expected);

@@ -94,7 +94,13 @@ fn serve(name: &str) -> (Door, Client) {
 }
 
 fn sum_of(client: &Client, bytes: &[u8]) -> u64 {
-    let reply = client.call_with_leases(SUM, b"", &mut [Lend::Read(bytes)], &[], None).unwrap();
+    let reply = client
+        .call_with(
+            SUM,
+            b"",
+            ostium::CallOptions { leases: &mut [Lend::Read(bytes)], ..Default::default() },
+        )
+        .unwrap();
     u64::from_le_bytes(reply.data.try_into().unwrap())
 }
 
@@ -115,12 +121,13 @@ fn write_leases_change_only_what_the_server_wrote() {
         let mut buffer = vec![1u8; len];
         let (start, end) = (2usize, 5usize);
         client
-            .call_with_leases(
+            .call_with(
                 FILL,
                 &[9, start as u8, end as u8],
-                &mut [Lend::Write(&mut buffer)],
-                &[],
-                None,
+                ostium::CallOptions {
+                    leases: &mut [Lend::Write(&mut buffer)],
+                    ..Default::default()
+                },
             )
             .unwrap();
         let mut expected = vec![1u8; len];
@@ -135,7 +142,14 @@ fn read_write_leases_round_trip() {
     for len in [3usize, 1024 * 1024] {
         let mut buffer: Vec<u8> = (0..len).map(|i| i as u8).collect();
         client
-            .call_with_leases(INCREMENT, b"", &mut [Lend::ReadWrite(&mut buffer)], &[], None)
+            .call_with(
+                INCREMENT,
+                b"",
+                ostium::CallOptions {
+                    leases: &mut [Lend::ReadWrite(&mut buffer)],
+                    ..Default::default()
+                },
+            )
             .unwrap();
         assert!(buffer.iter().enumerate().all(|(i, &b)| b == (i as u8).wrapping_add(1)));
     }
@@ -147,18 +161,26 @@ fn several_leases_of_both_transports_in_one_call() {
     let source: Vec<u8> = (0..200_000).map(|i| (i % 7) as u8).collect();
     let mut dest = vec![0u8; source.len()];
     client
-        .call_with_leases(COPY, b"", &mut [Lend::Read(&source), Lend::Write(&mut dest)], &[], None)
+        .call_with(
+            COPY,
+            b"",
+            ostium::CallOptions {
+                leases: &mut [Lend::Read(&source), Lend::Write(&mut dest)],
+                ..Default::default()
+            },
+        )
         .unwrap();
     assert!(dest == source);
     let small = b"tiny".to_vec();
     let mut small_dest = [0u8; 4];
     client
-        .call_with_leases(
+        .call_with(
             COPY,
             b"",
-            &mut [Lend::Read(&small), Lend::Write(&mut small_dest)],
-            &[],
-            None,
+            ostium::CallOptions {
+                leases: &mut [Lend::Read(&small), Lend::Write(&mut small_dest)],
+                ..Default::default()
+            },
         )
         .unwrap();
     assert_eq!(&small_dest, b"tiny");
@@ -168,21 +190,35 @@ fn several_leases_of_both_transports_in_one_call() {
 fn access_and_bounds_are_checked_and_a_refused_call_changes_nothing() {
     let (_door, client) = serve("checks");
     let data = [5u8; 10];
-    let outcome =
-        client.call_with_leases(WRITE_READ_LEASE, b"", &mut [Lend::Read(&data)], &[], None);
+    let outcome = client.call_with(
+        WRITE_READ_LEASE,
+        b"",
+        ostium::CallOptions { leases: &mut [Lend::Read(&data)], ..Default::default() },
+    );
     assert!(matches!(outcome, Err(CallError::Fault(Fault::BadLease))), "{outcome:?}");
-    let outcome = client.call_with_leases(PAST_THE_END, b"", &mut [Lend::Read(&data)], &[], None);
+    let outcome = client.call_with(
+        PAST_THE_END,
+        b"",
+        ostium::CallOptions { leases: &mut [Lend::Read(&data)], ..Default::default() },
+    );
     assert!(matches!(outcome, Err(CallError::Fault(Fault::BadLease))), "{outcome:?}");
 
     // Writing past the end of a write lease: refused, and the buffer is untouched.
     let mut buffer = [1u8; 4];
-    let outcome =
-        client.call_with_leases(FILL, &[9, 2, 6], &mut [Lend::Write(&mut buffer)], &[], None);
+    let outcome = client.call_with(
+        FILL,
+        &[9, 2, 6],
+        ostium::CallOptions { leases: &mut [Lend::Write(&mut buffer)], ..Default::default() },
+    );
     assert!(matches!(outcome, Err(CallError::Fault(Fault::BadLease))), "{outcome:?}");
     assert_eq!(buffer, [1; 4]);
 
     // Asking for a lease the call does not carry.
-    let outcome = client.call_with_leases(COPY, b"", &mut [Lend::Read(&data)], &[], None);
+    let outcome = client.call_with(
+        COPY,
+        b"",
+        ostium::CallOptions { leases: &mut [Lend::Read(&data)], ..Default::default() },
+    );
     assert!(matches!(outcome, Err(CallError::Fault(Fault::BadLease))), "{outcome:?}");
     // And the door goes on.
     assert_eq!(sum_of(&client, &data), 50);

@@ -91,7 +91,15 @@ fn an_idle_connection_is_closed_at_the_idle_timeout_but_not_during_a_call() {
     // The client connects again for its next call.
     assert_eq!(
         client
-            .call_idempotent(ECHO, b"again", std::time::Instant::now() + Duration::from_secs(5))
+            .call_with(
+                ECHO,
+                b"again",
+                ostium::CallOptions {
+                    deadline: Some(std::time::Instant::now() + Duration::from_secs(5)),
+                    retry: true,
+                    ..Default::default()
+                }
+            )
             .unwrap()
             .data,
         b"again"

@@ -107,7 +107,13 @@ fn a_writable_lease_larger_than_the_caller_accepts_inline_comes_back_whole() {
     // Inline as far as the server goes (it accepts 1 MiB); the reply could not carry it.
     client.set_inline_lease_max(ONE_MIB as usize);
     let mut buffer = vec![0u8; 150_000];
-    client.call_with_leases(FILL, b"", &mut [Lend::Write(&mut buffer)], &[], None).unwrap();
+    client
+        .call_with(
+            FILL,
+            b"",
+            ostium::CallOptions { leases: &mut [Lend::Write(&mut buffer)], ..Default::default() },
+        )
+        .unwrap();
     assert!(buffer.iter().all(|&b| b == 0xab), "the lease came back whole");
 }
 

@@ -178,7 +178,11 @@ fn a_server_killed_mid_call_is_reported_promptly_and_a_restart_is_reached() {
             let client = Arc::clone(&client);
             std::thread::spawn(move || {
                 let deadline = Some(Instant::now() + Duration::from_secs(10));
-                let outcome = client.call_with(SLOW, &[250], &[], deadline);
+                let outcome = client.call_with(
+                    SLOW,
+                    &[250],
+                    ostium::CallOptions { deadline, ..Default::default() },
+                );
                 (outcome, Instant::now())
             })
         };
@@ -196,7 +200,15 @@ fn a_server_killed_mid_call_is_reported_promptly_and_a_restart_is_reached() {
         // A new server at the same path: a new instance, reached again by an idempotent call.
         server = start_child("door_server_child", SERVER_ENV, &path);
         let reply = client
-            .call_idempotent(ECHO, b"again", Instant::now() + Duration::from_secs(10))
+            .call_with(
+                ECHO,
+                b"again",
+                ostium::CallOptions {
+                    deadline: Some(Instant::now() + Duration::from_secs(10)),
+                    retry: true,
+                    ..Default::default()
+                },
+            )
             .unwrap();
         assert_eq!(reply.data, b"again");
         assert_ne!(client.instance(), before, "a restarted server has a new instance id");

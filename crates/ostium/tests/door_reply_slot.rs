@@ -294,7 +294,8 @@ fn the_reference_client_keeps_in_step_through_every_kind_of_reply() {
     }
     // A deadline passing while the reply is late loses that connection, not the client.
     let deadline = Some(Instant::now() + Duration::from_millis(5));
-    let late = client.call_with(SLOW_ECHO, &[50], &[], deadline);
+    let late =
+        client.call_with(SLOW_ECHO, &[50], ostium::CallOptions { deadline, ..Default::default() });
     assert!(matches!(late, Err(CallError::Deadline)), "{late:?}");
     fast(6);
 }

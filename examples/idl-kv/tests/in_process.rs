@@ -120,12 +120,10 @@ fn max_len_is_checked_on_both_sides() {
     let client = Client::open(served.door().path()).unwrap();
     let args = 1_u32.to_ne_bytes();
     let long = [0_u8; 65];
-    let error = client.call_with_leases(
+    let error = client.call_with(
         KvOperation::put as u32,
         &args,
-        &mut [Lend::Read(&long)],
-        &[],
-        None,
+        ostium::CallOptions { leases: &mut [Lend::Read(&long)], ..Default::default() },
     );
     assert!(matches!(error, Err(ostium::CallError::Fault(Fault::BadLease))), "{error:?}");
 }

@@ -55,6 +55,21 @@ impl Lend<'_> {
     }
 }
 
+/// How a call is made beyond its operation and arguments ([`Client::call_with`]); the
+/// default is no lease, no descriptor, no deadline, no retry.
+#[derive(Debug, Default)]
+pub struct CallOptions<'a, 'l> {
+    /// Memory lent to the server for the call, in order (its `Leased` views).
+    pub leases: &'a mut [Lend<'l>],
+    /// Descriptors passed to the handler (the server gets its own copies; these stay open).
+    pub fds: &'a [BorrowedFd<'a>],
+    /// When to stop waiting for the reply ([`CallError::Deadline`]).
+    pub deadline: Option<Instant>,
+    /// The operation is idempotent: if the server dies or is not there, connect and call
+    /// again until the deadline (without a deadline, no retry is made).
+    pub retry: bool,
+}
+
 /// A handler's reply, as the caller receives it.
 #[derive(Debug)]
 pub struct Reply {
@@ -181,27 +196,59 @@ impl Client {
     }
 
     /// Calls operation `op` with `args`, waiting as long as it takes.
-    pub fn call(&self, op: u32, args: &[u8]) -> Result<Reply, CallError> {
-        self.call_with(op, args, &[], None)
+    pub fn call(&self, op: impl Into<Op>, args: &[u8]) -> Result<Reply, CallError> {
+        self.call_with(op, args, CallOptions::default())
     }
 
-    /// Calls operation `op` with `args` and descriptors `fds` (the server gets its own
-    /// copies; these stay open), waiting until `deadline` at most.
+    /// Calls operation `op` with `args` as `options` say: leases lent, descriptors passed,
+    /// a deadline, retry of an idempotent operation. What the server writes in `Write` and
+    /// `ReadWrite` leases is in their buffers when this returns `Ok`; after an error they are
+    /// as the caller left them (or, if the server died mid-call, possibly partly written).
+    ///
+    /// ```no_run
+    /// # fn f(client: &ostium::Client) -> Result<(), ostium::CallError> {
+    /// use std::time::{Duration, Instant};
+    /// use ostium::{CallOptions, Lend};
+    ///
+    /// let mut sum = [0u8; 8];
+    /// let options = CallOptions {
+    ///     leases: &mut [Lend::Read(b"some bytes"), Lend::Write(&mut sum)],
+    ///     deadline: Some(Instant::now() + Duration::from_secs(1)),
+    ///     retry: true,
+    ///     ..CallOptions::default()
+    /// };
+    /// client.call_with(3, b"", options)?;
+    /// # Ok(()) }
+    /// ```
     pub fn call_with(
         &self,
-        op: u32,
+        op: impl Into<Op>,
         args: &[u8],
-        fds: &[BorrowedFd<'_>],
-        deadline: Option<Instant>,
+        options: CallOptions<'_, '_>,
     ) -> Result<Reply, CallError> {
-        self.call_with_leases(op, args, &mut [], fds, deadline)
+        let CallOptions { leases, fds, deadline, retry } = options;
+        let op = op.into().0;
+        let Some(until) = deadline.filter(|_| retry) else {
+            return self.call_once(op, args, leases, fds, deadline);
+        };
+        // Idempotent: if the server dies or is not there (restarting, say), connect and call
+        // again until the deadline.
+        let mut backoff = Duration::from_millis(1);
+        loop {
+            match self.call_once(op, args, leases, fds, deadline) {
+                Err(CallError::ServerDeath { .. } | CallError::NoDoor { .. })
+                    if Instant::now() + backoff < until =>
+                {
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_millis(100));
+                }
+                outcome => return outcome,
+            }
+        }
     }
 
-    /// Calls operation `op` with `args`, lending `leases` (in order) and passing `fds`,
-    /// waiting until `deadline` at most. What the server writes in `Write` and `ReadWrite`
-    /// leases is in their buffers when this returns `Ok`; after an error they are as the
-    /// caller left them (or, if the server died mid-call, possibly partly written).
-    pub fn call_with_leases(
+    /// One attempt of a call, on an idle connection of the caller's lane or a new one.
+    fn call_once(
         &self,
         op: u32,
         args: &[u8],
@@ -226,31 +273,9 @@ impl Client {
         outcome
     }
 
-    /// Calls an idempotent operation: if the server dies or is not there (restarting, say),
-    /// reconnects and calls again, until `deadline`.
-    pub fn call_idempotent(
-        &self,
-        op: u32,
-        args: &[u8],
-        deadline: Instant,
-    ) -> Result<Reply, CallError> {
-        let mut backoff = Duration::from_millis(1);
-        loop {
-            match self.call_with(op, args, &[], Some(deadline)) {
-                Err(CallError::ServerDeath { .. } | CallError::NoDoor { .. })
-                    if Instant::now() + backoff < deadline =>
-                {
-                    std::thread::sleep(backoff);
-                    backoff = (backoff * 2).min(Duration::from_millis(100));
-                }
-                outcome => return outcome,
-            }
-        }
-    }
-
     /// Calls the reserved `PING` operation.
     pub fn ping(&self) -> Result<(), CallError> {
-        self.call(Op::PING.0, &[]).map(drop)
+        self.call(Op::PING, &[]).map(drop)
     }
 
     fn take_idle(&self, lane: Option<u32>) -> Option<Connection> {

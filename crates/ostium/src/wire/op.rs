@@ -10,6 +10,13 @@ use core::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Op(pub u32);
 
+/// A bare operation number, for [`Client::call`](crate::Client::call).
+impl From<u32> for Op {
+    fn from(op: u32) -> Op {
+        Op(op)
+    }
+}
+
 impl Op {
     /// `0` is never a valid operation.
     pub const INVALID: Op = Op(0);

@@ -170,6 +170,12 @@ fn unhealthy(probes: &Probes) -> Vec<String> {
 fn answers_ping(probe: &Probe) -> bool {
     let deadline = Some(Instant::now() + PING_TIMEOUT);
     ostium::Client::open(&probe.door)
-        .and_then(|client| client.call_with(ostium::wire::Op::PING.0, &[], &[], deadline))
+        .and_then(|client| {
+            client.call_with(
+                ostium::wire::Op::PING.0,
+                &[],
+                ostium::CallOptions { deadline, ..Default::default() },
+            )
+        })
         .is_ok()
 }
