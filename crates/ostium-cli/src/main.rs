@@ -24,11 +24,12 @@ mod description;
 mod door;
 mod hex;
 mod idl;
+mod man;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Check and generate Idol interfaces; ping, describe and call doors.
 #[derive(Parser, Debug)]
@@ -73,6 +74,11 @@ enum Command {
         #[arg(long, default_value = ostiumd_control::DEFAULT_PATH)]
         door: PathBuf,
     },
+    /// Writes the manual pages ostium(1), ostiumd(8) and ostiumd.conf(5) into DIR.
+    Man {
+        /// Where to write them.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -112,6 +118,7 @@ fn main() -> ExitCode {
         Command::Status { door } => control::status(&door),
         Command::Reload { door } => control::reload(&door),
         Command::Stop { door } => control::stop(&door),
+        Command::Man { dir } => man::write_pages(&dir, Cli::command()),
     };
     match outcome {
         Ok(code) => code,

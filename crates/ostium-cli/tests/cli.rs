@@ -172,3 +172,17 @@ fn raw_calls_of_a_plain_door() {
     let describe = ostium(&["describe", door]);
     assert!(stderr(&describe).contains("does not describe itself"));
 }
+
+#[test]
+fn man_writes_the_three_pages() {
+    let dir = temp("man");
+    let output = ostium(&["man", s(&dir)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for (name, title) in
+        [("ostium.1", "ostium"), ("ostiumd.8", "ostiumd"), ("ostiumd.conf.5", "OSTIUMD.CONF")]
+    {
+        let page = std::fs::read_to_string(dir.join(name)).unwrap();
+        assert!(page.contains(&format!(".TH {title}")), "{name}: {}", &page[..page.len().min(200)]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -21,10 +21,12 @@
 //!   writes them without holding up a loop.
 //! - [`engine`]: between the clients' sockets and the applications' doors.
 //! - [`supervise`]: `exec`, starting an application and restarting it with backoff.
+//! - [`cli`]: the command line (here so that its manual page can be generated).
 
 #![forbid(unsafe_code)]
 
 pub mod access_log;
+pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod http;

@@ -11,32 +11,16 @@
 #![forbid(unsafe_code)]
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
+use ostiumd::cli::Args;
 use ostiumd::config::Config;
 use ostiumd::engine::daemon::Daemon;
-
-/// Ports to doors: forwards network ports to the doors of the applications serving them.
-#[derive(Parser, Debug)]
-#[command(version, about)]
-struct Args {
-    /// Serve the forwards of this configuration file.
-    #[arg(
-        long,
-        value_name = "CONFIG",
-        required_unless_present = "check",
-        conflicts_with = "check"
-    )]
-    config: Option<PathBuf>,
-    /// Check this configuration file, print what it forwards, and exit.
-    #[arg(long, value_name = "CONFIG")]
-    check: Option<PathBuf>,
-}
 
 /// Logs to standard error at the level `RUST_LOG` asks, else the configuration's, else
 /// `info`.
