@@ -37,6 +37,7 @@ mod tests {
         assert_eq!(format(&[0, 0xab]), "00ab");
         assert_eq!(parse(["abc"]).unwrap_err(), "`abc` is not hex bytes (pairs of hex digits)");
         assert!(parse(["zz"]).is_err());
-        assert_eq!(parse([]).unwrap(), []);
+        let none: [&str; 0] = [];
+        assert_eq!(parse(none).unwrap(), Vec::<u8>::new());
     }
 }
