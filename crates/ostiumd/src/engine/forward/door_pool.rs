@@ -212,6 +212,14 @@ impl<T: PartialEq> DoorPool<T> {
         }
         let conn = match LoopConnection::connect(&self.path) {
             Ok(conn) => conn,
+            // The door's backlog is full (the application accepts more slowly than calls
+            // come): the call waits for one of the connections this pool has to be free,
+            // as at the pool's limit. With none, nothing would free one: it fails (503).
+            Err(CallError::NoDoor { source, .. })
+                if source.kind() == std::io::ErrorKind::WouldBlock && !self.slots.is_empty() =>
+            {
+                return self.waiting.push_back(job);
+            }
             Err(err) => return done.push(Done { tag: job.tag, outcome: Err(err) }),
         };
         match cx.watch(&conn, Interest::READABLE) {
