@@ -15,7 +15,8 @@ use ostium_reactor::{TimerId, WatchId};
 use tracing::debug;
 
 use super::admission::Admission;
-use super::door_pool::{Done, DoorPool, Job};
+use super::core::ForwardCore;
+use super::door_pool::{Done, Job};
 use super::proxy_gate::{Passage, ProxyGate};
 use crate::config::Forward;
 use crate::metrics::ForwardMetrics;
@@ -37,16 +38,13 @@ struct Client {
 
 /// The `bytes` service of one loop for one TCP forward.
 pub struct BytesService {
-    forward: Arc<Forward>,
+    core: ForwardCore<ConnId>,
     metrics: ForwardMetrics,
     admission: Arc<Admission>,
     /// The admitted connections' client addresses (released when they close).
     admitted: FxHashMap<ConnId, std::net::IpAddr>,
     clients: FxHashMap<ConnId, Client>,
-    pool: DoorPool<ConnId>,
     timers: FxHashMap<TimerId, ConnId>,
-    done: Vec<Done<ConnId>>,
-    draining: bool,
 }
 
 impl BytesService {
@@ -60,33 +58,26 @@ impl BytesService {
             metrics,
             admission,
             admitted: FxHashMap::default(),
-            pool: DoorPool::new(&forward.door, super::door_pool::MAX_DOOR_CONNECTIONS),
-            forward,
+            core: ForwardCore::new(forward),
             clients: FxHashMap::default(),
             timers: FxHashMap::default(),
-            done: Vec::new(),
-            draining: false,
         }
     }
 
     /// Stops taking connections; the loop stops once those open are answered.
     pub fn begin_drain(&mut self, cx: &mut Context<'_>) {
-        self.draining = true;
+        self.core.draining = true;
         self.stop_if_drained(cx);
     }
 
     /// Applies a reloaded configuration of the same forward to what comes next; what is
     /// in progress finishes as it started.
     pub fn reconfigure(&mut self, cx: &mut Context<'_>, forward: Arc<Forward>) {
-        self.pool.retarget(cx, &forward.door);
-        self.forward = forward;
+        self.core.reconfigure(cx, forward);
     }
 
     fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
-        if self.draining && self.clients.is_empty() {
-            self.pool.close_all(cx);
-            cx.stop();
-        }
+        self.core.stop_if_drained(cx, self.clients.is_empty());
     }
 
     fn set_timer(
@@ -108,7 +99,7 @@ impl BytesService {
     }
 
     fn deliver(&mut self, cx: &mut Context<'_>) {
-        while let Some(Done { tag: conn, outcome }) = self.done.pop() {
+        while let Some(Done { tag: conn, outcome }) = self.core.done.pop() {
             let Some(client) = self.clients.get_mut(&conn) else { continue };
             let timer = client.reply_timer.take();
             self.cancel(cx, timer);
@@ -125,7 +116,7 @@ impl BytesService {
 
 impl Service for BytesService {
     fn on_open(&mut self, cx: &mut Context<'_>, conn: ConnId, origin: Origin) {
-        if self.draining {
+        if self.core.draining {
             cx.close(conn);
             return;
         }
@@ -142,13 +133,13 @@ impl Service for BytesService {
             }
         }
         let mut client = Client {
-            gate: ProxyGate::new(self.forward.proxy_protocol),
+            gate: ProxyGate::new(self.core.forward.proxy_protocol),
             request: Vec::new(),
             pause_timer: None,
             request_timer: None,
             reply_timer: None,
         };
-        let timeouts = self.forward.timeouts;
+        let timeouts = self.core.forward.timeouts;
         client.pause_timer = Some(self.set_timer(cx, conn, timeouts.body));
         client.request_timer = Some(self.set_timer(cx, conn, timeouts.request));
         self.clients.insert(conn, client);
@@ -180,14 +171,17 @@ impl Service for BytesService {
             input.as_slice().to_vec()
         };
         input.clear();
-        if (client.request.len() + bytes.len()) as u64 > self.forward.limits.max_body {
-            debug!(limit = self.forward.limits.max_body, "a bytes request over max-body; closed");
+        if (client.request.len() + bytes.len()) as u64 > self.core.forward.limits.max_body {
+            debug!(
+                limit = self.core.forward.limits.max_body,
+                "a bytes request over max-body; closed"
+            );
             return Flow::Close;
         }
         client.request.extend_from_slice(&bytes);
         let pause = client.pause_timer.take();
         self.cancel(cx, pause);
-        let timer = self.set_timer(cx, conn, self.forward.timeouts.body);
+        let timer = self.set_timer(cx, conn, self.core.forward.timeouts.body);
         if let Some(client) = self.clients.get_mut(&conn) {
             client.pause_timer = Some(timer);
         }
@@ -213,13 +207,13 @@ impl Service for BytesService {
         let request = std::mem::take(&mut client.request);
         self.cancel(cx, pause);
         self.cancel(cx, whole);
-        let timer = self.set_timer(cx, conn, self.forward.timeouts.reply);
+        let timer = self.set_timer(cx, conn, self.core.forward.timeouts.reply);
         if let Some(client) = self.clients.get_mut(&conn) {
             client.reply_timer = Some(timer);
         }
         let job =
             Job { tag: conn, op: BYTES_REQUEST, args: request, fds: Vec::new(), retryable: false };
-        self.pool.submit(cx, job, &mut self.done);
+        self.core.submit(cx, job);
         self.deliver(cx);
         Flow::Keep
     }
@@ -227,19 +221,19 @@ impl Service for BytesService {
     fn on_timer(&mut self, cx: &mut Context<'_>, timer: TimerId) {
         let Some(conn) = self.timers.remove(&timer) else { return };
         debug!("a bytes connection timed out; closed");
-        self.pool.abandon(cx, &conn, &mut self.done);
+        self.core.pool.abandon(cx, &conn, &mut self.core.done);
         cx.close(conn);
         self.deliver(cx);
     }
 
     fn on_turn_end(&mut self, cx: &mut Context<'_>) {
         // The calls this turn queued go out together (see DoorPool).
-        self.pool.flush(cx, &mut self.done);
+        self.core.end_turn(cx);
         self.deliver(cx);
     }
 
     fn on_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {
-        if self.pool.on_ready(cx, watch, ready, &mut self.done) {
+        if self.core.on_ready(cx, watch, ready) {
             self.deliver(cx);
         }
     }
@@ -252,7 +246,7 @@ impl Service for BytesService {
         for timer in [client.pause_timer, client.request_timer, client.reply_timer] {
             self.cancel(cx, timer);
         }
-        self.pool.forget_waiting(|&owner| owner == conn);
+        self.core.pool.forget_waiting(|&owner| owner == conn);
         self.stop_if_drained(cx);
     }
 }

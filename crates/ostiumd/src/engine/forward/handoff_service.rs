@@ -19,7 +19,8 @@ use ostium_reactor::{TimerId, WatchId};
 use tracing::{debug, warn};
 
 use super::admission::Admission;
-use super::door_pool::{Done, DoorPool, Job};
+use super::core::ForwardCore;
+use super::door_pool::{Done, Job};
 use super::proxy_gate::{Passage, ProxyGate};
 use crate::config::Forward;
 use crate::metrics::ForwardMetrics;
@@ -29,14 +30,11 @@ pub const HANDOFF: u32 = 1;
 
 /// The `handoff` service of one loop for one TCP forward.
 pub struct HandoffService {
-    forward: Arc<Forward>,
+    core: ForwardCore<u64>,
     metrics: ForwardMetrics,
     admission: Arc<Admission>,
-    pool: DoorPool<u64>,
     next_tag: u64,
     in_flight: usize,
-    done: Vec<Done<u64>>,
-    draining: bool,
     /// Connections whose PROXY header is being read before they are handed off, with the
     /// timer that bounds it.
     gated: FxHashMap<ConnId, (ProxyGate, TimerId)>,
@@ -53,12 +51,9 @@ impl HandoffService {
         HandoffService {
             metrics,
             admission,
-            pool: DoorPool::new(&forward.door, super::door_pool::MAX_DOOR_CONNECTIONS),
-            forward,
+            core: ForwardCore::new(forward),
             next_tag: 0,
             in_flight: 0,
-            done: Vec::new(),
-            draining: false,
             gated: FxHashMap::default(),
             timers: FxHashMap::default(),
         }
@@ -66,22 +61,18 @@ impl HandoffService {
 
     /// Stops taking connections; the loop stops once the handoffs in progress are sent.
     pub fn begin_drain(&mut self, cx: &mut Context<'_>) {
-        self.draining = true;
+        self.core.draining = true;
         self.stop_if_drained(cx);
     }
 
     /// Applies a reloaded configuration of the same forward to what comes next; what is
     /// in progress finishes as it started.
     pub fn reconfigure(&mut self, cx: &mut Context<'_>, forward: Arc<Forward>) {
-        self.pool.retarget(cx, &forward.door);
-        self.forward = forward;
+        self.core.reconfigure(cx, forward);
     }
 
     fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
-        if self.draining && self.in_flight == 0 {
-            self.pool.close_all(cx);
-            cx.stop();
-        }
+        self.core.stop_if_drained(cx, self.in_flight == 0);
     }
 
     /// Takes `conn` out of the loop and passes it through the door, with the client's
@@ -103,7 +94,7 @@ impl HandoffService {
             return;
         }
         self.admission.release(remote.ip());
-        let mut args = format!("{remote} {}\n", self.forward.listen).into_bytes();
+        let mut args = format!("{remote} {}\n", self.core.forward.listen).into_bytes();
         args.extend_from_slice(&early);
         args.extend_from_slice(&detached.input);
         if !detached.output.is_empty() {
@@ -117,12 +108,12 @@ impl HandoffService {
         self.next_tag += 1;
         self.in_flight += 1;
         let job = Job { tag, op: HANDOFF, args, fds: vec![fd], retryable: false };
-        self.pool.submit(cx, job, &mut self.done);
+        self.core.submit(cx, job);
         self.deliver(cx);
     }
 
     fn deliver(&mut self, cx: &mut Context<'_>) {
-        while let Some(Done { outcome, .. }) = self.done.pop() {
+        while let Some(Done { outcome, .. }) = self.core.done.pop() {
             self.in_flight -= 1;
             match outcome {
                 Ok(reply) => debug!(status = ?reply.status, "a connection handed off came back"),
@@ -130,7 +121,7 @@ impl HandoffService {
                     static HANDOFF_FAILED: ostium_sys::Throttle =
                         ostium_sys::Throttle::per_second();
                     if let Some(suppressed) = HANDOFF_FAILED.pass() {
-                        warn!(%err, door = %self.forward.door.display(), suppressed, "a handoff failed; the connection is closed");
+                        warn!(%err, door = %self.core.forward.door.display(), suppressed, "a handoff failed; the connection is closed");
                     }
                 }
             }
@@ -141,13 +132,13 @@ impl HandoffService {
 
 impl Service for HandoffService {
     fn on_open(&mut self, cx: &mut Context<'_>, conn: ConnId, _origin: Origin) {
-        if self.draining {
+        if self.core.draining {
             cx.close(conn);
             return;
         }
-        if self.forward.proxy_protocol {
+        if self.core.forward.proxy_protocol {
             // The header comes off the stream first; the handoff waits for it.
-            let timer = cx.set_timer(self.forward.timeouts.header);
+            let timer = cx.set_timer(self.core.forward.timeouts.header);
             self.timers.insert(timer, conn);
             self.gated.insert(conn, (ProxyGate::new(true), timer));
             return;
@@ -201,12 +192,12 @@ impl Service for HandoffService {
 
     fn on_turn_end(&mut self, cx: &mut Context<'_>) {
         // The calls this turn queued go out together (see DoorPool).
-        self.pool.flush(cx, &mut self.done);
+        self.core.end_turn(cx);
         self.deliver(cx);
     }
 
     fn on_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {
-        if self.pool.on_ready(cx, watch, ready, &mut self.done) {
+        if self.core.on_ready(cx, watch, ready) {
             self.deliver(cx);
         }
     }

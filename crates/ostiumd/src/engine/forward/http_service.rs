@@ -27,7 +27,8 @@ use ostium_reactor::{Buffer, CloseReason, ConnId, Context, Flow, Origin, Readine
 use ostium_reactor::{TimerId, WatchId};
 
 use super::admission::Admission;
-use super::door_pool::{Done, DoorPool, Job};
+use super::core::ForwardCore;
+use super::door_pool::{Done, Job};
 use super::door_request::Endpoints;
 use super::holds::Holds;
 use super::http_conn::Written;
@@ -85,7 +86,7 @@ enum TimerFor {
 
 /// The `http` service of one loop for one forward.
 pub struct HttpService {
-    forward: Arc<Forward>,
+    core: ForwardCore<Tag>,
     metrics: ForwardMetrics,
     admission: Arc<Admission>,
     /// Where access log lines go, and how they are written (none: no log).
@@ -97,14 +98,10 @@ pub struct HttpService {
     spool: Arc<Spool>,
     /// Boxed: the map keeps room for more entries than it holds, and a client is large.
     clients: FxHashMap<ConnId, Box<Client>>,
-    pool: DoorPool<Tag>,
     timers: FxHashMap<TimerId, TimerFor>,
     /// Scratch lists, kept to avoid allocating per event.
     calls: Vec<Call>,
-    done: Vec<Done<Tag>>,
     out: Vec<u8>,
-    /// The daemon is stopping: no new requests, close once those read are answered.
-    draining: bool,
     /// When to give the memory of closed connections back.
     trim: TrimPolicy,
     /// Connections not read from while the memory budget is spent.
@@ -126,14 +123,11 @@ impl HttpService {
             admission,
             limits: Limits::from(&forward.limits),
             spool: spool_of(&forward),
-            pool: DoorPool::new(&forward.door, super::door_pool::MAX_DOOR_CONNECTIONS),
-            forward,
+            core: ForwardCore::new(forward),
             clients: FxHashMap::default(),
             timers: FxHashMap::default(),
             calls: Vec::new(),
-            done: Vec::new(),
             out: Vec::new(),
-            draining: false,
             trim: TrimPolicy::default(),
             holds: Holds::default(),
         }
@@ -145,8 +139,7 @@ impl HttpService {
     pub fn reconfigure(&mut self, cx: &mut Context<'_>, forward: Arc<Forward>) {
         self.limits = Limits::from(&forward.limits);
         self.spool = spool_of(&forward);
-        self.pool.retarget(cx, &forward.door);
-        self.forward = forward;
+        self.core.reconfigure(cx, forward);
     }
 
     /// Admits `conn` under the forward's limits, or answers it 503 and closes it (counted).
@@ -186,13 +179,13 @@ impl HttpService {
         let mut calls = std::mem::take(&mut self.calls);
         for Call { seq, args, body_file, retryable } in calls.drain(..) {
             let Some(client) = self.clients.get_mut(&conn) else { break };
-            let timer = cx.set_timer(self.forward.timeouts.reply);
+            let timer = cx.set_timer(self.core.forward.timeouts.reply);
             self.timers.insert(timer, TimerFor::Reply(conn, seq));
             client.reply_timers.push((seq, timer, std::time::Instant::now(), args.len()));
             client.in_calls += args.len();
             let fds = body_file.into_iter().collect();
             let job = Job { tag: (conn, seq), op: HTTP_REQUEST, args, retryable, fds };
-            self.pool.submit(cx, job, &mut self.done);
+            self.core.submit(cx, job);
         }
         self.calls = calls;
         self.calls.clear();
@@ -201,7 +194,7 @@ impl HttpService {
 
     /// Hands finished calls to their clients and writes what is ready.
     fn deliver(&mut self, cx: &mut Context<'_>) {
-        while let Some(Done { tag: (conn, seq), outcome }) = self.done.pop() {
+        while let Some(Done { tag: (conn, seq), outcome }) = self.core.done.pop() {
             let Some(client) = self.clients.get_mut(&conn) else { continue };
             if let Some((timer, started)) = take_reply_timer(client, seq) {
                 cx.cancel_timer(timer);
@@ -263,7 +256,7 @@ impl HttpService {
         // The request timeout runs while a request is being read, whatever its progress.
         match (phase, client.request_timer) {
             (Phase::Head | Phase::Body, None) => {
-                let timer = cx.set_timer(self.forward.timeouts.request);
+                let timer = cx.set_timer(self.core.forward.timeouts.request);
                 self.timers.insert(timer, TimerFor::Read(conn));
                 client.request_timer = Some(timer);
             }
@@ -281,7 +274,7 @@ impl HttpService {
             cx.cancel_timer(timer);
             self.timers.remove(&timer);
         }
-        let timeouts = &self.forward.timeouts;
+        let timeouts = &self.core.forward.timeouts;
         let after = match phase {
             Phase::Idle if client.awaiting_first_byte => timeouts.header,
             Phase::Idle => timeouts.idle,
@@ -352,7 +345,7 @@ impl Service for HttpService {
         let peer = match origin {
             Origin::Accepted(peer) | Origin::Outgoing(peer) => peer,
         };
-        if self.draining {
+        if self.core.draining {
             cx.close(conn);
             return;
         }
@@ -364,9 +357,9 @@ impl Service for HttpService {
                 None => HttpConn::new(self.limits).without_request_lines(),
             }
             .spooling(Arc::clone(&self.spool))
-            .from(Endpoints { client: peer, local: self.forward.listen }),
+            .from(Endpoints { client: peer, local: self.core.forward.listen }),
             peer,
-            gate: ProxyGate::new(self.forward.proxy_protocol),
+            gate: ProxyGate::new(self.core.forward.proxy_protocol),
             admitted: false,
             read_timer: None,
             request_timer: None,
@@ -379,7 +372,7 @@ impl Service for HttpService {
         self.clients.insert(conn, Box::new(client));
         self.trim.opened(self.clients.len());
         // With a PROXY header, the client it names is the one the limits count.
-        if !self.forward.proxy_protocol && !self.admit(cx, conn) {
+        if !self.core.forward.proxy_protocol && !self.admit(cx, conn) {
             return;
         }
         self.arm_read_timer(cx, conn);
@@ -468,7 +461,7 @@ impl Service for HttpService {
                 }
             }
             Some(TimerFor::Reply(conn, seq)) => {
-                self.pool.abandon(cx, &(conn, seq), &mut self.done);
+                self.core.pool.abandon(cx, &(conn, seq), &mut self.core.done);
                 self.metrics.door_error(DoorErrorKind::Timeout).inc();
                 if let Some(client) = self.clients.get_mut(&conn) {
                     take_reply_timer(client, seq);
@@ -489,12 +482,12 @@ impl Service for HttpService {
 
     fn on_turn_end(&mut self, cx: &mut Context<'_>) {
         // The calls this turn queued go out together (see DoorPool).
-        self.pool.flush(cx, &mut self.done);
+        self.core.end_turn(cx);
         self.deliver(cx);
     }
 
     fn on_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {
-        if self.pool.on_ready(cx, watch, ready, &mut self.done) {
+        if self.core.on_ready(cx, watch, ready) {
             self.deliver(cx);
         }
     }
@@ -513,7 +506,7 @@ impl Service for HttpService {
             cx.cancel_timer(timer);
             self.timers.remove(&timer);
         }
-        self.pool.forget_waiting(|&(owner, _)| owner == conn);
+        self.core.pool.forget_waiting(|&(owner, _)| owner == conn);
         if self.trim.closed(self.clients.len()) {
             ostium_sys::release_free_memory();
         }

@@ -13,11 +13,13 @@
 //! - [`admission`]: a forward's connection limits (total, per source, rate), shared by its
 //!   loops, and the daemon's [`memory_budget`] for request bytes held in memory.
 //! - [`proxy_gate`]: the PROXY header a load balancer sends first, read off the stream.
-//! - [`service`]: the service of a loop for a forward, whichever its mode.
+//! - [`service`]: the service of a loop for a forward, whichever its mode; [`core`]: what
+//!   every mode's service holds and does the same way (the door pool and its glue).
 //! - [`trim`]: when a loop gives freed memory back to the system.
 
 pub mod admission;
 pub mod bytes_service;
+pub mod core;
 pub mod door_pool;
 pub mod door_request;
 pub mod handoff_service;

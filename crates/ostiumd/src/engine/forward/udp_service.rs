@@ -13,7 +13,8 @@ use ostium_reactor::{Buffer, ConnId, Context, Flow, Readiness, Service, TimerId,
 use ostium_sys::{Interest, UdpSocket};
 use tracing::{debug, warn};
 
-use super::door_pool::{Done, DoorPool, Job};
+use super::core::ForwardCore;
+use super::door_pool::{Done, Job};
 use crate::config::Forward;
 
 /// The door operation that carries a datagram.
@@ -25,39 +26,33 @@ const MAX_DATAGRAM: usize = 65_535;
 
 /// The UDP service of one loop for one forward.
 pub struct UdpService {
-    forward: Arc<Forward>,
+    core: ForwardCore<u64>,
     socket: UdpSocket,
     watch: Option<WatchId>,
-    pool: DoorPool<u64>,
     /// Calls in flight: whom to answer, and the reply timer.
     pending: FxHashMap<u64, (SocketAddr, TimerId)>,
     timers: FxHashMap<TimerId, u64>,
     next_tag: u64,
     buf: Vec<u8>,
-    done: Vec<Done<u64>>,
-    draining: bool,
 }
 
 impl UdpService {
     /// The service for `forward` on one loop, reading `socket`.
     pub fn new(forward: Arc<Forward>, socket: UdpSocket) -> UdpService {
         UdpService {
-            pool: DoorPool::new(&forward.door, super::door_pool::MAX_DOOR_CONNECTIONS),
-            forward,
+            core: ForwardCore::new(forward),
             socket,
             watch: None,
             pending: FxHashMap::default(),
             timers: FxHashMap::default(),
             next_tag: 0,
             buf: vec![0; MAX_DATAGRAM],
-            done: Vec::new(),
-            draining: false,
         }
     }
 
     /// Stops reading datagrams; the loop stops once the calls in flight are answered.
     pub fn begin_drain(&mut self, cx: &mut Context<'_>) {
-        self.draining = true;
+        self.core.draining = true;
         if let Some(watch) = self.watch.take() {
             cx.unwatch(watch);
         }
@@ -67,15 +62,11 @@ impl UdpService {
     /// Applies a reloaded configuration of the same forward to what comes next; what is
     /// in progress finishes as it started.
     pub fn reconfigure(&mut self, cx: &mut Context<'_>, forward: Arc<Forward>) {
-        self.pool.retarget(cx, &forward.door);
-        self.forward = forward;
+        self.core.reconfigure(cx, forward);
     }
 
     fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
-        if self.draining && self.pending.is_empty() {
-            self.pool.close_all(cx);
-            cx.stop();
-        }
+        self.core.stop_if_drained(cx, self.pending.is_empty());
     }
 
     /// Takes the datagrams waiting, up to a batch, each becoming a call.
@@ -91,17 +82,17 @@ impl UdpService {
             };
             let tag = self.next_tag;
             self.next_tag += 1;
-            let timer = cx.set_timer(self.forward.timeouts.reply);
+            let timer = cx.set_timer(self.core.forward.timeouts.reply);
             self.timers.insert(timer, tag);
             self.pending.insert(tag, (from, timer));
             let args = self.buf[..len].to_vec();
             let job = Job { tag, op: DATAGRAM, args, fds: Vec::new(), retryable: false };
-            self.pool.submit(cx, job, &mut self.done);
+            self.core.submit(cx, job);
         }
     }
 
     fn deliver(&mut self, cx: &mut Context<'_>) {
-        while let Some(Done { tag, outcome }) = self.done.pop() {
+        while let Some(Done { tag, outcome }) = self.core.done.pop() {
             let Some((to, timer)) = self.pending.remove(&tag) else { continue };
             cx.cancel_timer(timer);
             self.timers.remove(&timer);
@@ -139,14 +130,14 @@ impl Service for UdpService {
         let Some(tag) = self.timers.remove(&timer) else { return };
         if self.pending.remove(&tag).is_some() {
             debug!("a datagram's call timed out; no reply");
-            self.pool.abandon(cx, &tag, &mut self.done);
+            self.core.pool.abandon(cx, &tag, &mut self.core.done);
         }
         self.deliver(cx);
     }
 
     fn on_turn_end(&mut self, cx: &mut Context<'_>) {
         // The calls this turn queued go out together (see DoorPool).
-        self.pool.flush(cx, &mut self.done);
+        self.core.end_turn(cx);
         self.deliver(cx);
     }
 
@@ -154,7 +145,7 @@ impl Service for UdpService {
         if Some(watch) == self.watch {
             self.receive(cx);
         } else {
-            self.pool.on_ready(cx, watch, ready, &mut self.done);
+            self.core.on_ready(cx, watch, ready);
         }
         self.deliver(cx);
     }

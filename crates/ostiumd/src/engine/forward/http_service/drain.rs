@@ -11,7 +11,7 @@ impl HttpService {
     /// or at the application — is answered, with `Connection: close`; what is not answered
     /// within `deadline` is answered `503`. The loop stops when no client is left.
     pub fn begin_drain(&mut self, cx: &mut Context<'_>, deadline: std::time::Duration) {
-        self.draining = true;
+        self.core.draining = true;
         cx.close_listeners();
         let timer = cx.set_timer(deadline);
         self.timers.insert(timer, TimerFor::DrainDeadline);
@@ -37,9 +37,6 @@ impl HttpService {
     }
 
     pub(super) fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
-        if self.draining && self.clients.is_empty() {
-            self.pool.close_all(cx);
-            cx.stop();
-        }
+        self.core.stop_if_drained(cx, self.clients.is_empty());
     }
 }
