@@ -1,17 +1,9 @@
 //! `access-log FILE` (and `access-log-format json`): one line per request, written before
 //! ostiumd exits.
 
-mod app;
 mod common;
 
 use common::{Ostiumd, TempDir, exec_app, get, wait_ready};
-
-/// Not a test: the application ostiumd starts in these tests.
-#[test]
-#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
-fn app_child() {
-    app::run();
-}
 
 fn run(name: &str, format: &str) -> Vec<String> {
     let dir = TempDir::new(name);

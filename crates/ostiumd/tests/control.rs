@@ -2,7 +2,6 @@
 //! status reports the forwards, reload reloads, stop stops; reload and stop are refused to
 //! users other than ostiumd's own and root.
 
-mod app;
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
@@ -13,13 +12,6 @@ use common::{Ostiumd, TempDir, exec_app, get, uid_of, wait_ready};
 use ostium::wire::Fault;
 use ostium_rpc::Failure;
 use ostiumd_control::Ostiumd as Control;
-
-/// Not a test: the application ostiumd starts in these tests.
-#[test]
-#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
-fn app_child() {
-    app::run();
-}
 
 /// Not a test: calls the control door named by `CONTROL_DOOR` with `CONTROL_OP` and prints
 /// how it went, for the test that runs it as another user.

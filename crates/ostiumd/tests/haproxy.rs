@@ -4,7 +4,6 @@
 //! Needs `haproxy` (Debian package; `.ci/run` installs it): skipped, saying so, without.
 //! The setup is documented in docs/haproxy.md.
 
-mod app;
 mod common;
 
 use std::collections::HashSet;
@@ -14,13 +13,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{Ostiumd, TempDir, read_response};
-
-/// Not a test: the application this test starts for each ostiumd.
-#[test]
-#[ignore = "a helper: the application that the test starts behind each ostiumd"]
-fn app_child() {
-    app::run();
-}
 
 /// A process killed when dropped.
 struct Killed(Child);
@@ -32,10 +24,9 @@ impl Drop for Killed {
     }
 }
 
-/// Starts the test application on `door` (this binary's `app_child`).
+/// Starts the test application on `door`.
 fn application(door: &std::path::Path) -> Killed {
-    let child = Command::new(std::env::current_exe().unwrap())
-        .args(["app_child", "--exact", "--ignored", "--nocapture"])
+    let child = Command::new(common::TEST_APP)
         .env("OSTIUM_DOOR", door)
         .stdout(Stdio::null())
         .spawn()

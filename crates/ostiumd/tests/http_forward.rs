@@ -2,7 +2,6 @@
 //! `exec`, and real clients (a TCP socket speaking HTTP/1.1 by hand, curl, Python's
 //! `http.client`).
 
-mod app;
 mod common;
 
 use std::io::{BufReader, Write};
@@ -11,13 +10,6 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{Ostiumd, TempDir, exchange, exec_app, get, read_response, wait_ready};
-
-/// Not a test: the application ostiumd starts in these tests.
-#[test]
-#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
-fn app_child() {
-    app::run();
-}
 
 fn config(dir: &TempDir, extra: &str) -> String {
     let door = dir.path().join("app.door");

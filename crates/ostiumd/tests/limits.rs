@@ -2,7 +2,6 @@
 //! at once from one address), `rate` (new connections per second from one address) and
 //! `max-connections`; past a limit, http mode answers 503 and closes.
 
-mod app;
 mod common;
 
 use std::io::{BufReader, Write};
@@ -10,13 +9,6 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use common::{Ostiumd, TempDir, exec_app, get, read_response, wait_ready};
-
-/// Not a test: the application ostiumd starts in these tests.
-#[test]
-#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
-fn app_child() {
-    app::run();
-}
 
 fn start(name: &str, limits: &str) -> (TempDir, Ostiumd) {
     let dir = TempDir::new(name);

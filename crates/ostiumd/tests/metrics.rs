@@ -1,7 +1,6 @@
 //! The admin address (`set metrics`): `/metrics` scraped and parsed after real traffic, and
 //! `/healthz` following the application down and up.
 
-mod app;
 mod common;
 
 use std::collections::HashMap;
@@ -9,13 +8,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use common::{Ostiumd, TempDir, exchange, exec_app, get, wait_ready};
-
-/// Not a test: the application ostiumd starts in these tests.
-#[test]
-#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
-fn app_child() {
-    app::run();
-}
 
 /// `GET path` on the admin address.
 fn admin(addr: SocketAddr, path: &str) -> common::Response {

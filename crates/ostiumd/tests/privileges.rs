@@ -1,19 +1,11 @@
 //! `set user`: ostiumd binds its ports, then becomes that user, and so do the applications
 //! it starts. Needs root: skipped (saying so) otherwise.
 
-mod app;
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
 
 use common::{Ostiumd, TempDir, exec_app, get, uid_of, wait_ready};
-
-/// Not a test: the application ostiumd starts in these tests.
-#[test]
-#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
-fn app_child() {
-    app::run();
-}
 
 #[test]
 fn ostiumd_and_its_application_become_the_user() {

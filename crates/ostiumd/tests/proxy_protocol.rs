@@ -2,7 +2,6 @@
 //! off the stream, and the client it names is the one the application sees; a malformed
 //! header closes the connection.
 
-mod app;
 mod common;
 
 use std::io::{Read, Write};
@@ -10,13 +9,6 @@ use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
 use common::{Ostiumd, TempDir, exec_app};
-
-/// Not a test: the application ostiumd starts in these tests.
-#[test]
-#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
-fn app_child() {
-    app::run();
-}
 
 /// A v2 PROXY header for a TCP over IPv4 connection from `src` to `dst`.
 fn v2_header(src: ([u8; 4], u16), dst: ([u8; 4], u16)) -> Vec<u8> {

@@ -2,7 +2,6 @@
 //! its socket and its requests in flight, a new one starts, a removed one drains, and a
 //! configuration with an error is refused whole while the running one stays.
 
-mod app;
 mod common;
 
 use std::io::{BufReader, Write};
@@ -10,13 +9,6 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use common::{Ostiumd, TempDir, exec_app, get, read_response, wait_ready};
-
-/// Not a test: the application ostiumd starts in these tests.
-#[test]
-#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
-fn app_child() {
-    app::run();
-}
 
 fn forward(dir: &TempDir, ip: &str, name: &str, extra: &str) -> String {
     let door = dir.path().join(format!("{name}.door"));

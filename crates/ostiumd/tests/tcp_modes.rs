@@ -1,7 +1,6 @@
 //! `bytes` and `handoff` modes over TCP end to end: a real ostiumd, the test application
 //! it starts with `exec`, and plain TCP clients.
 
-mod app;
 mod common;
 
 use std::io::{Read, Write};
@@ -9,13 +8,6 @@ use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
 use common::{Ostiumd, TempDir, exec_app};
-
-/// Not a test: the application ostiumd starts in these tests.
-#[test]
-#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
-fn app_child() {
-    app::run();
-}
 
 fn start(name: &str, mode: &str, extra: &str) -> (TempDir, Ostiumd) {
     let dir = TempDir::new(name);

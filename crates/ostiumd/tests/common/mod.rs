@@ -1,6 +1,6 @@
 //! What the end-to-end tests share: an ostiumd process on a configuration of their own,
-//! the test application it starts through `exec` (this test binary again, running the
-//! ignored `app_child` entry), and a plain HTTP/1.1 client on a TCP socket.
+//! the test application it starts through `exec` (the `ostiumd-test-app` binary of this
+//! package), and a plain HTTP/1.1 client on a TCP socket.
 
 #![allow(dead_code)]
 
@@ -32,10 +32,12 @@ impl Drop for TempDir {
     }
 }
 
-/// The `exec` line that starts the test application (this binary, its `app_child` entry).
+/// The test application (`tests/support/test_app.rs`), a binary of this package.
+pub(crate) const TEST_APP: &str = env!("CARGO_BIN_EXE_ostiumd-test-app");
+
+/// The `exec` line that starts the test application.
 pub(crate) fn exec_app() -> String {
-    let me = std::env::current_exe().unwrap();
-    format!("exec \"{}\" \"app_child\" \"--exact\" \"--ignored\" \"--nocapture\"", me.display())
+    format!("exec \"{TEST_APP}\"")
 }
 
 /// The real uid of process `pid`.

@@ -14,8 +14,6 @@
 //! - [`empty_connections`]: connections that send nothing are closed at the header
 //!   timeout, not the idle timeout.
 
-#[path = "../app/mod.rs"]
-mod app;
 #[path = "../common/mod.rs"]
 mod common;
 
@@ -25,10 +23,3 @@ mod drain;
 mod empty_connections;
 mod probe;
 mod uploads;
-
-/// Not a test: the application ostiumd starts in these tests.
-#[test]
-#[ignore = "a helper: the application that ostiumd starts with exec in the other tests"]
-fn app_child() {
-    app::run();
-}

@@ -1,6 +1,8 @@
-//! The test application: an `ostium_http` server with the routes the tests need. It runs
-//! in a child process that ostiumd starts through `exec` (the `app_child` entry of each
-//! test binary), serving the door named by `OSTIUM_DOOR`.
+//! `ostiumd-test-app`: the application ostiumd's end-to-end tests start through `exec`
+//! (an `ostium_http` server with the routes the tests need, or a `bytes` or `handoff`
+//! door, by the door's file name), serving the door named by `OSTIUM_DOOR`. A binary of
+//! the ostiumd package for its tests' sake (they find it as `CARGO_BIN_EXE_…`); it is of
+//! no use otherwise.
 
 use std::time::Duration;
 
@@ -9,7 +11,7 @@ use http::{Request, Response, StatusCode};
 /// Serves until killed (at most two minutes, so it cannot outlive a failed test for long).
 /// The door's file name says which mode: `bytes.door` and `handoff.door` are served as
 /// those modes, any other as `http`.
-pub(crate) fn run() {
+fn main() {
     let Ok(door) = std::env::var("OSTIUM_DOOR") else { return };
     // `/panic` panics on purpose: one line in the log, not a backtrace that reads like a
     // failure.
