@@ -617,7 +617,10 @@ impl Work for Served {
                 warn!(%err, door = %self.path.display(), "waiting on a door failed; stopping it");
                 return None;
             }
-            self.on_deadlines(Instant::now());
+            // With no deadline set, none can be due: the common case costs no second lock.
+            if timeout.is_some() {
+                self.on_deadlines(Instant::now());
+            }
             let Some(event) = events.iter().next() else { continue };
             match event.token() {
                 WAKER => {
