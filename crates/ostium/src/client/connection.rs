@@ -10,7 +10,7 @@ use ostium_sys::unix::SeqpacketConn;
 
 use crate::transport;
 use crate::wire::ring::{Doorbell, RingSetup};
-use crate::wire::{self, Capabilities, InstanceId, Kind, Payload, Status};
+use crate::wire::{self, Capabilities, InstanceId, Kind, Payload};
 use crate::{CallError, Lend, ProtocolError, Reply};
 
 use super::arena::Arenas;
@@ -148,13 +148,8 @@ impl Connection {
         })?;
         let mut fds = Vec::new();
         let len = self.receive_reply(&mut fds, call.deadline, path)?;
-        let view = wire::decode_reply(&self.incoming[..len], fds.len(), Some(encoded.returned))?;
-        if view.id() != call.id {
-            return Err(CallError::Protocol(ProtocolError::WrongReply(view.id(), call.id)));
-        }
-        if let Status::Fault(fault) = view.status() {
-            return Err(CallError::Fault(fault));
-        }
+        let view =
+            encode::check_reply(&self.incoming[..len], fds.len(), call.id, encoded.returned)?;
         encode::write_back(call.leases, &encoded.homes, &self.arenas, &view)?;
         reply_of(&view, fds)
     }

@@ -1,6 +1,7 @@
 //! A call as a message, for both clients: where its arguments and leases travel (inline,
 //! in the connection's arenas, in memfds of their own), the `CALL` itself, the descriptors
-//! it passes, and afterwards what the server wrote back into the caller's leases. No
+//! it passes, and afterwards the check of its `REPLY` and what the server wrote back into
+//! the caller's leases. No
 //! socket here: the caller sends what this makes and hands back the reply it receives.
 
 use std::io;
@@ -177,6 +178,25 @@ pub(crate) fn descriptors<'c>(
         return Err(CallError::Invalid(InvalidCall::TooManyDescriptors(passed.len())));
     }
     Ok(passed)
+}
+
+/// Checks a `REPLY` (`msg`, with `fds` descriptors) as the answer to call `id`, which lent
+/// leases that `returned` describes: a malformed reply or one to another call is the
+/// server breaking the protocol, a fault is the call's error.
+pub(crate) fn check_reply(
+    msg: &[u8],
+    fds: usize,
+    id: u32,
+    returned: WritableLeases,
+) -> Result<wire::ReplyView<'_>, CallError> {
+    let view = wire::decode_reply(msg, fds, Some(returned))?;
+    if view.id() != id {
+        return Err(CallError::Protocol(ProtocolError::WrongReply(view.id(), id)));
+    }
+    match view.status() {
+        wire::Status::Fault(fault) => Err(CallError::Fault(fault)),
+        _ => Ok(view),
+    }
 }
 
 /// Copies what the server wrote into the caller's writable leases: inline ones came back

@@ -383,17 +383,9 @@ impl LoopConnection {
     /// The outcome of call `id` from its reply `msg`; a reply that breaks the protocol
     /// breaks the connection too.
     fn replied(&mut self, id: u32, msg: &[u8], fds: Vec<OwnedFd>) -> Result<Reply, CallError> {
-        let outcome = wire::decode_reply(msg, fds.len(), Some(wire::WritableLeases::of(&[])))
-            .map_err(CallError::from)
-            .and_then(|view| {
-                if view.id() != id {
-                    return Err(CallError::Protocol(ProtocolError::WrongReply(view.id(), id)));
-                }
-                match view.status() {
-                    wire::Status::Fault(fault) => Err(CallError::Fault(fault)),
-                    _ => reply_of(&view, fds),
-                }
-            });
+        let no_leases = wire::WritableLeases::of(&[]);
+        let outcome = encode::check_reply(msg, fds.len(), id, no_leases)
+            .and_then(|view| reply_of(&view, fds));
         if !matches!(outcome, Ok(_) | Err(CallError::Fault(_))) {
             self.state = State::Broken;
         }
