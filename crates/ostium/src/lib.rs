@@ -56,7 +56,7 @@ mod transport;
 
 pub use client::{
     ApplicationError, CallOptions, Client, DEFAULT_INLINE_LEASE_MAX, Lend, LoopConnection,
-    LoopEvent, Reply,
+    LoopEvent, LoopOptions, OwnedLend, Reply,
 };
 pub use door::{Door, DoorBuilder, DoorOptions};
 pub use error::{CallError, DoorError, InvalidCall, ProtocolError};

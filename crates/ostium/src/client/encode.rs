@@ -63,11 +63,11 @@ pub(crate) struct Encoded {
 }
 
 /// Encodes `call` into `out` (cleared first), putting what does not fit a message in the
-/// connection's `arenas` or in memfds of its own.
+/// connection's `arenas` (if they are free for this call) or in memfds of its own.
 pub(crate) fn encode(
     call: &CallParts<'_, '_>,
     limits: Limits,
-    arenas: &mut Arenas,
+    arenas: Option<&mut Arenas>,
     out: &mut Vec<u8>,
 ) -> Result<Encoded, CallError> {
     let (homes, inline_len) = place_leases(call, limits, arenas)?;
@@ -118,7 +118,7 @@ pub(crate) fn encode(
 fn place_leases(
     call: &CallParts<'_, '_>,
     limits: Limits,
-    arenas: &mut Arenas,
+    mut arenas: Option<&mut Arenas>,
 ) -> Result<(Vec<LeaseHome>, usize), CallError> {
     let mut inline_len =
         wire::CallHeader::SIZE + call.args.len() + wire::LeaseDesc::SIZE * call.leases.len();
@@ -137,7 +137,7 @@ fn place_leases(
                 returned_len += bytes.len();
             }
             homes.push(LeaseHome::Inline);
-        } else if bytes.len() <= ARENA_MAX {
+        } else if let Some(arenas) = arenas.as_deref_mut().filter(|_| bytes.len() <= ARENA_MAX) {
             require_memfd(limits)?;
             arenas.fill(arenas_used, bytes).map_err(CallError::io)?;
             homes.push(LeaseHome::Arena(arenas_used));
@@ -160,13 +160,14 @@ fn require_memfd(limits: Limits) -> Result<(), CallError> {
 /// The descriptors a call passes, in the protocol's order (§4.3): the argument memfd,
 /// the lease memfds, the handler's descriptors.
 pub(crate) fn descriptors<'c>(
-    encoded: &'c Encoded,
+    homes: &'c [LeaseHome],
+    args_memfd: Option<&'c Memfd>,
     arenas: &'c Arenas,
     handler_fds: &[BorrowedFd<'c>],
 ) -> Result<Vec<BorrowedFd<'c>>, CallError> {
-    let mut passed = Vec::with_capacity(handler_fds.len() + 1 + encoded.homes.len());
-    passed.extend(encoded.args_memfd.as_ref().map(|m| m.as_fd()));
-    for home in &encoded.homes {
+    let mut passed = Vec::with_capacity(handler_fds.len() + 1 + homes.len());
+    passed.extend(args_memfd.map(|m| m.as_fd()));
+    for home in homes {
         match home {
             LeaseHome::Inline => {}
             LeaseHome::Arena(index) => passed.extend(arenas.get(*index).map(|a| a.as_fd())),

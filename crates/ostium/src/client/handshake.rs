@@ -30,6 +30,19 @@ pub(crate) struct Session {
     pub(crate) lane: Option<u32>,
 }
 
+impl Session {
+    /// What a connection assumes until the server's `HELLO` comes: nothing beyond the
+    /// protocol's floor.
+    pub(crate) fn before_hello() -> Session {
+        Session {
+            instance: InstanceId::ZERO,
+            server_max_message: crate::wire::MIN_MAX_MESSAGE,
+            capabilities: Capabilities::NONE,
+            lane: None,
+        }
+    }
+}
+
 impl Greeting {
     /// Appends the client's `HELLO` to `out`.
     pub(crate) fn hello(&self, out: &mut Vec<u8>) -> Result<(), CallError> {

@@ -16,40 +16,47 @@
 //! ([`queue_call`](LoopConnection::queue_call)) that go out together at
 //! [`flush`](LoopConnection::flush): the server's worker finds them all waiting and sends
 //! the replies together, so a batch costs one wakeup each way instead of one per call.
+//!
+//! The protocol itself is the sans-I/O core the blocking [`Client`](crate::Client) drives
+//! too: leases ([`OwnedLend`], which travel with the call), a lane and a reply slot
+//! ([`LoopOptions`]) work here as there.
 
-use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use ostium_sys::unix::SeqpacketConn;
 
-use super::arena::Arenas;
-use super::connection::{MAX_MESSAGE, is_disconnect, reply_of};
-use super::encode::{self, CallParts, Limits};
+use super::connection::{MAX_MESSAGE, is_disconnect};
+use super::core::{Core, NewCall, Transmit};
 use super::handshake::Greeting;
-use crate::transport;
-use crate::wire::{self, Capabilities, Hello, InstanceId};
-use crate::{CallError, InvalidCall, ProtocolError, Reply};
+use crate::wire::{Capabilities, InstanceId};
+use crate::{CallError, InvalidCall, OwnedLend, Reply};
 
-/// What a connection is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// Our `HELLO` is sent; the server's has not come yet.
-    Greeting,
-    /// Ready for calls (see `in_flight`).
-    Ready,
-    /// The server refused us, died, or broke the protocol; only dropping is left.
-    Broken,
+/// What a [`LoopConnection`] asks of the server beyond memfds and pipelining.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoopOptions {
+    /// The CPU the loop's thread runs on, to have the server's worker for this connection
+    /// run there too (protocol §3.2).
+    pub lane: Option<u32>,
+    /// Replies through a slot of memory shared with the server (protocol §3.3), each
+    /// announced by a `DOORBELL` (a loop never sleeps on the slot's futex). The protocol
+    /// does not combine it with pipelining, so such a connection has a depth of 1.
+    pub reply_slot: bool,
 }
 
-/// What this client offers: memfds and pipelining, no lane (an event loop's thread does
-/// not move between CPUs for one call) and no reply slot (it waits on its poller).
-const GREETING: Greeting = Greeting {
-    max_message: MAX_MESSAGE,
-    capabilities: Capabilities::MEMFD.union(Capabilities::PIPELINING),
-    lane: None,
-};
+impl LoopOptions {
+    fn greeting(self) -> Greeting {
+        let extra = if self.reply_slot { Capabilities::RING } else { Capabilities::PIPELINING };
+        let lanes = if self.lane.is_some() { Capabilities::CPU_LANES } else { Capabilities::NONE };
+        Greeting {
+            max_message: MAX_MESSAGE,
+            capabilities: Capabilities::MEMFD.union(extra).union(lanes),
+            lane: self.lane,
+        }
+    }
+}
 
 /// What [`LoopConnection::on_readable`] found.
 #[derive(Debug)]
@@ -66,30 +73,18 @@ pub struct LoopConnection {
     socket: SeqpacketConn,
     /// The door's path, for errors.
     path: PathBuf,
-    state: State,
-    instance: InstanceId,
-    server_max_message: u32,
-    capabilities: Capabilities,
-    next_id: u32,
-    /// The calls sent or queued whose replies have not come, in order.
-    in_flight: VecDeque<u32>,
-    /// The most calls allowed in flight (1 unless the server pipelines).
-    depth: usize,
-    /// Calls queued with [`queue_call`](Self::queue_call), not yet sent.
-    outbox: Vec<Vec<u8>>,
-    /// Replies that came in a `REPLY_BATCH`, not yet handed out.
-    ready: VecDeque<LoopEvent>,
-    /// A call the socket had no room for: its message and the descriptors it carries.
-    unsent: Option<(Vec<u8>, Vec<OwnedFd>)>,
-    /// Messages received from the server (see [`messages_received`](Self::messages_received)).
-    received: u64,
+    core: Core,
+    /// The longest message this connection's socket can send.
+    max_send: u32,
+    /// A message the socket had no room for, and the descriptors it carries.
+    unsent: Option<Transmit>,
 }
 
 impl std::fmt::Debug for LoopConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoopConnection")
-            .field("state", &self.state)
-            .field("instance", &self.instance)
+            .field("ready", &self.core.is_ready())
+            .field("instance", &self.core.instance())
             .finish_non_exhaustive()
     }
 }
@@ -99,106 +94,119 @@ impl LoopConnection {
     /// comes later, as [`LoopEvent::Ready`]. A door whose backlog is full fails with
     /// [`CallError::NoDoor`] whose source is `WouldBlock`: try again later.
     pub fn connect(path: &Path) -> Result<LoopConnection, CallError> {
+        Self::connect_with(path, LoopOptions::default())
+    }
+
+    /// [`connect`](Self::connect), asking for what `options` say.
+    pub fn connect_with(path: &Path, options: LoopOptions) -> Result<LoopConnection, CallError> {
         let socket = SeqpacketConn::connect_nonblocking(path)
             .map_err(|source| CallError::no_door(path, source))?;
-        let mut hello = Vec::with_capacity(Hello::SIZE);
-        GREETING.hello(&mut hello)?;
+        let core = Core::new(options.greeting())?;
         // A new connection's socket buffer is empty: a 48-byte message always fits.
-        socket.send(&hello, &[]).map_err(CallError::io)?;
-        Ok(LoopConnection {
-            socket,
-            path: path.to_path_buf(),
-            state: State::Greeting,
-            instance: InstanceId::ZERO,
-            server_max_message: wire::MIN_MAX_MESSAGE,
-            capabilities: Capabilities::NONE,
-            next_id: 1,
-            in_flight: VecDeque::new(),
-            depth: 1,
-            outbox: Vec::new(),
-            ready: VecDeque::new(),
-            unsent: None,
-            received: 0,
-        })
+        socket.send(core.message(), &[]).map_err(CallError::io)?;
+        let max_send = crate::transport::sendable(u32::MAX, &socket);
+        Ok(LoopConnection { socket, path: path.to_path_buf(), core, max_send, unsent: None })
     }
 
     /// The server's instance id (zero until [`LoopEvent::Ready`]).
     pub fn instance(&self) -> InstanceId {
-        self.instance
+        self.core.instance()
+    }
+
+    /// The CPU the server keeps this connection's calls on, if it agreed to the lane asked.
+    pub fn lane(&self) -> Option<u32> {
+        self.core.session().lane
+    }
+
+    /// Whether replies come through a reply slot (asked for, and the server agreed).
+    pub fn has_reply_slot(&self) -> bool {
+        self.core.has_slot()
     }
 
     /// Whether no call is in flight and one may be started now.
     pub fn is_idle(&self) -> bool {
-        self.state == State::Ready && self.in_flight.is_empty()
+        self.core.is_ready() && self.core.in_flight() == 0
     }
 
     /// Whether the server's `HELLO` has come (and the connection is not broken).
     pub fn is_ready(&self) -> bool {
-        self.state == State::Ready
+        self.core.is_ready()
     }
 
     /// Whether another call may be started or queued now (fewer than the depth in flight).
     pub fn has_room(&self) -> bool {
-        self.state == State::Ready && self.in_flight.len() < self.depth
+        self.core.has_room()
     }
 
     /// Messages received from the server, its `HELLO` included; a `REPLY_BATCH` counts
     /// once however many replies it carries. Replies per message tell how well the calls
     /// were batched (each message is a wakeup).
     pub fn messages_received(&self) -> u64 {
-        self.received
+        self.core.received()
     }
 
     /// Calls in flight (sent or queued, not yet answered).
     pub fn in_flight(&self) -> usize {
-        self.in_flight.len()
+        self.core.in_flight()
     }
 
     /// Allows up to `depth` calls in flight, if the server pipelines (else 1). Call it once
     /// the connection is ready.
     pub fn set_depth(&mut self, depth: usize) {
-        let pipelines = self.capabilities.contains(Capabilities::PIPELINING);
-        self.depth = if pipelines { depth.max(1) } else { 1 };
+        self.core.set_depth(depth);
     }
 
     /// Whether the connection is of no further use (drop it).
     pub fn is_broken(&self) -> bool {
-        self.state == State::Broken
+        self.core.is_broken()
     }
 
     /// Whether calls wait for room in the socket: watch for writability and call
     /// [`on_writable`](Self::on_writable).
     pub fn wants_write(&self) -> bool {
-        self.unsent.is_some() || !self.outbox.is_empty() && self.state == State::Ready
+        self.unsent.is_some() || self.core.has_queued() && self.core.is_ready()
     }
 
     /// Starts a call of `op` with `args` and `fds` (passed on: the server gets its own
     /// copies), sending it now. Arguments larger than the server takes in a message travel
     /// in a sealed memfd. Returns the call's id; its reply comes as [`LoopEvent::Reply`].
     pub fn call(&mut self, op: u32, args: &[u8], fds: &[BorrowedFd<'_>]) -> Result<u32, CallError> {
-        self.check_room()?;
-        // Calls queued earlier go first: order is the protocol's.
-        self.flush()?;
-        if self.unsent.is_some() || !self.outbox.is_empty() {
+        self.call_with(op, args, fds, Vec::new())
+    }
+
+    /// [`call`](Self::call), lending `leases` to the server: they come back, with what the
+    /// server wrote, in the reply's [`Reply::leases`].
+    pub fn call_with(
+        &mut self,
+        op: u32,
+        args: &[u8],
+        fds: &[BorrowedFd<'_>],
+        leases: Vec<OwnedLend>,
+    ) -> Result<u32, CallError> {
+        if !self.core.has_room() {
             return Err(CallError::Invalid(InvalidCall::NotReady));
         }
-        let (id, bytes, memfd) = self.encode(op, args, fds.len())?;
-        let mut passed: Vec<BorrowedFd<'_>> = Vec::with_capacity(fds.len() + 1);
-        passed.extend(memfd.as_ref().map(|m| m.as_fd()));
-        passed.extend_from_slice(fds);
-        if passed.len() > wire::MAX_FDS {
-            return Err(CallError::Invalid(InvalidCall::TooManyDescriptors(passed.len())));
+        // Calls queued earlier go first: order is the protocol's.
+        self.flush()?;
+        if self.unsent.is_some() || self.core.has_queued() {
+            return Err(CallError::Invalid(InvalidCall::NotReady));
         }
-        self.in_flight.push_back(id);
-        match self.socket.send(&bytes, &passed) {
+        let mut call = NewCall::plain(op, args, None, Instant::now());
+        call.fd_count = fds.len();
+        call.owned = leases;
+        call.inline_lease_max = super::DEFAULT_INLINE_LEASE_MAX;
+        let id = self.core.start(call)?;
+        let passed = self.core.descriptors(fds)?;
+        match self.socket.send(self.core.message(), &passed) {
             Ok(_) => Ok(id),
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                let owned = passed
+                let fds = passed
                     .iter()
                     .map(|fd| fd.try_clone_to_owned())
                     .collect::<io::Result<Vec<OwnedFd>>>()
                     .map_err(CallError::io)?;
-                self.unsent = Some((bytes, owned));
+                let message = self.core.message().to_vec();
+                self.unsent = Some(Transmit { message, fds, calls: 1 });
                 Ok(id)
             }
             Err(err) => Err(self.broken_by(err)),
@@ -206,107 +214,42 @@ impl LoopConnection {
     }
 
     /// Queues a call of `op` with `args` (no descriptors), sent with the others queued at
-    /// the next [`flush`](Self::flush). Arguments too large for a message travel in a
-    /// memfd, which is a descriptor: such a call is sent at once (after those queued).
+    /// the next [`flush`](Self::flush), in as few `CALL_BATCH` messages as fit (§4.6).
+    /// Arguments too large for a message travel in a memfd, and such a call goes alone.
     pub fn queue_call(&mut self, op: u32, args: &[u8]) -> Result<u32, CallError> {
-        self.check_room()?;
-        if !transport::travels_inline(wire::CallHeader::SIZE, args.len(), self.server_max_message) {
-            return self.call(op, args, &[]);
-        }
-        let (id, bytes, _) = self.encode(op, args, 0)?;
-        self.in_flight.push_back(id);
-        self.outbox.push(bytes);
-        Ok(id)
+        self.core.queue(NewCall::plain(op, args, None, Instant::now()))
     }
 
-    /// Sends the queued calls, together: as `CALL_BATCH` messages of as many calls as fit
-    /// the server's largest message (§4.6), so that the server's worker is woken once for
+    /// Sends the queued calls, together, so that the server's worker is woken once for
     /// them. What the socket has no room for waits for [`on_writable`](Self::on_writable).
     pub fn flush(&mut self) -> Result<(), CallError> {
-        while !self.outbox.is_empty() && self.unsent.is_none() {
-            let (taken, message) = self.next_batch();
-            match self.socket.send(&message, &[]) {
-                Ok(_) => {
-                    self.outbox.drain(..taken);
-                }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    self.outbox.drain(..taken);
-                    self.unsent = Some((message, Vec::new()));
-                }
-                Err(err) => return Err(self.broken_by(err)),
-            }
+        while self.unsent.is_none() {
+            let Some(transmit) = self.core.transmit() else { return Ok(()) };
+            self.send(transmit)?;
         }
         Ok(())
     }
 
-    /// The next message to send of the outbox, and how many calls it holds: a `CALL_BATCH`
-    /// of as many as fit, or the first call alone.
-    fn next_batch(&mut self) -> (usize, Vec<u8>) {
-        let max = self.server_max_message as usize;
-        let mut count = 0;
-        let mut len = wire::BATCH_HEADER;
-        for call in self.outbox.iter().take(wire::MAX_BATCH) {
-            if len + wire::ENTRY_HEADER + call.len() > max {
-                break;
+    /// Sends `transmit`, or keeps it for when the socket has room.
+    fn send(&mut self, transmit: Transmit) -> Result<(), CallError> {
+        let fds: Vec<BorrowedFd<'_>> = transmit.fds.iter().map(|fd| fd.as_fd()).collect();
+        match self.socket.send(&transmit.message, &fds) {
+            Ok(_) => Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                drop(fds);
+                self.unsent = Some(transmit);
+                Ok(())
             }
-            len += wire::ENTRY_HEADER + call.len();
-            count += 1;
+            Err(err) => Err(self.broken_by(err)),
         }
-        if count < 2 || !self.capabilities.contains(Capabilities::PIPELINING) {
-            return (1, std::mem::take(&mut self.outbox[0]));
-        }
-        let calls: Vec<&[u8]> = self.outbox[..count].iter().map(Vec::as_slice).collect();
-        let mut batch = Vec::with_capacity(len);
-        // Within the limits checked above: it encodes.
-        let _ = wire::encode_batch(wire::Kind::CallBatch, &calls, &mut batch);
-        (count, batch)
-    }
-
-    fn check_room(&self) -> Result<(), CallError> {
-        if self.has_room() { Ok(()) } else { Err(CallError::Invalid(InvalidCall::NotReady)) }
-    }
-
-    /// The next call's id, its message, and the memfd of its arguments if they need one
-    /// (encoded as the blocking client encodes its calls: `encode`).
-    fn encode(
-        &mut self,
-        op: u32,
-        args: &[u8],
-        fds: usize,
-    ) -> Result<(u32, Vec<u8>, Option<ostium_sys::Memfd>), CallError> {
-        let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        let parts = CallParts {
-            id,
-            op,
-            args,
-            leases: &[],
-            fd_count: fds,
-            deadline_ms: None,
-            inline_lease_max: 0,
-        };
-        let limits = Limits {
-            server_max_message: self.server_max_message,
-            reply_max_message: MAX_MESSAGE,
-            memfd: self.capabilities.contains(Capabilities::MEMFD),
-        };
-        let mut bytes = Vec::with_capacity(wire::CallHeader::SIZE + args.len());
-        // No leases, so no arena is ever used.
-        let encoded = encode::encode(&parts, limits, &mut Arenas::default(), &mut bytes)?;
-        Ok((id, bytes, encoded.args_memfd))
     }
 
     /// Sends what waited for room in the socket, if it has some now.
     pub fn on_writable(&mut self) -> Result<(), CallError> {
-        if let Some((bytes, fds)) = self.unsent.take() {
-            let borrowed: Vec<BorrowedFd<'_>> = fds.iter().map(|fd| fd.as_fd()).collect();
-            match self.socket.send(&bytes, &borrowed) {
-                Ok(_) => {}
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    self.unsent = Some((bytes, fds));
-                    return Ok(());
-                }
-                Err(err) => return Err(self.broken_by(err)),
+        if let Some(transmit) = self.unsent.take() {
+            self.send(transmit)?;
+            if self.unsent.is_some() {
+                return Ok(());
             }
         }
         self.flush()
@@ -317,8 +260,8 @@ impl LoopConnection {
     /// had. An error means the connection is broken: [`CallError::ServerDeath`] when the
     /// server closed it (or died), with a call in flight or not.
     pub fn on_readable(&mut self, scratch: &mut Vec<u8>) -> Result<Option<LoopEvent>, CallError> {
-        if let Some(event) = self.ready.pop_front() {
-            return Ok(Some(event));
+        if let Some(outcome) = self.core.next_ready() {
+            return Ok(Some(LoopEvent::Reply(outcome)));
         }
         if scratch.len() < MAX_MESSAGE as usize {
             scratch.resize(MAX_MESSAGE as usize, 0);
@@ -331,74 +274,27 @@ impl LoopConnection {
             Err(err) if is_disconnect(&err) => return Err(self.died()),
             Err(err) => return Err(self.broken_by(err)),
         };
-        self.received += 1;
-        let msg = &scratch[..len];
-        if self.state == State::Ready && matches!(wire::peek_kind(msg), Ok(wire::Kind::ReplyBatch))
-        {
-            return self.replied_batch(msg, fds.len());
+        let event = self.core.on_message(&scratch[..len], fds, &mut [], self.max_send)?;
+        if matches!(event, Some(LoopEvent::Ready)) {
+            self.set_up_reply_slot()?;
         }
-        match (self.state, self.in_flight.front().copied()) {
-            (State::Greeting, _) => self.greeted(msg, fds.len()).map(Some),
-            (State::Ready, Some(id)) => {
-                self.in_flight.pop_front();
-                Ok(Some(LoopEvent::Reply(self.replied(id, msg, fds))))
-            }
-            _ => {
-                self.state = State::Broken;
-                Err(CallError::Protocol(ProtocolError::Unsolicited))
-            }
-        }
+        Ok(event)
     }
 
-    /// The replies of a `REPLY_BATCH`, each to the next call in flight: the first is
-    /// returned, the others wait in `ready`.
-    fn replied_batch(&mut self, msg: &[u8], fds: usize) -> Result<Option<LoopEvent>, CallError> {
-        let replies = wire::decode_batch(msg, fds, wire::Kind::ReplyBatch).map_err(|err| {
-            self.state = State::Broken;
-            CallError::from(err)
-        })?;
-        for reply in replies {
-            let Some(id) = self.in_flight.pop_front() else {
-                self.state = State::Broken;
-                return Err(CallError::Protocol(ProtocolError::Unsolicited));
-            };
-            let outcome = self.replied(id, reply, Vec::new());
-            self.ready.push_back(LoopEvent::Reply(outcome));
-        }
-        Ok(self.ready.pop_front())
-    }
-
-    fn greeted(&mut self, msg: &[u8], fds: usize) -> Result<LoopEvent, CallError> {
-        let sendable = |theirs| transport::sendable(theirs, &self.socket);
-        let session = GREETING.settle(msg, fds, sendable).inspect_err(|_| {
-            self.state = State::Broken;
-        })?;
-        self.instance = session.instance;
-        self.server_max_message = session.server_max_message;
-        self.capabilities = session.capabilities;
-        self.state = State::Ready;
-        Ok(LoopEvent::Ready)
-    }
-
-    /// The outcome of call `id` from its reply `msg`; a reply that breaks the protocol
-    /// breaks the connection too.
-    fn replied(&mut self, id: u32, msg: &[u8], fds: Vec<OwnedFd>) -> Result<Reply, CallError> {
-        let no_leases = wire::WritableLeases::of(&[]);
-        let outcome = encode::check_reply(msg, fds.len(), id, no_leases)
-            .and_then(|view| reply_of(&view, fds));
-        if !matches!(outcome, Ok(_) | Err(CallError::Fault(_))) {
-            self.state = State::Broken;
-        }
-        outcome
+    /// Sends the `RING_SETUP` of a reply slot, if one was asked for and the server agreed.
+    fn set_up_reply_slot(&mut self) -> Result<(), CallError> {
+        let Some(memfd) = self.core.reply_slot_setup()? else { return Ok(()) };
+        let message = self.core.message().to_vec();
+        self.send(Transmit { message, fds: vec![memfd.into()], calls: 0 })
     }
 
     fn died(&mut self) -> CallError {
-        self.state = State::Broken;
+        self.core.break_off();
         CallError::ServerDeath { path: self.path.clone() }
     }
 
     fn broken_by(&mut self, err: io::Error) -> CallError {
-        self.state = State::Broken;
+        self.core.break_off();
         if is_disconnect(&err) {
             CallError::ServerDeath { path: self.path.clone() }
         } else {

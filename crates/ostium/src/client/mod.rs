@@ -2,58 +2,28 @@
 
 mod arena;
 mod connection;
+mod core;
 mod encode;
 mod handshake;
+mod lend;
 mod loop_conn;
+mod reply;
 mod reply_slot;
 
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::BorrowedFd;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::CallError;
-use crate::wire::{InstanceId, Op, Status};
+use crate::wire::{InstanceId, Op};
 
 pub use connection::DEFAULT_INLINE_LEASE_MAX;
-use connection::{Connection, Outgoing};
-pub use loop_conn::{LoopConnection, LoopEvent};
-
-/// Memory lent to the server for one call (a lease), with the access granted.
-#[derive(Debug)]
-pub enum Lend<'a> {
-    /// The server may read these bytes.
-    Read(&'a [u8]),
-    /// The server may write these bytes; what it writes is here when the call returns.
-    Write(&'a mut [u8]),
-    /// The server may read and write these bytes.
-    ReadWrite(&'a mut [u8]),
-}
-
-impl Lend<'_> {
-    pub(crate) fn bytes(&self) -> &[u8] {
-        match self {
-            Lend::Read(bytes) => bytes,
-            Lend::Write(bytes) | Lend::ReadWrite(bytes) => bytes,
-        }
-    }
-
-    pub(crate) fn writable(&mut self) -> Option<&mut [u8]> {
-        match self {
-            Lend::Read(_) => None,
-            Lend::Write(bytes) | Lend::ReadWrite(bytes) => Some(bytes),
-        }
-    }
-
-    pub(crate) fn access(&self) -> crate::wire::Access {
-        match self {
-            Lend::Read(_) => crate::wire::Access::Read,
-            Lend::Write(_) => crate::wire::Access::Write,
-            Lend::ReadWrite(_) => crate::wire::Access::ReadWrite,
-        }
-    }
-}
+use connection::{Connection, Offer, Outgoing};
+pub use lend::{Lend, OwnedLend};
+pub use loop_conn::{LoopConnection, LoopEvent, LoopOptions};
+pub use reply::{ApplicationError, Reply};
 
 /// How a call is made beyond its operation and arguments ([`Client::call_with`]); the
 /// default is no lease, no descriptor, no deadline, no retry.
@@ -69,52 +39,6 @@ pub struct CallOptions<'a, 'l> {
     /// again until the deadline (without a deadline, no retry is made).
     pub retry: bool,
 }
-
-/// A handler's reply, as the caller receives it.
-#[derive(Debug)]
-pub struct Reply {
-    /// `Ok`, or the application's error code (faults are [`CallError::Fault`]).
-    pub status: Status,
-    /// The reply data.
-    pub data: Vec<u8>,
-    /// Descriptors the server returned; the caller owns them.
-    pub fds: Vec<OwnedFd>,
-}
-
-impl Reply {
-    /// The reply as a `Result`, so that `?` passes an application error on: `Ok` with the
-    /// reply when its status is ok, `Err` with the handler's error code and data otherwise.
-    ///
-    /// ```no_run
-    /// # fn call(client: &ostium::Client) -> Result<(), Box<dyn std::error::Error>> {
-    /// let data = client.call(1, b"args")?.into_result()?.data;
-    /// # Ok(()) }
-    /// ```
-    pub fn into_result(self) -> Result<Reply, ApplicationError> {
-        match self.status {
-            Status::Error(code) => Err(ApplicationError { code, data: self.data }),
-            _ => Ok(self),
-        }
-    }
-}
-
-/// A handler's application error ([`Reply::into_result`]): its code, and the data it sent
-/// with it (an encoded error, if its interface defines one).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApplicationError {
-    /// The error code the handler chose.
-    pub code: crate::wire::ErrorCode,
-    /// The reply's data.
-    pub data: Vec<u8>,
-}
-
-impl std::fmt::Display for ApplicationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the handler failed with application error {}", self.code.get())
-    }
-}
-
-impl std::error::Error for ApplicationError {}
 
 /// A door's client. Calls block the calling thread until the reply, the deadline, or the
 /// server's death. The client is shared by many threads: each concurrent call uses its own
@@ -137,14 +61,15 @@ pub struct Client {
     inline_lease_max: AtomicUsize,
     /// New connections offer the server a reply slot (§3.3).
     reply_slot: AtomicBool,
+    /// Idle connections that pipeline, for [`Client::call_batch`].
+    pipelined: Mutex<Vec<Connection>>,
     /// The instance id of the server last connected to.
     instance: Mutex<InstanceId>,
-    next_id: AtomicU32,
 }
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("instance", &self.instance).finish_non_exhaustive()
+        f.debug_struct("Connection").field("instance", &self.instance()).finish_non_exhaustive()
     }
 }
 
@@ -152,15 +77,16 @@ impl Client {
     /// Connects to the door at `path` (so that a door that is not there is reported now).
     pub fn open(path: impl AsRef<Path>) -> Result<Client, CallError> {
         let path = path.as_ref().to_path_buf();
-        let conn = Connection::open(&path, None, Some(current_lane()), true)?;
+        let offer = Offer { lane: Some(current_lane()), reply_slot: true, pipelining: false };
+        let conn = Connection::open(&path, None, offer)?;
         let client = Client {
             path,
             idle: Mutex::new(Vec::new()),
-            lanes: AtomicBool::new(conn.lane.is_some()),
+            lanes: AtomicBool::new(conn.lane().is_some()),
             inline_lease_max: AtomicUsize::new(DEFAULT_INLINE_LEASE_MAX),
             reply_slot: AtomicBool::new(true),
-            instance: Mutex::new(conn.instance),
-            next_id: AtomicU32::new(1),
+            pipelined: Mutex::new(Vec::new()),
+            instance: Mutex::new(conn.instance()),
         };
         client.put_idle(conn);
         Ok(client)
@@ -259,11 +185,13 @@ impl Client {
         let lane = self.lanes.load(Ordering::Relaxed).then(current_lane);
         let mut conn = match self.take_idle(lane) {
             Some(conn) => conn,
-            None => self.connect(deadline, lane)?,
+            None => {
+                let reply_slot = self.reply_slot.load(Ordering::Relaxed);
+                self.connect(deadline, Offer { lane, reply_slot, pipelining: false })?
+            }
         };
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let inline_lease_max = self.inline_lease_max.load(Ordering::Relaxed);
-        let call = Outgoing { id, op, args, leases, fds, deadline, inline_lease_max };
+        let call = Outgoing { op, args, leases, fds, deadline, inline_lease_max };
         let outcome = conn.call(call, &self.path);
         // After a fault the connection is in step; after anything else its state is unknown
         // (a late reply may still come), so it is dropped.
@@ -271,6 +199,36 @@ impl Client {
             self.put_idle(conn);
         }
         outcome
+    }
+
+    /// Makes `calls` (operation and arguments each) pipelined on one connection, in order:
+    /// they travel together in `CALL_BATCH` messages as large as the server takes (protocol
+    /// §3.1, §4.6), and the server answers each message's calls together, so a batch costs a
+    /// round trip per message rather than per call. Returns each call's outcome (a fault is
+    /// that call's `Err`); the outer `Err` is a failure of the connection, after which
+    /// which calls ran is unknown. A server that does not pipeline gets the calls one by one.
+    ///
+    /// ```no_run
+    /// # fn f(client: &ostium::Client) -> Result<(), ostium::CallError> {
+    /// let outcomes = client.call_batch(&[(1.into(), b"a"), (1.into(), b"b")], None)?;
+    /// assert_eq!(outcomes.len(), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn call_batch(
+        &self,
+        calls: &[(Op, &[u8])],
+        deadline: Option<Instant>,
+    ) -> Result<Vec<Result<Reply, CallError>>, CallError> {
+        let idle = self.pipelined.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let mut conn = match idle {
+            Some(conn) => conn,
+            None => {
+                self.connect(deadline, Offer { lane: None, reply_slot: false, pipelining: true })?
+            }
+        };
+        let outcomes = conn.call_batch(calls, deadline, &self.path)?;
+        self.pipelined.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
+        Ok(outcomes)
     }
 
     /// Calls the reserved `PING` operation.
@@ -284,7 +242,7 @@ impl Client {
     }
 
     fn put_idle(&self, conn: Connection) {
-        let index = lane_index(conn.lane);
+        let index = lane_index(conn.lane());
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         if idle.len() <= index {
             idle.resize_with(index + 1, Vec::new);
@@ -292,19 +250,17 @@ impl Client {
         idle[index].push(conn);
     }
 
-    fn connect(
-        &self,
-        deadline: Option<Instant>,
-        lane: Option<u32>,
-    ) -> Result<Connection, CallError> {
-        let reply_slot = self.reply_slot.load(Ordering::Relaxed);
-        let conn = Connection::open(&self.path, deadline, lane, reply_slot)?;
-        self.lanes.store(conn.lane.is_some(), Ordering::Relaxed);
+    fn connect(&self, deadline: Option<Instant>, offer: Offer) -> Result<Connection, CallError> {
+        let conn = Connection::open(&self.path, deadline, offer)?;
+        if offer.lane.is_some() {
+            self.lanes.store(conn.lane().is_some(), Ordering::Relaxed);
+        }
         let mut instance = self.instance.lock().unwrap_or_else(PoisonError::into_inner);
-        if *instance != conn.instance {
+        if *instance != conn.instance() {
             // A new server: connections to the old one are dead, even if unnoticed yet.
-            *instance = conn.instance;
+            *instance = conn.instance();
             self.idle.lock().unwrap_or_else(PoisonError::into_inner).clear();
+            self.pipelined.lock().unwrap_or_else(PoisonError::into_inner).clear();
         }
         Ok(conn)
     }
