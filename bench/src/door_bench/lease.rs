@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use ostium::wire::Fault;
-use ostium::{Client, LeaseError, Lend, Request, Response};
+use ostium::{Answer, Client, LeaseError, Lend, Request};
 
 /// Reads the whole of lease 0 (read access); replies with its [`ends`].
 pub const READ_OP: u32 = 2;
@@ -137,7 +137,7 @@ thread_local! {
 }
 
 /// The door server's answer to the lease operations (any but the echo's).
-pub fn serve(mut request: Request<'_>) -> Response {
+pub fn serve(mut request: Request<'_>) -> Answer {
     let data = match request.op {
         READ_OP => read_lease(&mut request, ends),
         WRITE_OP => write_lease(&mut request).map(|()| Vec::new()),
@@ -145,8 +145,8 @@ pub fn serve(mut request: Request<'_>) -> Response {
         _ => Err(Fault::UnknownOperation),
     };
     match data {
-        Ok(data) => Response::ok(data),
-        Err(fault) => Response::fault(fault),
+        Ok(data) => Answer::ok(data),
+        Err(fault) => Answer::fault(fault),
     }
 }
 
@@ -602,7 +602,7 @@ mod tests {
                 while !seen.load(Ordering::Acquire) {
                     std::thread::sleep(Duration::from_millis(1));
                 }
-                Response::ok(Vec::new())
+                Answer::ok(Vec::new())
             })
             .unwrap();
         let client = Client::open(&path).unwrap();

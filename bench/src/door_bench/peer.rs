@@ -30,7 +30,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, ensure};
-use ostium::{Client, Door, DoorOptions, Response};
+use ostium::{Answer, Client, Door, DoorOptions};
 use ostium_sys::unix::{SeqpacketConn, SeqpacketListener};
 use tokio::runtime::Runtime;
 
@@ -147,7 +147,7 @@ impl Peer {
                     .options(self.door_options())
                     .serve(|request| {
                         if request.op == ECHO_OP {
-                            Response::ok(request.args.to_vec())
+                            Answer::ok(request.args.to_vec())
                         } else {
                             lease::serve(request)
                         }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use idl_kv::events::EventsServer;
 use idl_kv::kv::KvServer;
 use idl_kv::{Log, Store, Watcher};
-use ostium::{Door, DoorOptions, Response};
+use ostium::{Answer, Door, DoorOptions};
 
 /// Runs `ostium ARGS`.
 fn ostium(args: &[&str]) -> Output {
@@ -158,8 +158,8 @@ fn raw_calls_of_a_plain_door() {
     let path = temp("plain.door");
     let _door = Door::builder(&path)
         .serve(|request| match request.op {
-            7 => Response::ok(request.args.iter().rev().copied().collect::<Vec<u8>>()),
-            _ => Response::error(5, vec![0xee]),
+            7 => Answer::ok(request.args.iter().rev().copied().collect::<Vec<u8>>()),
+            _ => Answer::error(5, vec![0xee]),
         })
         .unwrap();
     let door = s(&path);

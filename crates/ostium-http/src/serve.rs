@@ -31,25 +31,25 @@ where
 {
     Door::builder(path).options(options).serve(move |call| {
         if call.op != HTTP_REQUEST {
-            return ostium::Response::fault(Fault::UnknownOperation);
+            return ostium::Answer::fault(Fault::UnknownOperation);
         }
         let request = match decode_request_with_fds(call.args, call.fds) {
             Ok(request) => request,
             Err(e) => {
                 debug!(error = %e, "refusing a malformed HTTP request message");
-                return ostium::Response::fault(Fault::BadMessage);
+                return ostium::Answer::fault(Fault::BadMessage);
             }
         };
         let response = handler(request);
         match encode_response(&response) {
-            Ok(reply) => ostium::Response::ok(reply),
+            Ok(reply) => ostium::Answer::ok(reply),
             Err(e) => {
                 let status = response.status().as_u16();
                 static UNSENDABLE: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
                 if let Some(suppressed) = UNSENDABLE.pass() {
                     error!(status, error = %e, suppressed, "the application's response cannot be sent; answering 500");
                 }
-                ostium::Response::ok(internal_error())
+                ostium::Answer::ok(internal_error())
             }
         }
     })

@@ -17,12 +17,12 @@ use tracing::warn;
 
 use super::notify::{EventThread, Hub, NotificationHandler, Notifications, Target};
 use super::{Served, Service, Source, serve};
-use ostium::{DoorError, DoorOptions, Request, Response};
+use ostium::{Answer, DoorError, DoorOptions, Request};
 
 /// The generated functions an `InOrder` server is served with.
 pub struct InOrderGlue<S> {
     /// Answers one call.
-    pub dispatch: fn(&mut S, Request<'_>) -> Response,
+    pub dispatch: fn(&mut S, Request<'_>) -> Answer,
     /// The client the server receives from alone, if any.
     pub recv_source: fn(&S) -> Option<Source>,
     /// Tells the server that client died.
@@ -110,7 +110,7 @@ impl<S: Send + 'static> Cell<S> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn call(&self, request: Request<'_>) -> Response {
+    fn call(&self, request: Request<'_>) -> Answer {
         let me = Source::of(&request.caller);
         let mut state = self.lock();
         while let Some(owner) = self.closed_on(&state)

@@ -3,11 +3,11 @@
 
 use super::HandlerError;
 use super::reply::COMPLEX_ERROR;
-use ostium::Response;
+use ostium::Answer;
 
 /// The reply of a `Simple(T)` (or `ServerDeath`) operation: success, with `data`.
-pub fn simple(data: Vec<u8>) -> Response {
-    Response::ok(data)
+pub fn simple(data: Vec<u8>) -> Answer {
+    Answer::ok(data)
 }
 
 /// The reply of a `Result(ok: T, err: CLike(E))` operation. `E` converts into its code,
@@ -16,11 +16,11 @@ pub fn simple(data: Vec<u8>) -> Response {
 pub fn clike<T, E: Into<u32>>(
     result: Result<T, HandlerError<E>>,
     encode: impl FnOnce(T) -> Vec<u8>,
-) -> Response {
+) -> Answer {
     match result {
-        Ok(value) => Response::ok(encode(value)),
-        Err(HandlerError::Runtime(error)) => Response::error(error.into(), Vec::new()),
-        Err(HandlerError::Fault(fault)) => Response::fault(fault),
+        Ok(value) => Answer::ok(encode(value)),
+        Err(HandlerError::Runtime(error)) => Answer::error(error.into(), Vec::new()),
+        Err(HandlerError::Fault(fault)) => Answer::fault(fault),
     }
 }
 
@@ -29,10 +29,10 @@ pub fn complex<T, E>(
     result: Result<T, HandlerError<E>>,
     encode: impl FnOnce(T) -> Vec<u8>,
     encode_error: impl FnOnce(E) -> Vec<u8>,
-) -> Response {
+) -> Answer {
     match result {
-        Ok(value) => Response::ok(encode(value)),
-        Err(HandlerError::Runtime(error)) => Response::error(COMPLEX_ERROR, encode_error(error)),
-        Err(HandlerError::Fault(fault)) => Response::fault(fault),
+        Ok(value) => Answer::ok(encode(value)),
+        Err(HandlerError::Runtime(error)) => Answer::error(COMPLEX_ERROR, encode_error(error)),
+        Err(HandlerError::Fault(fault)) => Answer::fault(fault),
     }
 }

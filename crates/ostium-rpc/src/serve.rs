@@ -19,7 +19,7 @@ use super::describe::describe;
 use super::notify::EventThread;
 use super::restrict::{Allowed, Policy};
 use ostium::wire::{Fault, Op, Status};
-use ostium::{Door, DoorError, DoorOptions, Request, Response};
+use ostium::{Answer, Door, DoorError, DoorOptions, Request};
 
 /// What a generated server says of its interface.
 #[derive(Debug)]
@@ -72,17 +72,17 @@ pub fn serve<H>(
     handler: H,
 ) -> Result<Served, DoorError>
 where
-    H: Fn(Request<'_>) -> Response + Send + Sync + 'static,
+    H: Fn(Request<'_>) -> Answer + Send + Sync + 'static,
 {
     let policy = Policy::resolve(service.restrictions);
     let counters = Arc::new(Counters::new(service.ops.len()));
     let counting = counters.clone();
     let door = Door::builder(path).options(options).serve(move |request| {
         if request.op == Op::DESCRIBE.0 {
-            return Response::ok(describe(service, &counting));
+            return Answer::ok(describe(service, &counting));
         }
         if !policy.permits(request.op, &request.caller) {
-            return Response::fault(Fault::AccessViolation);
+            return Answer::fault(Fault::AccessViolation);
         }
         let (op, start) = (request.op, Instant::now());
         let response = handler(request);
@@ -101,7 +101,7 @@ pub fn serve_in_order<S: Send + 'static>(
     options: DoorOptions,
     service: &'static Service,
     server: S,
-    dispatch: fn(&mut S, Request<'_>) -> Response,
+    dispatch: fn(&mut S, Request<'_>) -> Answer,
 ) -> Result<Served, DoorError> {
     let server = Mutex::new(server);
     serve(path, options, service, move |request| {
@@ -117,7 +117,7 @@ pub fn serve_shared<S: Send + Sync + 'static>(
     options: DoorOptions,
     service: &'static Service,
     server: Arc<S>,
-    dispatch: fn(&S, Request<'_>) -> Response,
+    dispatch: fn(&S, Request<'_>) -> Answer,
 ) -> Result<Served, DoorError> {
     serve(path, options, service, move |request| dispatch(&server, request))
 }

@@ -1,7 +1,7 @@
 //! [`ReplyToken`]: the reply of a `Pipelined` server's call, which the handler may send
 //! later, from any thread.
 //!
-//! A door's handler returns its [`Response`]; it cannot return first and reply later. So
+//! A door's handler returns its [`Answer`]; it cannot return first and reply later. So
 //! the dispatching worker waits, blocked on a condition variable, until the token is
 //! completed or dropped: the handler itself has returned and its thread (or another) holds
 //! the token. The worker is one of the door's elastic pool, so a pipelined door serves up
@@ -11,18 +11,18 @@
 
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use ostium::Response;
+use ostium::Answer;
 use ostium::wire::Fault;
 
 /// Where a token's response goes.
 #[derive(Default)]
 struct Slot {
-    response: Mutex<Option<Response>>,
+    response: Mutex<Option<Answer>>,
     ready: Condvar,
 }
 
 impl Slot {
-    fn put(&self, response: Response) {
+    fn put(&self, response: Answer) {
         let mut slot = self.response.lock().unwrap_or_else(PoisonError::into_inner);
         slot.get_or_insert(response);
         self.ready.notify_one();
@@ -35,7 +35,7 @@ impl Slot {
 #[must_use = "a dropped token answers the caller with a fault"]
 pub struct ReplyToken<R> {
     slot: Arc<Slot>,
-    encode: fn(R) -> Response,
+    encode: fn(R) -> Answer,
     answered: bool,
 }
 
@@ -46,7 +46,7 @@ pub struct Pending {
 
 impl<R> ReplyToken<R> {
     /// A token whose reply `encode` turns into a response, and the [`Pending`] response.
-    pub fn new(encode: fn(R) -> Response) -> (ReplyToken<R>, Pending) {
+    pub fn new(encode: fn(R) -> Answer) -> (ReplyToken<R>, Pending) {
         let slot = Arc::new(Slot::default());
         (ReplyToken { slot: slot.clone(), encode, answered: false }, Pending { slot })
     }
@@ -60,14 +60,14 @@ impl<R> ReplyToken<R> {
     /// Answers the caller with `fault` instead.
     pub fn fault(mut self, fault: Fault) {
         self.answered = true;
-        self.slot.put(Response::fault(fault));
+        self.slot.put(Answer::fault(fault));
     }
 }
 
 impl<R> Drop for ReplyToken<R> {
     fn drop(&mut self) {
         if !self.answered {
-            self.slot.put(Response::fault(Fault::ReplyDropped));
+            self.slot.put(Answer::fault(Fault::ReplyDropped));
         }
     }
 }
@@ -80,7 +80,7 @@ impl<R> std::fmt::Debug for ReplyToken<R> {
 
 impl Pending {
     /// Blocks until the token is answered or dropped.
-    pub fn wait(self) -> Response {
+    pub fn wait(self) -> Answer {
         let mut slot = self.slot.response.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
             if let Some(response) = slot.take() {
@@ -98,14 +98,14 @@ mod tests {
 
     #[test]
     fn a_reply_from_another_thread_arrives() {
-        let (token, pending) = ReplyToken::new(|n: u8| Response::ok(vec![n]));
+        let (token, pending) = ReplyToken::new(|n: u8| Answer::ok(vec![n]));
         std::thread::spawn(move || token.reply(7));
         assert_eq!(pending.wait().data(), &[7]);
     }
 
     #[test]
     fn a_dropped_token_is_a_fault() {
-        let (token, pending) = ReplyToken::new(|n: u8| Response::ok(vec![n]));
+        let (token, pending) = ReplyToken::new(|n: u8| Answer::ok(vec![n]));
         std::thread::spawn(move || drop(token));
         assert_eq!(pending.wait().status(), Status::Fault(Fault::ReplyDropped));
     }

@@ -7,7 +7,7 @@
 //! `UNKNOWN_OPERATION`. `PING` is answered by the runtime.
 
 use clap::Parser;
-use ostium::{Door, Response};
+use ostium::{Answer, Door};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
@@ -27,8 +27,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Before the door exists, so that a signal in between is not lost.
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
     let door = Door::builder(&args.path).serve(|request| match request.op {
-        ECHO => Response::ok(request.args),
-        _ => Response::fault(ostium::wire::Fault::UnknownOperation),
+        ECHO => Answer::ok(request.args),
+        _ => Answer::fault(ostium::wire::Fault::UnknownOperation),
     })?;
     println!("serving {} (instance {})", door.path().display(), door.instance());
     signals.forever().next();

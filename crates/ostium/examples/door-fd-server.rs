@@ -12,7 +12,7 @@
 
 use clap::Parser;
 use ostium::wire::Fault;
-use ostium::{Door, Response};
+use ostium::{Answer, Door};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
@@ -35,14 +35,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
     let door = Door::builder(&args.path).serve(|request| {
         if request.op != OPEN {
-            return Response::fault(Fault::UnknownOperation);
+            return Answer::fault(Fault::UnknownOperation);
         }
         let Ok(name) = std::str::from_utf8(request.args) else {
-            return Response::fault(Fault::BadMessage);
+            return Answer::fault(Fault::BadMessage);
         };
         match std::fs::File::open(name) {
-            Ok(file) => Response::ok(Vec::new()).with_fds([file.into()]),
-            Err(err) => Response::error(NOT_OPENED, err.to_string()),
+            Ok(file) => Answer::ok(Vec::new()).with_fds([file.into()]),
+            Err(err) => Answer::error(NOT_OPENED, err.to_string()),
         }
     })?;
     println!("serving {}", door.path().display());

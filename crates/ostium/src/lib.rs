@@ -27,11 +27,11 @@
 //! A door that answers operation 1 with its arguments in upper case, and a call to it:
 //!
 //! ```
-//! use ostium::{Client, Door, DoorOptions, Response};
+//! use ostium::{Client, Door, DoorOptions, Answer};
 //!
 //! let path = std::env::temp_dir().join(format!("shout-{}.door", std::process::id()));
 //! let door = Door::builder(&path).serve(|request| {
-//!     Response::ok(request.args.to_ascii_uppercase())
+//!     Answer::ok(request.args.to_ascii_uppercase())
 //! })?;
 //! let reply = Client::open(door.path())?.call(1, b"psst")?;
 //! assert_eq!(reply.data, b"PSST");
@@ -62,5 +62,5 @@ pub use door::{Door, DoorBuilder, DoorOptions};
 pub use error::{CallError, DoorError, InvalidCall, ProtocolError};
 pub use lease::{LeaseError, Leased, Leases, R, RW, Readable, W, Writable};
 pub use pool::PoolStats;
-pub use request::{Caller, Request, Response};
+pub use request::{Answer, Caller, Request};
 pub use wire::Fault;

@@ -1,4 +1,4 @@
-//! What a door's handler receives ([`Request`]) and returns ([`Response`]), and who called
+//! What a door's handler receives ([`Request`]) and returns ([`Answer`]), and who called
 //! ([`Caller`]).
 
 use std::os::fd::OwnedFd;
@@ -38,38 +38,38 @@ pub struct Request<'a> {
 
 /// A handler's answer.
 #[derive(Debug)]
-pub struct Response {
+pub struct Answer {
     pub(crate) status: Status,
     pub(crate) data: Vec<u8>,
     pub(crate) fds: Vec<OwnedFd>,
 }
 
-impl Response {
+impl Answer {
     /// Success, with reply data.
-    pub fn ok(data: impl Into<Vec<u8>>) -> Response {
-        Response { status: Status::Ok, data: data.into(), fds: Vec::new() }
+    pub fn ok(data: impl Into<Vec<u8>>) -> Answer {
+        Answer { status: Status::Ok, data: data.into(), fds: Vec::new() }
     }
 
     /// An application error: `code` (`1..=0xFFFF_FEFF`) and optional data describing it.
     ///
     /// A code outside that range is the handler's mistake: the caller is answered with the
     /// fault [`Fault::HandlerPanicked`], since the handler failed to produce a valid reply.
-    pub fn error(code: u32, data: impl Into<Vec<u8>>) -> Response {
+    pub fn error(code: u32, data: impl Into<Vec<u8>>) -> Answer {
         let status = match ErrorCode::new(code) {
             Some(code) => Status::Error(code),
             None => Status::Fault(Fault::HandlerPanicked),
         };
-        Response { status, data: data.into(), fds: Vec::new() }
+        Answer { status, data: data.into(), fds: Vec::new() }
     }
 
     /// A runtime fault (for a handler that finds the request malformed, say
     /// [`Fault::BadMessage`]).
-    pub fn fault(fault: Fault) -> Response {
-        Response { status: Status::Fault(fault), data: Vec::new(), fds: Vec::new() }
+    pub fn fault(fault: Fault) -> Answer {
+        Answer { status: Status::Fault(fault), data: Vec::new(), fds: Vec::new() }
     }
 
     /// Adds descriptors to return to the caller (at most 253 in all).
-    pub fn with_fds(mut self, fds: impl IntoIterator<Item = OwnedFd>) -> Response {
+    pub fn with_fds(mut self, fds: impl IntoIterator<Item = OwnedFd>) -> Answer {
         self.fds.extend(fds);
         self
     }

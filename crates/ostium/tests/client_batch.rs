@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ostium::wire::{Fault, Op};
-use ostium::{CallError, Client, Door, Request, Response};
+use ostium::{Answer, CallError, Client, Door, Request};
 
 const ECHO: u32 = 1;
 const BIG_REPLY: u32 = 2; // replies with `args` repeated to 60,000 bytes
@@ -15,13 +15,13 @@ fn door_path(name: &str) -> PathBuf {
     ostium_test_support::door_path("ostium-batch", name)
 }
 
-fn handler(request: Request<'_>) -> Response {
+fn handler(request: Request<'_>) -> Answer {
     match request.op {
-        ECHO => Response::ok(request.args.to_vec()),
+        ECHO => Answer::ok(request.args.to_vec()),
         BIG_REPLY => {
-            Response::ok(request.args.iter().copied().cycle().take(60_000).collect::<Vec<u8>>())
+            Answer::ok(request.args.iter().copied().cycle().take(60_000).collect::<Vec<u8>>())
         }
-        _ => Response::fault(Fault::UnknownOperation),
+        _ => Answer::fault(Fault::UnknownOperation),
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ostium::wire::{Fault, Status};
-use ostium::{CallError, Client, Door, DoorError, DoorOptions, Request, Response};
+use ostium::{Answer, CallError, Client, Door, DoorError, DoorOptions, Request};
 
 /// A fresh door path in the temporary directory.
 fn door_path(name: &str) -> PathBuf {
@@ -24,28 +24,28 @@ const WRITE_TO_FD: u32 = 5;
 const GIVE_FD: u32 = 6;
 const BIG: u32 = 7;
 
-fn handler(request: Request<'_>) -> Response {
+fn handler(request: Request<'_>) -> Answer {
     match request.op {
-        ECHO => Response::ok(request.args),
-        FAIL => Response::error(42, b"no luck".to_vec()),
+        ECHO => Answer::ok(request.args),
+        FAIL => Answer::error(42, b"no luck".to_vec()),
         PANIC => panic!("the handler fails on purpose"),
         WHO => {
             let c = request.caller;
-            Response::ok(format!("{} {} {}", c.pid.unwrap_or(0), c.uid, c.gid))
+            Answer::ok(format!("{} {} {}", c.pid.unwrap_or(0), c.uid, c.gid))
         }
         WRITE_TO_FD => {
             let mut file =
                 std::fs::File::from(request.fds.into_iter().next().expect("a descriptor"));
             file.write_all(request.args).unwrap();
-            Response::ok(Vec::new())
+            Answer::ok(Vec::new())
         }
         GIVE_FD => {
             let (reader, mut writer) = std::io::pipe().unwrap();
             writer.write_all(b"from the server").unwrap();
-            Response::ok(Vec::new()).with_fds([reader.into()])
+            Answer::ok(Vec::new()).with_fds([reader.into()])
         }
-        BIG => Response::ok(vec![7u8; request.args.len() * 2]),
-        _ => Response::fault(Fault::UnknownOperation),
+        BIG => Answer::ok(vec![7u8; request.args.len() * 2]),
+        _ => Answer::fault(Fault::UnknownOperation),
     }
 }
 
@@ -219,20 +219,20 @@ const COUNT_FDS: u32 = 8;
 const WRITE_SOCKET: u32 = 9;
 const GIVE_MANY: u32 = 10;
 
-fn fd_handler(request: Request<'_>) -> Response {
+fn fd_handler(request: Request<'_>) -> Answer {
     match request.op {
-        COUNT_FDS => Response::ok((request.fds.len() as u32).to_le_bytes().to_vec()),
+        COUNT_FDS => Answer::ok((request.fds.len() as u32).to_le_bytes().to_vec()),
         WRITE_SOCKET => {
             let mut socket = std::net::TcpStream::from(request.fds.into_iter().next().unwrap());
             socket.write_all(b"written by the door's server").unwrap();
-            Response::ok(Vec::new())
+            Answer::ok(Vec::new())
         }
         GIVE_MANY => {
             let count = u32::from_le_bytes(request.args.try_into().unwrap());
             let fds = (0..count).map(|_| std::fs::File::open("/dev/null").unwrap().into());
-            Response::ok(Vec::new()).with_fds(fds)
+            Answer::ok(Vec::new()).with_fds(fds)
         }
-        _ => Response::fault(Fault::UnknownOperation),
+        _ => Answer::fault(Fault::UnknownOperation),
     }
 }
 
@@ -291,7 +291,7 @@ fn a_lingering_worker_serves_a_callers_next_calls_itself() {
     let options = DoorOptions { linger: Duration::from_secs(5), ..DoorOptions::default() };
     let door = Door::builder(&path)
         .options(options)
-        .serve(|_request| Response::ok(format!("{:?}", std::thread::current().id())))
+        .serve(|_request| Answer::ok(format!("{:?}", std::thread::current().id())))
         .unwrap();
     let client = Client::open(&path).unwrap();
     // From one CPU, so that every call takes the same lane, hence the same connection.
@@ -314,8 +314,8 @@ fn a_lingering_worker_serves_a_callers_next_calls_itself() {
 }
 
 /// The CPU a handler runs on, as a reply.
-fn where_am_i(_request: ostium::Request<'_>) -> Response {
-    Response::ok((ostium_sys::current_cpu() as u32).to_le_bytes().to_vec())
+fn where_am_i(_request: ostium::Request<'_>) -> Answer {
+    Answer::ok((ostium_sys::current_cpu() as u32).to_le_bytes().to_vec())
 }
 
 /// Calls `client` from a thread kept on `cpu`, and returns the CPU the handler ran on.
@@ -360,7 +360,7 @@ fn without_lanes_a_worker_may_run_anywhere() {
         .options(options)
         .serve(|_request| {
             let allowed = ostium_sys::allowed_cpus().unwrap();
-            Response::ok(allowed.iter().map(|&cpu| cpu as u8).collect::<Vec<u8>>())
+            Answer::ok(allowed.iter().map(|&cpu| cpu as u8).collect::<Vec<u8>>())
         })
         .unwrap();
     let client = Client::open(&path).unwrap();
@@ -377,9 +377,9 @@ fn describe_reaches_the_handler_and_ping_never_does() {
     let door = Door::builder(&path)
         .serve(|request| {
             if request.op == ostium::wire::Op::DESCRIBE.0 {
-                Response::ok(b"an interface".to_vec())
+                Answer::ok(b"an interface".to_vec())
             } else {
-                Response::fault(ostium::wire::Fault::UnknownOperation)
+                Answer::fault(ostium::wire::Fault::UnknownOperation)
             }
         })
         .unwrap();
@@ -398,8 +398,8 @@ fn describe_reaches_the_handler_and_ping_never_does() {
 fn an_application_error_becomes_an_err_with_into_result_and_errors_clone() {
     let door = Door::builder(door_path("into-result"))
         .serve(|request| match request.op {
-            ECHO => Response::ok(request.args),
-            _ => Response::error(7, "seven"),
+            ECHO => Answer::ok(request.args),
+            _ => Answer::error(7, "seven"),
         })
         .unwrap();
     let client = Client::open(door.path()).unwrap();

@@ -5,7 +5,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::path::PathBuf;
 
 use ostium::wire::{self, Access, Capabilities, Fault, Hello, Lease, Op, Payload, Side, Status};
-use ostium::{Client, Door, Lend, Request, Response};
+use ostium::{Answer, Client, Door, Lend, Request};
 use ostium_sys::Memfd;
 use ostium_sys::memfd::Seals;
 use ostium_sys::unix::SeqpacketConn;
@@ -17,16 +17,16 @@ fn door_path(name: &str) -> PathBuf {
     ostium_test_support::door_path("ostium-lease-memfds", name)
 }
 
-fn handler(mut request: Request<'_>) -> Response {
+fn handler(mut request: Request<'_>) -> Answer {
     match request.op {
         SUM => match request.leases.read(0) {
             Ok(lease) => {
                 let mut bytes = vec![0; lease.len()];
                 lease.read(&mut bytes).unwrap();
                 let sum: u64 = bytes.iter().map(|&b| u64::from(b)).sum();
-                Response::ok(sum.to_le_bytes().to_vec())
+                Answer::ok(sum.to_le_bytes().to_vec())
             }
-            Err(_) => Response::fault(Fault::BadLease),
+            Err(_) => Answer::fault(Fault::BadLease),
         },
         FILL => {
             let value = request.args[0];
@@ -34,9 +34,9 @@ fn handler(mut request: Request<'_>) -> Response {
             let end = u32::from_le_bytes(request.args[5..9].try_into().unwrap()) as usize;
             let mut lease = request.leases.write(0).unwrap();
             lease.write_range(start..end, &vec![value; end - start]).unwrap();
-            Response::ok(Vec::new())
+            Answer::ok(Vec::new())
         }
-        _ => Response::fault(Fault::UnknownOperation),
+        _ => Answer::fault(Fault::UnknownOperation),
     }
 }
 

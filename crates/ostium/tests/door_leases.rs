@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use ostium::wire::Fault;
-use ostium::{CallError, Client, Door, LeaseError, Lend, Request, Response};
+use ostium::{Answer, CallError, Client, Door, LeaseError, Lend, Request};
 
 fn door_path(name: &str) -> PathBuf {
     ostium_test_support::door_path("ostium-leases", name)
@@ -17,12 +17,12 @@ const COPY: u32 = 4; // copies lease 0 (read) into lease 1 (write)
 const WRITE_READ_LEASE: u32 = 5; // tries to write lease 0 as if writable
 const PAST_THE_END: u32 = 6; // reads one byte past the end of lease 0
 
-fn fault_of(err: LeaseError) -> Response {
+fn fault_of(err: LeaseError) -> Answer {
     eprintln!("handler: {err}");
-    Response::fault(Fault::BadLease)
+    Answer::fault(Fault::BadLease)
 }
 
-fn handler(mut request: Request<'_>) -> Response {
+fn handler(mut request: Request<'_>) -> Answer {
     let leases = &mut request.leases;
     match request.op {
         SUM => {
@@ -33,7 +33,7 @@ fn handler(mut request: Request<'_>) -> Response {
             let mut bytes = vec![0; lease.len()];
             lease.read(&mut bytes).unwrap();
             let sum: u64 = bytes.iter().map(|&b| u64::from(b)).sum();
-            Response::ok(sum.to_le_bytes().to_vec())
+            Answer::ok(sum.to_le_bytes().to_vec())
         }
         FILL => {
             let (value, start, end) =
@@ -43,7 +43,7 @@ fn handler(mut request: Request<'_>) -> Response {
                 Err(err) => return fault_of(err),
             };
             match lease.write_range(start..end, &vec![value; end.saturating_sub(start)]) {
-                Ok(()) => Response::ok(Vec::new()),
+                Ok(()) => Answer::ok(Vec::new()),
                 Err(err) => fault_of(err),
             }
         }
@@ -56,7 +56,7 @@ fn handler(mut request: Request<'_>) -> Response {
             lease.read(&mut bytes).unwrap();
             bytes.iter_mut().for_each(|b| *b = b.wrapping_add(1));
             lease.write(&bytes).unwrap();
-            Response::ok(Vec::new())
+            Answer::ok(Vec::new())
         }
         COPY => {
             let mut bytes = {
@@ -66,24 +66,24 @@ fn handler(mut request: Request<'_>) -> Response {
             leases.read(0).unwrap().read(&mut bytes).unwrap();
             match leases.write(1) {
                 Ok(mut dest) => match dest.write(&bytes) {
-                    Ok(()) => Response::ok(Vec::new()),
+                    Ok(()) => Answer::ok(Vec::new()),
                     Err(err) => fault_of(err),
                 },
                 Err(err) => fault_of(err),
             }
         }
         WRITE_READ_LEASE => match leases.write(0) {
-            Ok(_) => Response::ok(b"wrote a read-only lease".to_vec()),
+            Ok(_) => Answer::ok(b"wrote a read-only lease".to_vec()),
             Err(err) => fault_of(err),
         },
         PAST_THE_END => {
             let lease = leases.read(0).unwrap();
             match lease.read_at(lease.len()) {
-                Ok(_) => Response::ok(b"read past the end".to_vec()),
+                Ok(_) => Answer::ok(b"read past the end".to_vec()),
                 Err(err) => fault_of(err),
             }
         }
-        _ => Response::fault(Fault::UnknownOperation),
+        _ => Answer::fault(Fault::UnknownOperation),
     }
 }
 

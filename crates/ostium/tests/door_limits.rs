@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use ostium::wire::{Capabilities, Fault, Hello, Side};
-use ostium::{Client, Door, DoorOptions, Response};
+use ostium::{Answer, Client, Door, DoorOptions};
 use ostium_sys::unix::SeqpacketConn;
 
 const ECHO: u32 = 1;
@@ -20,12 +20,12 @@ fn serve(name: &str, options: DoorOptions) -> Door {
     Door::builder(&path)
         .options(options)
         .serve(|request| match request.op {
-            ECHO => Response::ok(request.args),
+            ECHO => Answer::ok(request.args),
             SLOW => {
                 std::thread::sleep(Duration::from_millis(600));
-                Response::ok(Vec::new())
+                Answer::ok(Vec::new())
             }
-            _ => Response::fault(Fault::UnknownOperation),
+            _ => Answer::fault(Fault::UnknownOperation),
         })
         .unwrap()
 }

@@ -6,7 +6,7 @@
 //! caller accepts; a PING carries nothing, and op 0 is no operation.
 
 use ostium::wire::{self, Call, Capabilities, Hello, Op, Payload, Side, Status};
-use ostium::{Client, Door, DoorOptions, Lend, Response};
+use ostium::{Answer, Client, Door, DoorOptions, Lend};
 use ostium_sys::unix::SeqpacketConn;
 
 const ECHO: u32 = 1;
@@ -21,18 +21,18 @@ fn serve(name: &str) -> Door {
     Door::builder(ostium_test_support::door_path("door-message-limit", name))
         .options(options)
         .serve(|mut request| match request.op {
-            ECHO => Response::ok(request.args),
+            ECHO => Answer::ok(request.args),
             FILL => {
                 let mut lease = request.leases.write(0).unwrap();
                 let len = lease.len();
                 lease.write(&vec![0xab; len]).unwrap();
-                Response::ok(Vec::new())
+                Answer::ok(Vec::new())
             }
             SIZED => {
                 let len = u32::from_le_bytes(request.args.try_into().unwrap_or([0; 4]));
-                Response::ok(vec![9u8; len as usize])
+                Answer::ok(vec![9u8; len as usize])
             }
-            _ => Response::fault(wire::Fault::UnknownOperation),
+            _ => Answer::fault(wire::Fault::UnknownOperation),
         })
         .unwrap()
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ostium::wire::Fault;
-use ostium::{CallError, Client, Door, DoorOptions, Response};
+use ostium::{Answer, CallError, Client, Door, DoorOptions};
 use ostium_sys::unix::SeqpacketConn;
 use ostium_test_support::proc;
 
@@ -30,14 +30,14 @@ fn door_server_child() {
     let _door = Door::builder(&path)
         .options(options)
         .serve(|request| match request.op {
-            ECHO => Response::ok(request.args),
+            ECHO => Answer::ok(request.args),
             SLOW => {
                 let millis = u64::from(request.args.first().copied().unwrap_or(0)) * 10;
                 std::thread::sleep(Duration::from_millis(millis));
-                Response::ok(Vec::new())
+                Answer::ok(Vec::new())
             }
-            WHO => Response::ok(request.caller.pid.unwrap_or(0).to_string()),
-            _ => Response::fault(Fault::UnknownOperation),
+            WHO => Answer::ok(request.caller.pid.unwrap_or(0).to_string()),
+            _ => Answer::fault(Fault::UnknownOperation),
         })
         .unwrap();
     println!("serving");

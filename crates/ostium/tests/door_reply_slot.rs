@@ -13,7 +13,7 @@ use ostium::wire::ring::{
     CLIENT_WAITING, Doorbell, HEADER_LEN, ON_SOCKET, REPLY_LEN, REPLY_SEQ, RingSetup,
 };
 use ostium::wire::{self, Capabilities, Fault, Hello, Kind, Op, Payload, Side, Status};
-use ostium::{CallError, Client, Door, Request, Response};
+use ostium::{Answer, CallError, Client, Door, Request};
 use ostium_sys::Memfd;
 use ostium_sys::memfd::{Seals, SharedMap};
 use ostium_sys::unix::SeqpacketConn;
@@ -27,20 +27,20 @@ fn door_path(name: &str) -> PathBuf {
     ostium_test_support::door_path("ostium-reply-slot", name)
 }
 
-fn handler(request: Request<'_>) -> Response {
+fn handler(request: Request<'_>) -> Answer {
     match request.op {
-        ECHO => Response::ok(request.args),
+        ECHO => Answer::ok(request.args),
         SLOW_ECHO => {
             std::thread::sleep(Duration::from_millis(u64::from(request.args[0])));
-            Response::ok(request.args)
+            Answer::ok(request.args)
         }
         GIVE_FD => {
             let (reader, mut writer) = std::io::pipe().unwrap();
             writer.write_all(b"through the socket").unwrap();
-            Response::ok(b"fd".to_vec()).with_fds([reader.into()])
+            Answer::ok(b"fd".to_vec()).with_fds([reader.into()])
         }
-        BIG => Response::ok(vec![9u8; 100 * 1024]),
-        _ => Response::fault(Fault::UnknownOperation),
+        BIG => Answer::ok(vec![9u8; 100 * 1024]),
+        _ => Answer::fault(Fault::UnknownOperation),
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use ostium::wire::Fault;
 use ostium::{
-    CallError, Door, LoopConnection, LoopEvent, LoopOptions, OwnedLend, Reply, Request, Response,
+    Answer, CallError, Door, LoopConnection, LoopEvent, LoopOptions, OwnedLend, Reply, Request,
 };
 use ostium_sys::unix::SeqpacketListener;
 use ostium_sys::{Events, Interest, Poller, Token};
@@ -22,26 +22,26 @@ fn door_path(name: &str) -> PathBuf {
     ostium_test_support::door_path("ostium-loop", name)
 }
 
-fn handler(mut request: Request<'_>) -> Response {
+fn handler(mut request: Request<'_>) -> Answer {
     match request.op {
         INCREMENT => {
             let Ok(mut lease) = request.leases.read_write(0) else {
-                return Response::fault(Fault::BadLease);
+                return Answer::fault(Fault::BadLease);
             };
             let mut bytes = vec![0; lease.len()];
             lease.read(&mut bytes).unwrap();
             bytes.iter_mut().for_each(|b| *b = b.wrapping_add(1));
             lease.write(&bytes).unwrap();
-            Response::ok((bytes.len() as u32).to_le_bytes().to_vec())
+            Answer::ok((bytes.len() as u32).to_le_bytes().to_vec())
         }
-        WHERE => Response::ok((ostium_sys::current_cpu() as u32).to_le_bytes().to_vec()),
-        ECHO => Response::ok(request.args.to_vec()),
-        FD_COUNT => Response::ok((request.fds.len() as u32).to_le_bytes().to_vec()),
+        WHERE => Answer::ok((ostium_sys::current_cpu() as u32).to_le_bytes().to_vec()),
+        ECHO => Answer::ok(request.args.to_vec()),
+        FD_COUNT => Answer::ok((request.fds.len() as u32).to_le_bytes().to_vec()),
         NEVER => {
             std::thread::sleep(Duration::from_millis(300));
-            Response::ok(Vec::new())
+            Answer::ok(Vec::new())
         }
-        _ => Response::fault(Fault::UnknownOperation),
+        _ => Answer::fault(Fault::UnknownOperation),
     }
 }
 

@@ -145,7 +145,7 @@ fn dispatch_fn(interface: &Interface, names: &Names, style: Style) -> TokenStrea
     let body = if interface.ops.is_empty() {
         quote! {
             let _ = (server, request);
-            ::ostium::Response::fault(::ostium::wire::Fault::UnknownOperation)
+            ::ostium::Answer::fault(::ostium::wire::Fault::UnknownOperation)
         }
     } else {
         quote! {
@@ -156,12 +156,12 @@ fn dispatch_fn(interface: &Interface, names: &Names, style: Style) -> TokenStrea
                     ::core::result::Result::Err(::ostium::wire::Fault::UnknownOperation)
                 }
             };
-            response.unwrap_or_else(::ostium::Response::fault)
+            response.unwrap_or_else(::ostium::Answer::fault)
         }
     };
     quote! {
         /// Answers one call with `server`.
-        pub fn #dispatch<S: #bound>(#receiver, request: ::ostium::Request<'_>) -> ::ostium::Response {
+        pub fn #dispatch<S: #bound>(#receiver, request: ::ostium::Request<'_>) -> ::ostium::Answer {
             #body
         }
     }
@@ -247,8 +247,8 @@ fn decode_fn(op: &Operation, names: &Names) -> TokenStream {
         fn #name(
             args: &[u8],
             leases: ::ostium::Leases<'_>,
-            handle: impl ::core::ops::FnOnce(#(#handler_params),*) -> ::ostium::Response,
-        ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+            handle: impl ::core::ops::FnOnce(#(#handler_params),*) -> ::ostium::Answer,
+        ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
             let #args { #(#fields),* } = #codec::decode::<#args>(args).ok_or(::ostium::wire::Fault::BadMessage)?;
             #(#conversions)*
             #lease_set
@@ -295,7 +295,7 @@ fn reply_fn(op: &Operation) -> TokenStream {
         ),
     };
     quote! {
-        fn #name(#param: #ret) -> ::ostium::Response {
+        fn #name(#param: #ret) -> ::ostium::Answer {
             #body
         }
     }

@@ -668,7 +668,7 @@ impl SensorServer {
     pub fn dispatch_in_order<S: InOrderSensorImpl>(
         server: &mut S,
         request: ::ostium::Request<'_>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         let ::ostium::Request { op, args, caller, leases, .. } = request;
         let response = match SensorOperation::from_u32(op) {
             ::core::option::Option::Some(SensorOperation::get) => {
@@ -751,13 +751,13 @@ impl SensorServer {
                 ::core::result::Result::Err(::ostium::wire::Fault::UnknownOperation)
             }
         };
-        response.unwrap_or_else(::ostium::Response::fault)
+        response.unwrap_or_else(::ostium::Answer::fault)
     }
     /// Answers one call with `server`.
     pub fn dispatch_concurrent<S: ConcurrentSensorImpl>(
         server: &S,
         request: ::ostium::Request<'_>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         let ::ostium::Request { op, args, caller, leases, .. } = request;
         let response = match SensorOperation::from_u32(op) {
             ::core::option::Option::Some(SensorOperation::get) => {
@@ -840,13 +840,13 @@ impl SensorServer {
                 ::core::result::Result::Err(::ostium::wire::Fault::UnknownOperation)
             }
         };
-        response.unwrap_or_else(::ostium::Response::fault)
+        response.unwrap_or_else(::ostium::Answer::fault)
     }
     /// Answers one call with `server`.
     pub fn dispatch_pipelined<S: PipelinedSensorImpl>(
         server: &S,
         request: ::ostium::Request<'_>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         let ::ostium::Request { op, args, caller, leases, .. } = request;
         let response = match SensorOperation::from_u32(op) {
             ::core::option::Option::Some(SensorOperation::get) => {
@@ -983,13 +983,13 @@ impl SensorServer {
                 ::core::result::Result::Err(::ostium::wire::Fault::UnknownOperation)
             }
         };
-        response.unwrap_or_else(::ostium::Response::fault)
+        response.unwrap_or_else(::ostium::Answer::fault)
     }
     fn serve_get(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Sensor_get_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_ARGS,
         >(args)
@@ -1000,8 +1000,8 @@ impl SensorServer {
     fn serve_get_reading(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Sensor_get_reading_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_reading_ARGS,
         >(args)
@@ -1012,8 +1012,8 @@ impl SensorServer {
     fn serve_get_raw_reading(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Sensor_get_raw_reading_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_raw_reading_ARGS,
         >(args)
@@ -1024,8 +1024,8 @@ impl SensorServer {
     fn serve_get_last_data(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Sensor_get_last_data_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_last_data_ARGS,
         >(args)
@@ -1036,8 +1036,8 @@ impl SensorServer {
     fn serve_get_last_nodata(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Sensor_get_last_nodata_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_last_nodata_ARGS,
         >(args)
@@ -1048,8 +1048,8 @@ impl SensorServer {
     fn serve_get_min(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Sensor_get_min_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_min_ARGS,
         >(args)
@@ -1060,8 +1060,8 @@ impl SensorServer {
     fn serve_get_max(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Sensor_get_max_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_max_ARGS,
         >(args)
@@ -1072,8 +1072,8 @@ impl SensorServer {
     fn serve_post(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(SensorId, f32, u64) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(SensorId, f32, u64) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Sensor_post_ARGS { id, value, timestamp } = ::ostium_rpc::Hubpack::decode::<
             Sensor_post_ARGS,
         >(args)
@@ -1084,8 +1084,8 @@ impl SensorServer {
     fn serve_nodata(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(SensorId, NoData, u64) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(SensorId, NoData, u64) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Sensor_nodata_ARGS { id, nodata, timestamp } = ::ostium_rpc::Hubpack::decode::<
             Sensor_nodata_ARGS,
         >(args)
@@ -1096,8 +1096,8 @@ impl SensorServer {
     fn serve_get_nerrors(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(SensorId) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Sensor_get_nerrors_ARGS { id } = ::ostium_rpc::Hubpack::decode::<
             Sensor_get_nerrors_ARGS,
         >(args)
@@ -1107,7 +1107,7 @@ impl SensorServer {
     }
     fn reply_get(
         result: ::core::result::Result<f32, ::ostium_rpc::HandlerError<SensorError>>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         ::ostium_rpc::respond::clike(
             result,
             |value| ::ostium_rpc::Hubpack::encode(&value),
@@ -1115,7 +1115,7 @@ impl SensorServer {
     }
     fn reply_get_reading(
         result: ::core::result::Result<Reading, ::ostium_rpc::HandlerError<SensorError>>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         ::ostium_rpc::respond::clike(
             result,
             |value| ::ostium_rpc::Hubpack::encode(&value),
@@ -1123,28 +1123,28 @@ impl SensorServer {
     }
     fn reply_get_raw_reading(
         value: Option<(Result<f32, NoData>, u64)>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
-    fn reply_get_last_data(value: Option<(f32, u64)>) -> ::ostium::Response {
+    fn reply_get_last_data(value: Option<(f32, u64)>) -> ::ostium::Answer {
         ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
-    fn reply_get_last_nodata(value: Option<(NoData, u64)>) -> ::ostium::Response {
+    fn reply_get_last_nodata(value: Option<(NoData, u64)>) -> ::ostium::Answer {
         ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
-    fn reply_get_min(value: (f32, u64)) -> ::ostium::Response {
+    fn reply_get_min(value: (f32, u64)) -> ::ostium::Answer {
         ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
-    fn reply_get_max(value: (f32, u64)) -> ::ostium::Response {
+    fn reply_get_max(value: (f32, u64)) -> ::ostium::Answer {
         ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
-    fn reply_post(value: ()) -> ::ostium::Response {
+    fn reply_post(value: ()) -> ::ostium::Answer {
         ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
-    fn reply_nodata(value: ()) -> ::ostium::Response {
+    fn reply_nodata(value: ()) -> ::ostium::Answer {
         ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
-    fn reply_get_nerrors(value: u32) -> ::ostium::Response {
+    fn reply_get_nerrors(value: u32) -> ::ostium::Answer {
         ::ostium_rpc::respond::simple(::ostium_rpc::Hubpack::encode(&value))
     }
 }

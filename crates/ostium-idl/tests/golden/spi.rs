@@ -428,7 +428,7 @@ impl SpiServer {
     pub fn dispatch_in_order<S: InOrderSpiImpl>(
         server: &mut S,
         request: ::ostium::Request<'_>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         let ::ostium::Request { op, args, caller, leases, .. } = request;
         let response = match SpiOperation::from_u32(op) {
             ::core::option::Option::Some(SpiOperation::read) => {
@@ -482,13 +482,13 @@ impl SpiServer {
                 ::core::result::Result::Err(::ostium::wire::Fault::UnknownOperation)
             }
         };
-        response.unwrap_or_else(::ostium::Response::fault)
+        response.unwrap_or_else(::ostium::Answer::fault)
     }
     /// Answers one call with `server`.
     pub fn dispatch_concurrent<S: ConcurrentSpiImpl>(
         server: &S,
         request: ::ostium::Request<'_>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         let ::ostium::Request { op, args, caller, leases, .. } = request;
         let response = match SpiOperation::from_u32(op) {
             ::core::option::Option::Some(SpiOperation::read) => {
@@ -542,13 +542,13 @@ impl SpiServer {
                 ::core::result::Result::Err(::ostium::wire::Fault::UnknownOperation)
             }
         };
-        response.unwrap_or_else(::ostium::Response::fault)
+        response.unwrap_or_else(::ostium::Answer::fault)
     }
     /// Answers one call with `server`.
     pub fn dispatch_pipelined<S: PipelinedSpiImpl>(
         server: &S,
         request: ::ostium::Request<'_>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         let ::ostium::Request { op, args, caller, leases, .. } = request;
         let response = match SpiOperation::from_u32(op) {
             ::core::option::Option::Some(SpiOperation::read) => {
@@ -620,7 +620,7 @@ impl SpiServer {
                 ::core::result::Result::Err(::ostium::wire::Fault::UnknownOperation)
             }
         };
-        response.unwrap_or_else(::ostium::Response::fault)
+        response.unwrap_or_else(::ostium::Answer::fault)
     }
     fn serve_read(
         args: &[u8],
@@ -628,8 +628,8 @@ impl SpiServer {
         handle: impl ::core::ops::FnOnce(
             u8,
             ::ostium_rpc::Lease<'_, ::ostium::W, [u8]>,
-        ) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        ) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Spi_read_ARGS { device_index } = ::ostium_rpc::Zerocopy::decode::<
             Spi_read_ARGS,
         >(args)
@@ -644,8 +644,8 @@ impl SpiServer {
         handle: impl ::core::ops::FnOnce(
             u8,
             ::ostium_rpc::Lease<'_, ::ostium::R, [u8]>,
-        ) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        ) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Spi_write_ARGS { device_index } = ::ostium_rpc::Zerocopy::decode::<
             Spi_write_ARGS,
         >(args)
@@ -661,8 +661,8 @@ impl SpiServer {
             u8,
             ::ostium_rpc::Lease<'_, ::ostium::R, [u8]>,
             ::ostium_rpc::Lease<'_, ::ostium::W, [u8]>,
-        ) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        ) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Spi_exchange_ARGS { device_index } = ::ostium_rpc::Zerocopy::decode::<
             Spi_exchange_ARGS,
         >(args)
@@ -675,8 +675,8 @@ impl SpiServer {
     fn serve_lock(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(u8, CsState) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(u8, CsState) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Spi_lock_ARGS { device_index, cs_state } = ::ostium_rpc::Zerocopy::decode::<
             Spi_lock_ARGS,
         >(args)
@@ -690,8 +690,8 @@ impl SpiServer {
     fn serve_release(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce() -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce() -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let Spi_release_ARGS {} = ::ostium_rpc::Zerocopy::decode::<
             Spi_release_ARGS,
         >(args)
@@ -704,7 +704,7 @@ impl SpiServer {
             (),
             ::ostium_rpc::HandlerError<drv_spi_api::SpiError>,
         >,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         ::ostium_rpc::respond::clike(
             result,
             |value| ::ostium_rpc::Zerocopy::encode(&value),
@@ -715,7 +715,7 @@ impl SpiServer {
             (),
             ::ostium_rpc::HandlerError<drv_spi_api::SpiError>,
         >,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         ::ostium_rpc::respond::clike(
             result,
             |value| ::ostium_rpc::Zerocopy::encode(&value),
@@ -726,16 +726,16 @@ impl SpiServer {
             (),
             ::ostium_rpc::HandlerError<drv_spi_api::SpiError>,
         >,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         ::ostium_rpc::respond::clike(
             result,
             |value| ::ostium_rpc::Zerocopy::encode(&value),
         )
     }
-    fn reply_lock(value: ()) -> ::ostium::Response {
+    fn reply_lock(value: ()) -> ::ostium::Answer {
         ::ostium_rpc::respond::simple(::ostium_rpc::Zerocopy::encode(&value))
     }
-    fn reply_release(value: ()) -> ::ostium::Response {
+    fn reply_release(value: ()) -> ::ostium::Answer {
         ::ostium_rpc::respond::simple(::ostium_rpc::Zerocopy::encode(&value))
     }
 }

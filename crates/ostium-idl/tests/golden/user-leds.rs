@@ -372,7 +372,7 @@ impl UserLedsServer {
     pub fn dispatch_in_order<S: InOrderUserLedsImpl>(
         server: &mut S,
         request: ::ostium::Request<'_>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         let ::ostium::Request { op, args, caller, leases, .. } = request;
         let response = match UserLedsOperation::from_u32(op) {
             ::core::option::Option::Some(UserLedsOperation::led_on) => {
@@ -407,13 +407,13 @@ impl UserLedsServer {
                 ::core::result::Result::Err(::ostium::wire::Fault::UnknownOperation)
             }
         };
-        response.unwrap_or_else(::ostium::Response::fault)
+        response.unwrap_or_else(::ostium::Answer::fault)
     }
     /// Answers one call with `server`.
     pub fn dispatch_concurrent<S: ConcurrentUserLedsImpl>(
         server: &S,
         request: ::ostium::Request<'_>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         let ::ostium::Request { op, args, caller, leases, .. } = request;
         let response = match UserLedsOperation::from_u32(op) {
             ::core::option::Option::Some(UserLedsOperation::led_on) => {
@@ -448,13 +448,13 @@ impl UserLedsServer {
                 ::core::result::Result::Err(::ostium::wire::Fault::UnknownOperation)
             }
         };
-        response.unwrap_or_else(::ostium::Response::fault)
+        response.unwrap_or_else(::ostium::Answer::fault)
     }
     /// Answers one call with `server`.
     pub fn dispatch_pipelined<S: PipelinedUserLedsImpl>(
         server: &S,
         request: ::ostium::Request<'_>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         let ::ostium::Request { op, args, caller, leases, .. } = request;
         let response = match UserLedsOperation::from_u32(op) {
             ::core::option::Option::Some(UserLedsOperation::led_on) => {
@@ -513,13 +513,13 @@ impl UserLedsServer {
                 ::core::result::Result::Err(::ostium::wire::Fault::UnknownOperation)
             }
         };
-        response.unwrap_or_else(::ostium::Response::fault)
+        response.unwrap_or_else(::ostium::Answer::fault)
     }
     fn serve_led_on(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(usize) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(usize) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let UserLeds_led_on_ARGS { index } = ::ostium_rpc::Zerocopy::decode::<
             UserLeds_led_on_ARGS,
         >(args)
@@ -530,8 +530,8 @@ impl UserLedsServer {
     fn serve_led_off(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(usize) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(usize) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let UserLeds_led_off_ARGS { index } = ::ostium_rpc::Zerocopy::decode::<
             UserLeds_led_off_ARGS,
         >(args)
@@ -542,8 +542,8 @@ impl UserLedsServer {
     fn serve_led_toggle(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(usize) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(usize) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let UserLeds_led_toggle_ARGS { index } = ::ostium_rpc::Zerocopy::decode::<
             UserLeds_led_toggle_ARGS,
         >(args)
@@ -554,8 +554,8 @@ impl UserLedsServer {
     fn serve_led_blink(
         args: &[u8],
         leases: ::ostium::Leases<'_>,
-        handle: impl ::core::ops::FnOnce(usize) -> ::ostium::Response,
-    ) -> ::core::result::Result<::ostium::Response, ::ostium::wire::Fault> {
+        handle: impl ::core::ops::FnOnce(usize) -> ::ostium::Answer,
+    ) -> ::core::result::Result<::ostium::Answer, ::ostium::wire::Fault> {
         let UserLeds_led_blink_ARGS { index } = ::ostium_rpc::Zerocopy::decode::<
             UserLeds_led_blink_ARGS,
         >(args)
@@ -565,7 +565,7 @@ impl UserLedsServer {
     }
     fn reply_led_on(
         result: ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         ::ostium_rpc::respond::clike(
             result,
             |value| ::ostium_rpc::Zerocopy::encode(&value),
@@ -573,7 +573,7 @@ impl UserLedsServer {
     }
     fn reply_led_off(
         result: ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         ::ostium_rpc::respond::clike(
             result,
             |value| ::ostium_rpc::Zerocopy::encode(&value),
@@ -581,7 +581,7 @@ impl UserLedsServer {
     }
     fn reply_led_toggle(
         result: ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         ::ostium_rpc::respond::clike(
             result,
             |value| ::ostium_rpc::Zerocopy::encode(&value),
@@ -589,7 +589,7 @@ impl UserLedsServer {
     }
     fn reply_led_blink(
         result: ::core::result::Result<(), ::ostium_rpc::HandlerError<LedError>>,
-    ) -> ::ostium::Response {
+    ) -> ::ostium::Answer {
         ::ostium_rpc::respond::clike(
             result,
             |value| ::ostium_rpc::Zerocopy::encode(&value),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Door, DoorOptions};
-use crate::{DoorError, Request, Response};
+use crate::{Answer, DoorError, Request};
 
 /// A door about to be served ([`Door::builder`]): each setter sets one of the
 /// [`DoorOptions`] (their docs say what each means and its default), [`options`] sets them
@@ -80,7 +80,7 @@ impl DoorBuilder {
     /// replaced; if a server answers there, this fails with [`DoorError::InUse`].
     pub fn serve<H>(self, handler: H) -> Result<Door, DoorError>
     where
-        H: Fn(Request<'_>) -> Response + Send + Sync + 'static,
+        H: Fn(Request<'_>) -> Answer + Send + Sync + 'static,
     {
         Door::start(self.path, self.options, Arc::new(handler), self.unref)
     }

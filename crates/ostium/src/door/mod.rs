@@ -107,9 +107,9 @@ impl Door {
     /// [`serve`](DoorBuilder::serve) a handler.
     ///
     /// ```
-    /// # use ostium::{Door, Response};
+    /// # use ostium::{Door, Answer};
     /// # let path = std::env::temp_dir().join(format!("builder-{}.door", std::process::id()));
-    /// let door = Door::builder(&path).max_threads(8).serve(|request| Response::ok(request.args))?;
+    /// let door = Door::builder(&path).max_threads(8).serve(|request| Answer::ok(request.args))?;
     /// # Ok::<(), ostium::DoorError>(())
     /// ```
     pub fn builder(path: impl AsRef<Path>) -> DoorBuilder {

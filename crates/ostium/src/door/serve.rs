@@ -34,10 +34,10 @@ use crate::wire::{
     self, Access, Capabilities, Fault, Hello, HelloStatus, InstanceId, Kind, Op, Payload, Reply,
     Side, Status,
 };
-use crate::{DoorError, Leases, Request, Response};
+use crate::{Answer, DoorError, Leases, Request};
 
 /// The handler a door serves.
-pub(crate) type Handler = dyn Fn(Request<'_>) -> Response + Send + Sync;
+pub(crate) type Handler = dyn Fn(Request<'_>) -> Answer + Send + Sync;
 
 const WAKER: Token = Token(0);
 const LISTENER: Token = Token(1);
@@ -423,7 +423,7 @@ impl Served {
         fds: &mut Vec<OwnedFd>,
         leases: &mut Vec<(Access, Backing)>,
         msg: &'m [u8],
-    ) -> Result<Response, Fault> {
+    ) -> Result<Answer, Fault> {
         if self.revoked.load(Ordering::Acquire) {
             return Err(Fault::Revoked);
         }
@@ -432,7 +432,7 @@ impl Served {
             Op::PING if !view.args().is_empty() || view.lease_count() > 0 || !fds.is_empty() => {
                 return Err(Fault::BadMessage);
             }
-            Op::PING => return Ok(Response::ok(Vec::new())),
+            Op::PING => return Ok(Answer::ok(Vec::new())),
             // The handler describes its interface if it can (generated Idol servers do);
             // any other answers UNKNOWN_OPERATION, as for any operation it does not know.
             Op::DESCRIBE => Op::DESCRIBE.0,
@@ -478,11 +478,11 @@ impl Served {
         conn: &Conn,
         session: Session,
         id: u32,
-        response: Response,
+        response: Answer,
         returned: &[&[u8]],
         outgoing: &mut Vec<u8>,
     ) -> bool {
-        let Response { status, data, fds } = response;
+        let Answer { status, data, fds } = response;
         if matches!(status, Status::Fault(_)) || fds.len() > wire::MAX_FDS {
             let fault = match status {
                 Status::Fault(fault) => fault,

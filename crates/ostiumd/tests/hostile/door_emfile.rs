@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 use ostium::wire::Fault;
-use ostium::{Client, Door, DoorOptions, Response};
+use ostium::{Answer, Client, Door, DoorOptions};
 use ostium_sys::unix::SeqpacketConn;
 
 use crate::common::TempDir;
@@ -33,8 +33,8 @@ fn door_emfile_child() {
     let _door = Door::builder(&path)
         .options(options)
         .serve(|request| match request.op {
-            ECHO => Response::ok(request.args),
-            _ => Response::fault(Fault::UnknownOperation),
+            ECHO => Answer::ok(request.args),
+            _ => Answer::fault(Fault::UnknownOperation),
         })
         .unwrap();
     println!("serving");

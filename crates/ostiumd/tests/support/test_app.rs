@@ -28,18 +28,18 @@ fn main() {
 }
 
 /// `bytes` mode: the request's bytes in upper case, after `len=N `.
-fn bytes(request: ostium::Request<'_>) -> ostium::Response {
+fn bytes(request: ostium::Request<'_>) -> ostium::Answer {
     let mut reply = format!("len={} ", request.args.len()).into_bytes();
     reply.extend(request.args.iter().map(u8::to_ascii_uppercase));
-    ostium::Response::ok(reply)
+    ostium::Answer::ok(reply)
 }
 
 /// `handoff` mode: greets the client with the address ostiumd saw, then echoes what it
 /// sends (the bytes ostiumd had read first) until it half-closes.
-fn handoff(request: ostium::Request<'_>) -> ostium::Response {
+fn handoff(request: ostium::Request<'_>) -> ostium::Answer {
     use std::io::{Read, Write};
     let Some(fd) = request.fds.into_iter().next() else {
-        return ostium::Response::fault(ostium::wire::Fault::BadMessage);
+        return ostium::Answer::fault(ostium::wire::Fault::BadMessage);
     };
     let mut stream = std::net::TcpStream::from(fd);
     stream.set_nonblocking(false).unwrap();
@@ -50,7 +50,7 @@ fn handoff(request: ostium::Request<'_>) -> ostium::Response {
     let mut rest = Vec::new();
     let _ = stream.read_to_end(&mut rest);
     let _ = stream.write_all(&rest);
-    ostium::Response::ok(Vec::new())
+    ostium::Answer::ok(Vec::new())
 }
 
 fn query_number(request: &Request<Vec<u8>>, key: &str) -> u64 {
