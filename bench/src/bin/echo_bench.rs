@@ -188,6 +188,21 @@ struct Plan<'a> {
 
 /// Runs every load on both servers and prints the table and the ratios.
 fn bench(args: &Args, programs: &[PathBuf; 2], plan: &Plan) -> Result<()> {
+    print_plan(args, programs, plan);
+    let (medians, dumps) = run_all(args, programs, plan)?;
+    println!();
+    if args.rounds > 1 {
+        println!("medians of {} rounds:", args.rounds);
+    }
+    match plan.callgrind {
+        Some(_) => print_instructions(&medians, &dumps),
+        None => print_comparisons(&medians),
+    }
+    Ok(())
+}
+
+/// Prints what is about to run, and how.
+fn print_plan(args: &Args, programs: &[PathBuf; 2], plan: &Plan) {
     let (warmup, measure) = (plan.warmup, plan.measure);
     if cfg!(debug_assertions) {
         println!("warning: a debug build of the harness; numbers mean little (use --release)");
@@ -233,7 +248,16 @@ fn bench(args: &Args, programs: &[PathBuf; 2], plan: &Plan) -> Result<()> {
     }
     println!();
     println!("{}", Row::header(plan.callgrind.is_some()));
+}
 
+/// Runs every load on both servers, in alternating order round after round, printing each
+/// run's row: the medians of each load's rounds, and the callgrind dumps.
+fn run_all(
+    args: &Args,
+    programs: &[PathBuf; 2],
+    plan: &Plan,
+) -> Result<(Vec<[Row; 2]>, Vec<Dump>)> {
+    let (warmup, measure) = (plan.warmup, plan.measure);
     let mut medians = Vec::new();
     let mut dumps = Vec::new();
     for &connections in &args.connections {
@@ -255,34 +279,35 @@ fn bench(args: &Args, programs: &[PathBuf; 2], plan: &Plan) -> Result<()> {
             medians.push([report::median(&rows[0]), report::median(&rows[1])]);
         }
     }
+    Ok((medians, dumps))
+}
 
-    println!();
-    if args.rounds > 1 {
-        println!("medians of {} rounds:", args.rounds);
+/// Under callgrind: instructions per message, and where the dumps are.
+fn print_instructions(medians: &[[Row; 2]], dumps: &[Dump]) {
+    println!(
+        "user-space instructions per message (callgrind's Ir: the server's code and its \
+         libraries, all threads; not the kernel's):"
+    );
+    for [ostium, tokio] in medians {
+        println!("{}", report::instructions_comparison(ostium, tokio));
     }
-    if plan.callgrind.is_some() {
-        println!(
-            "user-space instructions per message (callgrind's Ir: the server's code and its \
-             libraries, all threads; not the kernel's):"
-        );
-        for [ostium, tokio] in &medians {
-            println!("{}", report::instructions_comparison(ostium, tokio));
-        }
-        println!(
-            "note: valgrind runs the servers' own code tens of times slower (the kernel's at full \
-             speed), so msgs/s, latencies and CPU times above are valgrind's, not the servers': \
-             their ratios mean nothing and are not given; Ir/msg is a count, not a time, and \
-             repeats from run to run"
-        );
-        let files: Vec<String> =
-            dumps.iter().flat_map(|d| &d.files).map(|f| f.display().to_string()).collect();
-        println!("dumps (callgrind_annotate FILE shows where the instructions go):");
-        for file in files {
-            println!("  {file}");
-        }
-        return Ok(());
+    println!(
+        "note: valgrind runs the servers' own code tens of times slower (the kernel's at full \
+         speed), so msgs/s, latencies and CPU times above are valgrind's, not the servers': \
+         their ratios mean nothing and are not given; Ir/msg is a count, not a time, and \
+         repeats from run to run"
+    );
+    let files: Vec<String> =
+        dumps.iter().flat_map(|d| &d.files).map(|f| f.display().to_string()).collect();
+    println!("dumps (callgrind_annotate FILE shows where the instructions go):");
+    for file in files {
+        println!("  {file}");
     }
-    for [ostium, tokio] in &medians {
+}
+
+/// The ratios of each load's medians.
+fn print_comparisons(medians: &[[Row; 2]]) {
+    for [ostium, tokio] in medians {
         println!("{}", report::comparison(ostium, tokio));
     }
     if medians.iter().flatten().any(|row| row.generator_cpu_pct >= 90.0) {
@@ -291,7 +316,6 @@ fn bench(args: &Args, programs: &[PathBuf; 2], plan: &Plan) -> Result<()> {
              rather than the server's; srv µs/msg and usr µs/msg compare the servers regardless"
         );
     }
-    Ok(())
 }
 
 /// Starts the server (under callgrind if the plan says so), pins it, applies the load from a

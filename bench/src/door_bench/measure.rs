@@ -130,25 +130,7 @@ pub fn run(
         let opened = (server_clock.read(), client_clock.read());
         sleep_until(end);
         let closed = (server_clock.read(), client_clock.read(), threads_of(server_pid));
-        let mut tallies = Vec::with_capacity(load.callers);
-        let mut stuck = false;
-        let deadline = end + load.grace;
-        while tallies.len() < load.callers {
-            let received = if stuck {
-                rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
-            } else {
-                rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            };
-            match received {
-                Ok(tally) => tallies.push(tally),
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    stuck = true;
-                    kill_server();
-                }
-                // A caller panicked: the scope passes the panic on.
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-        }
+        let (tallies, stuck) = collect(&rx, load.callers, end + load.grace, kill_server);
         drop(held);
         ((opened, closed), tallies, stuck)
     });
@@ -159,13 +141,7 @@ pub fn run(
             load.grace
         );
     }
-    let mut calls = 0;
-    let mut latency = Histogram::new();
-    for tally in tallies {
-        let tally = tally?;
-        calls += tally.calls;
-        latency.merge(&tally.latency);
-    }
+    let (calls, latency) = sum(tallies)?;
     let ((server_open, client_open), (server_close, client_close, threads)) = readings;
     Ok(Outcome {
         calls,
@@ -175,6 +151,48 @@ pub fn run(
         client_cpu: client_close?.since(&client_open?),
         server_threads: threads.context("counting the server's threads")?,
     })
+}
+
+/// The callers' tallies, as they come: all `count` of them, or those that came before a
+/// caller panicked. Past `deadline`, `kill_server` is called (and `true` returned) so that
+/// callers stuck on a server that stopped answering are freed.
+fn collect(
+    rx: &mpsc::Receiver<Result<Tally>>,
+    count: usize,
+    deadline: Instant,
+    kill_server: &mut dyn FnMut(),
+) -> (Vec<Result<Tally>>, bool) {
+    let mut tallies = Vec::with_capacity(count);
+    let mut stuck = false;
+    while tallies.len() < count {
+        let received = if stuck {
+            rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+        } else {
+            rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        };
+        match received {
+            Ok(tally) => tallies.push(tally),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                stuck = true;
+                kill_server();
+            }
+            // A caller panicked: the scope passes the panic on.
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    (tallies, stuck)
+}
+
+/// The calls and the latency of all callers together.
+fn sum(tallies: Vec<Result<Tally>>) -> Result<(u64, Histogram)> {
+    let mut calls = 0;
+    let mut latency = Histogram::new();
+    for tally in tallies {
+        let tally = tally?;
+        calls += tally.calls;
+        latency.merge(&tally.latency);
+    }
+    Ok((calls, latency))
 }
 
 /// What one caller counted.

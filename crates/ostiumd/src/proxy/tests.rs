@@ -72,23 +72,16 @@ fn ok(version: Version, command: Command, source: &str, destination: &str) -> Pr
     }
 }
 
-fn valid_cases() -> Vec<(&'static str, Vec<u8>, ProxyHeader)> {
-    use Command::{Local, Proxy};
-    use Version::{V1, V2};
+type ValidCase = (&'static str, Vec<u8>, ProxyHeader);
+
+fn valid_cases() -> Vec<ValidCase> {
+    [valid_v1_cases(), valid_v2_cases()].concat()
+}
+
+fn valid_v1_cases() -> Vec<ValidCase> {
+    use Command::Proxy;
+    use Version::V1;
     let four = ok(V1, Proxy, "192.0.2.1:56324", "198.51.100.7:443");
-    let mut tlvs = inet_block();
-    tlvs.extend(tlv(0x01, b"h2"));
-    tlvs.extend(tlv(0xE0, b""));
-    let mut with_tlvs = ok(V2, Proxy, "192.0.2.1:56324", "198.51.100.7:443");
-    with_tlvs.raw_tlvs = [tlv(0x01, b"h2"), tlv(0xE0, b"")].concat().into();
-    let mut crc = with_crc()[16 + 12..].to_vec().into_boxed_slice();
-    let mut crc_header = ok(V2, Proxy, "192.0.2.1:56324", "198.51.100.7:443");
-    std::mem::swap(&mut crc_header.raw_tlvs, &mut crc);
-    let mut unix = vec![0u8; 216];
-    unix[..9].copy_from_slice(b"/run/a.sk");
-    unix.extend(tlv(0x05, b"id"));
-    let mut unix_header = ok(V2, Proxy, "", "");
-    unix_header.raw_tlvs = tlv(0x05, b"id").into();
     vec![
         ("v1 tcp4", b"PROXY TCP4 192.0.2.1 198.51.100.7 56324 443\r\n".to_vec(), four),
         (
@@ -129,6 +122,26 @@ fn valid_cases() -> Vec<(&'static str, Vec<u8>, ProxyHeader)> {
             [&b"PROXY UNKNOWN "[..], &[b'f'; 39], b" ", &[b'f'; 39], b" 65535 65535\r\n"].concat(),
             ok(V1, Proxy, "", ""),
         ),
+    ]
+}
+
+fn valid_v2_cases() -> Vec<ValidCase> {
+    use Command::{Local, Proxy};
+    use Version::V2;
+    let mut tlvs = inet_block();
+    tlvs.extend(tlv(0x01, b"h2"));
+    tlvs.extend(tlv(0xE0, b""));
+    let mut with_tlvs = ok(V2, Proxy, "192.0.2.1:56324", "198.51.100.7:443");
+    with_tlvs.raw_tlvs = [tlv(0x01, b"h2"), tlv(0xE0, b"")].concat().into();
+    let mut crc = with_crc()[16 + 12..].to_vec().into_boxed_slice();
+    let mut crc_header = ok(V2, Proxy, "192.0.2.1:56324", "198.51.100.7:443");
+    std::mem::swap(&mut crc_header.raw_tlvs, &mut crc);
+    let mut unix = vec![0u8; 216];
+    unix[..9].copy_from_slice(b"/run/a.sk");
+    unix.extend(tlv(0x05, b"id"));
+    let mut unix_header = ok(V2, Proxy, "", "");
+    unix_header.raw_tlvs = tlv(0x05, b"id").into();
+    vec![
         (
             "v2 tcp4",
             v2(0x21, 0x11, &inet_block()),
