@@ -15,7 +15,7 @@ use ostium_reactor::{TimerId, WatchId};
 use tracing::debug;
 
 use super::admission::Admission;
-use super::core::ForwardCore;
+use super::core::{CoreService, ForwardCore};
 use super::door_pool::{Done, Job};
 use super::proxy_gate::{Passage, ProxyGate};
 use crate::config::Forward;
@@ -64,22 +64,6 @@ impl BytesService {
         }
     }
 
-    /// Stops taking connections; the loop stops once those open are answered.
-    pub fn begin_drain(&mut self, cx: &mut Context<'_>) {
-        self.core.draining = true;
-        self.stop_if_drained(cx);
-    }
-
-    /// Applies a reloaded configuration of the same forward to what comes next; what is
-    /// in progress finishes as it started.
-    pub fn reconfigure(&mut self, cx: &mut Context<'_>, forward: Arc<Forward>) {
-        self.core.reconfigure(cx, forward);
-    }
-
-    fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
-        self.core.stop_if_drained(cx, self.clients.is_empty());
-    }
-
     fn set_timer(
         &mut self,
         cx: &mut Context<'_>,
@@ -111,6 +95,22 @@ impl BytesService {
             }
             cx.close(conn);
         }
+    }
+}
+
+impl CoreService for BytesService {
+    type Tag = ConnId;
+
+    fn core(&mut self) -> &mut ForwardCore<ConnId> {
+        &mut self.core
+    }
+
+    fn is_quiet(&self) -> bool {
+        self.clients.is_empty()
+    }
+
+    fn deliver_finished(&mut self, cx: &mut Context<'_>) {
+        self.deliver(cx);
     }
 }
 
@@ -227,15 +227,11 @@ impl Service for BytesService {
     }
 
     fn on_turn_end(&mut self, cx: &mut Context<'_>) {
-        // The calls this turn queued go out together (see DoorPool).
-        self.core.end_turn(cx);
-        self.deliver(cx);
+        self.turn_ended(cx);
     }
 
     fn on_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {
-        if self.core.on_ready(cx, watch, ready) {
-            self.deliver(cx);
-        }
+        self.door_ready(cx, watch, ready);
     }
 
     fn on_close(&mut self, cx: &mut Context<'_>, conn: ConnId, _reason: &CloseReason) {

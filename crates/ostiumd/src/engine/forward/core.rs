@@ -2,6 +2,7 @@
 //! forward's settings, the loop's [`DoorPool`] and the calls it finished, whether the loop
 //! is draining — and the glue each did by copy: applying a reload, ending a turn (the
 //! calls queued go out together), readiness of a door connection, stopping once drained.
+//! A mode's service implements [`CoreService`] and has that glue written once.
 
 use std::sync::Arc;
 
@@ -61,6 +62,48 @@ impl<T: PartialEq> ForwardCore<T> {
         if self.draining && idle {
             self.pool.close_all(cx);
             cx.stop();
+        }
+    }
+}
+
+/// A mode's service built on a [`ForwardCore`]: given its core, whether it is quiet and
+/// how it hands finished calls on, it has the glue every mode shares.
+pub trait CoreService {
+    /// What tags the service's door calls.
+    type Tag: PartialEq;
+
+    /// The service's core.
+    fn core(&mut self) -> &mut ForwardCore<Self::Tag>;
+
+    /// Whether nothing the service started is unfinished (so a drain may stop the loop).
+    fn is_quiet(&self) -> bool;
+
+    /// Hands the calls finished (in the core's `done`) to what waits for them.
+    fn deliver_finished(&mut self, cx: &mut Context<'_>);
+
+    /// Stops the loop if it is draining and the service is quiet.
+    fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
+        let quiet = self.is_quiet();
+        self.core().stop_if_drained(cx, quiet);
+    }
+
+    /// Takes no new work; the loop stops once what is in progress is done.
+    fn drain(&mut self, cx: &mut Context<'_>) {
+        self.core().draining = true;
+        self.stop_if_drained(cx);
+    }
+
+    /// The end of a loop turn: the calls queued during it go out together (see
+    /// [`DoorPool`]), and those finished are handed on.
+    fn turn_ended(&mut self, cx: &mut Context<'_>) {
+        self.core().end_turn(cx);
+        self.deliver_finished(cx);
+    }
+
+    /// A watched descriptor is ready: if it was a door connection's, calls may have finished.
+    fn door_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {
+        if self.core().on_ready(cx, watch, ready) {
+            self.deliver_finished(cx);
         }
     }
 }

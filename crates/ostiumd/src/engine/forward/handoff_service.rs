@@ -19,7 +19,7 @@ use ostium_reactor::{TimerId, WatchId};
 use tracing::{debug, warn};
 
 use super::admission::Admission;
-use super::core::ForwardCore;
+use super::core::{CoreService, ForwardCore};
 use super::door_pool::{Done, Job};
 use super::proxy_gate::{Passage, ProxyGate};
 use crate::config::Forward;
@@ -57,22 +57,6 @@ impl HandoffService {
             gated: FxHashMap::default(),
             timers: FxHashMap::default(),
         }
-    }
-
-    /// Stops taking connections; the loop stops once the handoffs in progress are sent.
-    pub fn begin_drain(&mut self, cx: &mut Context<'_>) {
-        self.core.draining = true;
-        self.stop_if_drained(cx);
-    }
-
-    /// Applies a reloaded configuration of the same forward to what comes next; what is
-    /// in progress finishes as it started.
-    pub fn reconfigure(&mut self, cx: &mut Context<'_>, forward: Arc<Forward>) {
-        self.core.reconfigure(cx, forward);
-    }
-
-    fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
-        self.core.stop_if_drained(cx, self.in_flight == 0);
     }
 
     /// Takes `conn` out of the loop and passes it through the door, with the client's
@@ -127,6 +111,22 @@ impl HandoffService {
             }
         }
         self.stop_if_drained(cx);
+    }
+}
+
+impl CoreService for HandoffService {
+    type Tag = u64;
+
+    fn core(&mut self) -> &mut ForwardCore<u64> {
+        &mut self.core
+    }
+
+    fn is_quiet(&self) -> bool {
+        self.in_flight == 0
+    }
+
+    fn deliver_finished(&mut self, cx: &mut Context<'_>) {
+        self.deliver(cx);
     }
 }
 
@@ -191,14 +191,10 @@ impl Service for HandoffService {
     }
 
     fn on_turn_end(&mut self, cx: &mut Context<'_>) {
-        // The calls this turn queued go out together (see DoorPool).
-        self.core.end_turn(cx);
-        self.deliver(cx);
+        self.turn_ended(cx);
     }
 
     fn on_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {
-        if self.core.on_ready(cx, watch, ready) {
-            self.deliver(cx);
-        }
+        self.door_ready(cx, watch, ready);
     }
 }

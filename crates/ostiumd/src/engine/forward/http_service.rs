@@ -27,7 +27,7 @@ use ostium_reactor::{Buffer, CloseReason, ConnId, Context, Flow, Origin, Readine
 use ostium_reactor::{TimerId, WatchId};
 
 use super::admission::Admission;
-use super::core::ForwardCore;
+use super::core::{CoreService, ForwardCore};
 use super::door_pool::{Done, Job};
 use super::door_request::Endpoints;
 use super::holds::Holds;
@@ -340,6 +340,22 @@ fn date() -> Option<HttpDate> {
     Some(HttpDate::from_system(SystemTime::now()))
 }
 
+impl CoreService for HttpService {
+    type Tag = Tag;
+
+    fn core(&mut self) -> &mut ForwardCore<Tag> {
+        &mut self.core
+    }
+
+    fn is_quiet(&self) -> bool {
+        self.clients.is_empty()
+    }
+
+    fn deliver_finished(&mut self, cx: &mut Context<'_>) {
+        self.deliver(cx);
+    }
+}
+
 impl Service for HttpService {
     fn on_open(&mut self, cx: &mut Context<'_>, conn: ConnId, origin: Origin) {
         let peer = match origin {
@@ -481,15 +497,11 @@ impl Service for HttpService {
     }
 
     fn on_turn_end(&mut self, cx: &mut Context<'_>) {
-        // The calls this turn queued go out together (see DoorPool).
-        self.core.end_turn(cx);
-        self.deliver(cx);
+        self.turn_ended(cx);
     }
 
     fn on_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {
-        if self.core.on_ready(cx, watch, ready) {
-            self.deliver(cx);
-        }
+        self.door_ready(cx, watch, ready);
     }
 
     fn on_close(&mut self, cx: &mut Context<'_>, conn: ConnId, _reason: &CloseReason) {

@@ -7,6 +7,7 @@ use ostium_reactor::{Buffer, CloseReason, ConnId, Context, Flow, Origin, Readine
 use ostium_reactor::{TimerId, WatchId};
 
 use super::bytes_service::BytesService;
+use super::core::CoreService;
 use super::handoff_service::HandoffService;
 use super::http_service::HttpService;
 use super::udp_service::UdpService;
@@ -63,8 +64,8 @@ impl ForwardService {
         cx.close_listeners();
         match self {
             ForwardService::Http(s) => s.begin_drain(cx, deadline),
-            ForwardService::Bytes(s) => s.begin_drain(cx),
-            ForwardService::Handoff(s) => s.begin_drain(cx),
+            ForwardService::Bytes(s) => s.drain(cx),
+            ForwardService::Handoff(s) => s.drain(cx),
             ForwardService::Udp(s) => s.begin_drain(cx),
         }
     }
@@ -82,9 +83,9 @@ impl ForwardService {
     pub fn reconfigure(&mut self, cx: &mut Context<'_>, forward: Arc<Forward>) {
         match self {
             ForwardService::Http(s) => s.reconfigure(cx, forward),
-            ForwardService::Bytes(s) => s.reconfigure(cx, forward),
-            ForwardService::Handoff(s) => s.reconfigure(cx, forward),
-            ForwardService::Udp(s) => s.reconfigure(cx, forward),
+            ForwardService::Bytes(s) => s.core().reconfigure(cx, forward),
+            ForwardService::Handoff(s) => s.core().reconfigure(cx, forward),
+            ForwardService::Udp(s) => s.core().reconfigure(cx, forward),
         }
     }
 

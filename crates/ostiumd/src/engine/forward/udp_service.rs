@@ -13,7 +13,7 @@ use ostium_reactor::{Buffer, ConnId, Context, Flow, Readiness, Service, TimerId,
 use ostium_sys::{Interest, UdpSocket};
 use tracing::{debug, warn};
 
-use super::core::ForwardCore;
+use super::core::{CoreService, ForwardCore};
 use super::door_pool::{Done, Job};
 use crate::config::Forward;
 
@@ -52,21 +52,10 @@ impl UdpService {
 
     /// Stops reading datagrams; the loop stops once the calls in flight are answered.
     pub fn begin_drain(&mut self, cx: &mut Context<'_>) {
-        self.core.draining = true;
         if let Some(watch) = self.watch.take() {
             cx.unwatch(watch);
         }
-        self.stop_if_drained(cx);
-    }
-
-    /// Applies a reloaded configuration of the same forward to what comes next; what is
-    /// in progress finishes as it started.
-    pub fn reconfigure(&mut self, cx: &mut Context<'_>, forward: Arc<Forward>) {
-        self.core.reconfigure(cx, forward);
-    }
-
-    fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
-        self.core.stop_if_drained(cx, self.pending.is_empty());
+        self.drain(cx);
     }
 
     /// Takes the datagrams waiting, up to a batch, each becoming a call.
@@ -113,6 +102,22 @@ impl UdpService {
     }
 }
 
+impl CoreService for UdpService {
+    type Tag = u64;
+
+    fn core(&mut self) -> &mut ForwardCore<u64> {
+        &mut self.core
+    }
+
+    fn is_quiet(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    fn deliver_finished(&mut self, cx: &mut Context<'_>) {
+        self.deliver(cx);
+    }
+}
+
 impl Service for UdpService {
     fn on_start(&mut self, cx: &mut Context<'_>) {
         match cx.watch(&self.socket, Interest::READABLE) {
@@ -136,9 +141,7 @@ impl Service for UdpService {
     }
 
     fn on_turn_end(&mut self, cx: &mut Context<'_>) {
-        // The calls this turn queued go out together (see DoorPool).
-        self.core.end_turn(cx);
-        self.deliver(cx);
+        self.turn_ended(cx);
     }
 
     fn on_ready(&mut self, cx: &mut Context<'_>, watch: WatchId, ready: Readiness) {

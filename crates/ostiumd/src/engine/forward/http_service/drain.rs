@@ -4,6 +4,7 @@
 use ostium_reactor::{ConnId, Context};
 
 use super::{HttpService, TimerFor, date};
+use crate::engine::forward::core::CoreService;
 
 impl HttpService {
     /// Drains (`SIGTERM`, or a forward a reload removed): the listener closes; idle
@@ -34,9 +35,5 @@ impl HttpService {
             }
             self.flush(cx, conn);
         }
-    }
-
-    pub(super) fn stop_if_drained(&mut self, cx: &mut Context<'_>) {
-        self.core.stop_if_drained(cx, self.clients.is_empty());
     }
 }
