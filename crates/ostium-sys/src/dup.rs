@@ -1,4 +1,5 @@
-//! Duplicating a descriptor: a second, independently owned number for the same open file.
+//! Duplicating a descriptor: a second, independently owned number for the same open file;
+//! and the status flag all such numbers share, `O_NONBLOCK`.
 //!
 //! The reactor keeps its own duplicate of each descriptor it watches for a service, so that
 //! it can always remove its epoll registration exactly, whatever the service does with its
@@ -19,6 +20,13 @@ pub fn duplicate_fd(fd: &impl AsFd) -> io::Result<OwnedFd> {
     rustix::io::fcntl_dupfd_cloexec(fd, 3).named(|| "fcntl(F_DUPFD_CLOEXEC)")
 }
 
+/// `fcntl(fd, F_GETFL)`: whether the open file is in non-blocking mode (`O_NONBLOCK`), as
+/// every descriptor of it sees (the flag belongs to the open file, not the number).
+pub fn is_nonblocking(fd: &impl AsFd) -> io::Result<bool> {
+    let flags = rustix::fs::fcntl_getfl(fd).named(|| "fcntl(F_GETFL)")?;
+    Ok(flags.contains(rustix::fs::OFlags::NONBLOCK))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +43,14 @@ mod tests {
         assert_eq!(&buf, b"hi");
         let flags = rustix::io::fcntl_getfd(&copy).unwrap();
         assert!(flags.contains(rustix::io::FdFlags::CLOEXEC));
+    }
+
+    #[test]
+    fn non_blocking_mode_is_the_open_files_and_every_copy_sees_it() {
+        let (read, _write) = pipe_with(PipeFlags::CLOEXEC).unwrap();
+        let copy = duplicate_fd(&read).unwrap();
+        assert!(!is_nonblocking(&copy).unwrap());
+        rustix::io::ioctl_fionbio(&read, true).unwrap();
+        assert!(is_nonblocking(&copy).unwrap());
     }
 }

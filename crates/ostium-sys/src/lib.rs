@@ -76,7 +76,7 @@ mod udp;
 pub mod unix;
 mod waker;
 
-pub use dup::duplicate_fd;
+pub use dup::{duplicate_fd, is_nonblocking};
 pub use duration::{DurationError, parse_duration};
 pub use error::is_out_of_resources;
 pub use futex::{futex_wait, futex_wake};

@@ -41,8 +41,14 @@ fn handoff(request: ostium::Request<'_>) -> ostium::Answer {
     let Some(fd) = request.fds.into_iter().next() else {
         return ostium::Answer::fault(ostium::wire::Fault::BadMessage);
     };
+    // Handed in blocking mode, as inetd and portunusd hand a connection: a plain program
+    // reads it without a poller. The greeting says otherwise if it was not.
+    let blocking = !ostium_sys::is_nonblocking(&fd).unwrap_or(true);
     let mut stream = std::net::TcpStream::from(fd);
-    stream.set_nonblocking(false).unwrap();
+    if !blocking {
+        let _ = writeln!(stream, "handoff of a non-blocking socket");
+        return ostium::Answer::ok(Vec::new());
+    }
     let text = String::from_utf8_lossy(request.args).into_owned();
     let (line, early) = text.split_once('\n').unwrap_or((&text, ""));
     let remote = line.split(' ').next().unwrap_or("");

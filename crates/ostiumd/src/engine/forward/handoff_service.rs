@@ -5,7 +5,8 @@
 //! The call's arguments are one line of text, `REMOTE LOCAL\n` (the client's address and
 //! the address it connected to, as `IP:PORT` or `[IPv6]:PORT`), then any bytes ostiumd
 //! had already read from the connection, which the application must treat as the start
-//! of the stream; the socket is the call's one descriptor (docs/ostiumd-modes.md). ostiumd
+//! of the stream; the socket is the call's one descriptor, in blocking mode
+//! (docs/ostiumd-modes.md). ostiumd
 //! keeps no copy of it: once the call is sent the application holds the only one. The
 //! reply is only logged.
 
@@ -86,6 +87,16 @@ impl HandoffService {
             if let Some(suppressed) = OUTPUT_DROPPED.pass() {
                 warn!(suppressed, "output pending on a connection to hand off; dropped");
             }
+        }
+        // Blocking, as inetd and portunusd hand a connection: a plain program's first read
+        // waits for the client instead of failing with EAGAIN. ostiumd keeps no copy, so
+        // the flag (the open file's, shared by every copy) is the application's alone.
+        if let Err(err) = detached.socket.set_nonblocking(false) {
+            static NOT_BLOCKING: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
+            if let Some(suppressed) = NOT_BLOCKING.pass() {
+                warn!(%err, suppressed, "a connection to hand off could not be made blocking; dropped");
+            }
+            return;
         }
         let fd: OwnedFd = detached.socket.into();
         let tag = self.next_tag;
