@@ -10,7 +10,10 @@
 //!   instead of spinning it.
 //! - [`Client`]: call a door from many threads, with deadlines, `ServerDeath` on a lost
 //!   server, and reconnection across restarts for idempotent calls. Replies come through a
-//!   slot of memory shared with the server, the caller asleep on a futex (protocol §3.3).
+//!   slot of memory shared with the server, the caller asleep on a futex (protocol §3.3);
+//!   [`Client::call_batch`] pipelines many calls in few messages.
+//! - [`LoopConnection`]: the same calls for an event loop, which never waits. Both clients
+//!   drive one sans-I/O connection core, so each has every feature of the protocol.
 //! - [`wire`]: the versioned wire protocol, a sans-I/O codec of the messages that
 //!   `docs/door-protocol.md` defines. Payloads too large for a message travel in sealed
 //!   memfds.
@@ -27,7 +30,7 @@
 //! A door that answers operation 1 with its arguments in upper case, and a call to it:
 //!
 //! ```
-//! use ostium::{Client, Door, DoorOptions, Answer};
+//! use ostium::{Answer, Client, Door};
 //!
 //! let path = std::env::temp_dir().join(format!("shout-{}.door", std::process::id()));
 //! let door = Door::builder(&path).serve(|request| {

@@ -107,7 +107,7 @@ impl Door {
     /// [`serve`](DoorBuilder::serve) a handler.
     ///
     /// ```
-    /// # use ostium::{Door, Answer};
+    /// # use ostium::{Answer, Door};
     /// # let path = std::env::temp_dir().join(format!("builder-{}.door", std::process::id()));
     /// let door = Door::builder(&path).max_threads(8).serve(|request| Answer::ok(request.args))?;
     /// # Ok::<(), ostium::DoorError>(())
