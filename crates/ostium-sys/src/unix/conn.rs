@@ -31,6 +31,19 @@ pub struct SeqpacketConn {
 pub const SEND_MARGIN: usize = 1024;
 
 impl SeqpacketConn {
+    /// Adopts `fd` after checking that it is a Unix `SOCK_SEQPACKET` socket (connected or
+    /// not: the first send or receive tells); anything else is `InvalidInput`.
+    pub fn from_fd(fd: OwnedFd) -> io::Result<SeqpacketConn> {
+        let kind = sockopt::socket_type(&fd).named(|| "getsockopt(SO_TYPE)")?;
+        let domain = sockopt::socket_domain(&fd).named(|| "getsockopt(SO_DOMAIN)")?;
+        if kind != rustix::net::SocketType::SEQPACKET || domain != rustix::net::AddressFamily::UNIX
+        {
+            let what = "not a Unix SOCK_SEQPACKET socket";
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, what));
+        }
+        Ok(SeqpacketConn { fd })
+    }
+
     /// `socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)`, `connect(path)`.
     ///
     /// Waits while the listener's backlog is full. A path with no listener behind it fails
@@ -266,6 +279,23 @@ mod tests {
     use super::*;
     use crate::unix::testing::{is_cloexec, unique_path};
     use rustix::pipe::{PipeFlags, pipe_with};
+
+    #[test]
+    fn only_a_unix_seqpacket_socket_is_adopted() {
+        let (a, _b) = SeqpacketConn::pair().unwrap();
+        assert!(SeqpacketConn::from_fd(a.into()).is_ok());
+        let (read, _write) = pipe_with(PipeFlags::CLOEXEC).unwrap();
+        let err = SeqpacketConn::from_fd(read).unwrap_err();
+        assert!(err.to_string().contains("SO_TYPE"), "{err}");
+        let stream = rustix::net::socket(
+            rustix::net::AddressFamily::UNIX,
+            rustix::net::SocketType::STREAM,
+            None,
+        )
+        .unwrap();
+        let err = SeqpacketConn::from_fd(stream).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
 
     #[test]
     fn a_message_of_max_send_bytes_goes_and_one_far_past_it_does_not() {

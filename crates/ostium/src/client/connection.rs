@@ -83,6 +83,16 @@ impl Connection {
     ) -> Result<Connection, CallError> {
         let socket =
             SeqpacketConn::connect(path).map_err(|source| CallError::no_door(path, source))?;
+        Self::over(socket, path, deadline, offer)
+    }
+
+    /// [`open`](Self::open) on `socket`, already connected to the door at `path`.
+    pub(crate) fn over(
+        socket: SeqpacketConn,
+        path: &Path,
+        deadline: Option<Instant>,
+        offer: Offer,
+    ) -> Result<Connection, CallError> {
         let max_send = crate::transport::sendable(u32::MAX, &socket);
         let core = Core::new(offer.greeting())?;
         let mut conn = Connection {

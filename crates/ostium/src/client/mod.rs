@@ -10,7 +10,7 @@ mod loop_conn;
 mod reply;
 mod reply_slot;
 
-use std::os::fd::BorrowedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -77,8 +77,28 @@ impl Client {
     /// Connects to the door at `path` (so that a door that is not there is reported now).
     pub fn open(path: impl AsRef<Path>) -> Result<Client, CallError> {
         let path = path.as_ref().to_path_buf();
-        let offer = Offer { lane: Some(current_lane()), reply_slot: true, pipelining: false };
-        let conn = Connection::open(&path, None, offer)?;
+        let conn = Connection::open(&path, None, Self::first_offer())?;
+        Ok(Self::with_first(path, conn))
+    }
+
+    /// A client of the door at `path` whose first connection is `socket`, a Unix
+    /// `SOCK_SEQPACKET` socket already connected to that door (as a C program's `open` of
+    /// a door makes it): the `HELLO` is exchanged on it now, and concurrent calls later
+    /// connect to `path` as [`open`](Self::open)'s client does.
+    pub fn adopt(path: impl AsRef<Path>, socket: OwnedFd) -> Result<Client, CallError> {
+        let path = path.as_ref().to_path_buf();
+        let socket = ostium_sys::unix::SeqpacketConn::from_fd(socket).map_err(CallError::io)?;
+        let conn = Connection::over(socket, &path, None, Self::first_offer())?;
+        Ok(Self::with_first(path, conn))
+    }
+
+    /// What the first connection asks for: the lane of the CPU the caller runs on, a reply
+    /// slot.
+    fn first_offer() -> Offer {
+        Offer { lane: Some(current_lane()), reply_slot: true, pipelining: false }
+    }
+
+    fn with_first(path: PathBuf, conn: Connection) -> Client {
         let client = Client {
             path,
             idle: Mutex::new(Vec::new()),
@@ -89,7 +109,7 @@ impl Client {
             instance: Mutex::new(conn.instance()),
         };
         client.put_idle(conn);
-        Ok(client)
+        client
     }
 
     /// Sets the size up to which a lease travels inline, copied into the call message (and,
