@@ -1,0 +1,98 @@
+//! The door descriptors this process holds.
+//!
+//! A door descriptor is a Unix socket connected to the door, as `open` made it; its calls
+//! are made by an [`ostium::Client`] whose first connection is that socket (a duplicate of
+//! it, so that the client's copy and the program's are both the same connection), and which
+//! connects again to the door's path when several threads call at once. The program knows
+//! only the number: this registry maps it to the client, and remembers which socket the
+//! number was (device and inode) so that a number the program closed without our `close`
+//! (through `dup2`, say) and reused for another file is not taken for the door.
+//!
+//! Descriptors are never closed while the registry's lock is held: closing goes through
+//! the interposed `close`, which takes the lock.
+
+use std::collections::HashMap;
+use std::ffi::c_int;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+use ostium::Client;
+
+/// What the registry knows of one door descriptor.
+#[derive(Debug)]
+pub struct DoorHandle {
+    /// Makes the door's calls.
+    pub client: Client,
+    /// The server's process id, as the kernel reported it when the socket connected.
+    pub server_pid: Option<u32>,
+    identity: Identity,
+}
+
+/// Which open file a number is: its device and inode (unique for a socket while it lives).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Identity(u64, u64);
+
+type Registry = HashMap<c_int, Arc<DoorHandle>>;
+
+static HANDLES: LazyLock<Mutex<Registry>> = LazyLock::new(Mutex::default);
+/// The number of door descriptors registered, so that `close` of any other descriptor in a
+/// program that holds none costs no lock.
+static COUNT: AtomicUsize = AtomicUsize::new(0);
+
+fn registry() -> std::sync::MutexGuard<'static, Registry> {
+    HANDLES.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Registers `fd` as a door descriptor whose calls `client` makes.
+pub fn register(fd: c_int, client: Client, server_pid: Option<u32>) -> std::io::Result<()> {
+    let identity = identity(fd)?;
+    let handle = Arc::new(DoorHandle { client, server_pid, identity });
+    let replaced = registry().insert(fd, handle);
+    if replaced.is_none() {
+        COUNT.fetch_add(1, Ordering::Relaxed);
+    }
+    // A stale entry for a reused number goes now, outside the lock.
+    drop(replaced);
+    Ok(())
+}
+
+/// The door `fd` is, if it is one this process opened and it is still that socket.
+pub fn lookup(fd: c_int) -> Option<Arc<DoorHandle>> {
+    if COUNT.load(Ordering::Relaxed) == 0 {
+        return None;
+    }
+    let handle = registry().get(&fd).cloned()?;
+    if identity(fd).ok() == Some(handle.identity) {
+        return Some(handle);
+    }
+    // The number was closed behind our back and now names another file.
+    drop(handle);
+    forget(fd);
+    None
+}
+
+/// Forgets `fd`, which is being closed.
+pub fn forget(fd: c_int) {
+    if COUNT.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    let removed = registry().remove(&fd);
+    if removed.is_some() {
+        COUNT.fetch_sub(1, Ordering::Relaxed);
+    }
+    // The client's connections close here, outside the lock.
+    drop(removed);
+}
+
+fn identity(fd: c_int) -> std::io::Result<Identity> {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: `fstat` writes a whole `stat` into the buffer given, or fails (`EBADF` for a
+    // number that is not open) and writes nothing; it is read only on success.
+    let rc = unsafe { libc::fstat(fd, stat.as_mut_ptr()) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fstat` succeeded, so it initialised the whole structure.
+    let stat = unsafe { stat.assume_init() };
+    Ok(Identity(stat.st_dev, stat.st_ino))
+}

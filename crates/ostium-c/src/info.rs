@@ -1,0 +1,46 @@
+//! `door_info`: what is known of a door from a descriptor of it.
+//!
+//! For a door another process serves: `di_target` is the server's process id as the
+//! kernel reported it when the descriptor connected, or -1 once the server has gone;
+//! `di_uniquifier` is the door's instance number from the protocol's `HELLO` (unique to one
+//! serving of the door); `di_proc` and `di_data` are 0 (they are addresses in the server);
+//! `DOOR_REVOKED` is set when the door refuses calls. Finding out costs one `PING`.
+
+use std::ffi::c_int;
+
+use ostium::CallError;
+use ostium::wire::Fault;
+
+use crate::abi::{DOOR_REVOKED, DoorInfo};
+use crate::{errno, handles};
+
+/// `door_info(d, info)`: see door_info(3C) and `docs/c.md`.
+///
+/// # Safety
+/// `info` is null (`EFAULT`) or valid for writing a `door_info_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn door_info(d: c_int, info: *mut DoorInfo) -> c_int {
+    let Some(handle) = handles::lookup(d) else { return errno::fail(libc::EBADF) };
+    if info.is_null() {
+        return errno::fail(libc::EFAULT);
+    }
+    let mut found = DoorInfo {
+        target: handle.server_pid.and_then(|pid| libc::pid_t::try_from(pid).ok()).unwrap_or(-1),
+        uniquifier: u64::from_le_bytes(
+            handle.client.instance().0[..8].try_into().unwrap_or([0; 8]),
+        ),
+        ..DoorInfo::default()
+    };
+    match handle.client.ping() {
+        Ok(()) => {}
+        Err(CallError::Fault(Fault::Revoked)) => found.attributes |= DOOR_REVOKED,
+        // The server has gone: its doors went with it.
+        Err(_) => {
+            found.target = -1;
+            found.attributes |= DOOR_REVOKED;
+        }
+    }
+    // SAFETY: the caller's guarantee; unaligned, as a packed structure may be anywhere.
+    unsafe { info.write_unaligned(found) };
+    0
+}

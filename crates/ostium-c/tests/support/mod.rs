@@ -1,0 +1,95 @@
+//! Building and running real C programs against libdoor: the `cc` (and `c++`) of the
+//! machine, the headers of `include/`, and the `libdoor.so`/`libdoor.a` cargo built next
+//! to this test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Where cargo put libdoor (the test binary's directory's parent: `target/<profile>`).
+pub(crate) fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's path");
+    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/..");
+    assert!(dir.join("libdoor.so").exists(), "libdoor.so in {}", dir.display());
+    dir.to_path_buf()
+}
+
+/// The crate's `include/`.
+pub(crate) fn include_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("include")
+}
+
+/// A C source of `tests/c/`.
+pub(crate) fn source(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c").join(name)
+}
+
+/// How a program is built.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Build {
+    /// C99, linked with libdoor.so.
+    C99,
+    /// The same source as C++ (the headers' `extern "C"`), linked with libdoor.so.
+    Cxx,
+    /// C99, linked with libdoor.a.
+    Static,
+}
+
+/// Compiles `source` into `dir` as `build` says, with every warning an error.
+pub(crate) fn compile(source: &Path, dir: &Path, build: Build) -> PathBuf {
+    let name = source.file_stem().unwrap().to_string_lossy();
+    let out = dir.join(format!("{name}-{build:?}"));
+    let lib = lib_dir();
+    let mut cc = match build {
+        Build::Cxx => {
+            let mut cxx = Command::new("c++");
+            cxx.args(["-x", "c++", "-std=c++11"]);
+            cxx
+        }
+        Build::C99 | Build::Static => {
+            let mut cc = Command::new("cc");
+            cc.arg("-std=c99");
+            cc
+        }
+    };
+    cc.args(["-Wall", "-Wextra", "-Werror", "-pedantic", "-D_POSIX_C_SOURCE=200809L", "-I"])
+        .arg(include_dir())
+        .arg(source)
+        .arg("-o")
+        .arg(&out);
+    match build {
+        Build::Static => {
+            cc.arg(lib.join("libdoor.a")).args(["-lpthread", "-ldl", "-lm", "-lrt"]);
+        }
+        Build::C99 | Build::Cxx => {
+            cc.arg("-L").arg(&lib).arg("-ldoor").arg(format!("-Wl,-rpath,{}", lib.display()));
+            cc.arg("-lpthread");
+        }
+    }
+    let output = cc.output().expect("running the C compiler (apt-get install gcc g++)");
+    assert!(output.status.success(), "{build:?} build of {name} failed:\n{}", text(&output));
+    out
+}
+
+/// Runs `program` with `args`, killed if it takes longer than 30 s.
+pub(crate) fn run(program: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new("timeout")
+        .arg("30")
+        .arg(program)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the program");
+    let _ = child.stdin.take();
+    child.wait_with_output().expect("its output")
+}
+
+/// A program's stdout and stderr, for a failure message.
+pub(crate) fn text(output: &Output) -> String {
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
