@@ -13,10 +13,79 @@
 #define OSTIUM_DOOR_H
 
 #include <sys/door.h>
+#include <ucred.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/*
+ * A door's server procedure: called for each door_call with the door's cookie, the
+ * arguments (argp, arg_size; argp is NULL when there are none, and DOOR_UNREF_DATA for
+ * an unreferenced notification) and the descriptors passed (dp, n_desc; the procedure
+ * owns them). It ends with door_return(), which does not return.
+ */
+typedef void door_server_procedure_t(void *cookie, char *argp, size_t arg_size,
+                                     door_desc_t *dp, uint_t n_desc);
+
+/*
+ * door_create - create a door.
+ *
+ * Returns a descriptor of a new door that runs server_procedure(cookie, ...) for each
+ * call, or -1 with errno set. The door is served once fattach() gives it a path, on an
+ * elastic pool of threads of its own (a thread is added when the last idle one takes a
+ * call). attributes: 0, or DOOR_UNREF, DOOR_UNREF_MULTI (not both), DOOR_PRIVATE,
+ * DOOR_REFUSE_DESC, DOOR_NO_CANCEL. The descriptor is close-on-exec.
+ *
+ * Errors: EINVAL (an unknown attribute, both unreferenced flags, a NULL procedure),
+ * EMFILE (too many descriptors).
+ */
+int door_create(door_server_procedure_t *server_procedure, void *cookie, uint_t attributes);
+
+/*
+ * door_return - return the results of a call, and wait for the next.
+ *
+ * From a server procedure: sends data_size bytes at data_ptr and the num_desc
+ * descriptors at desc_ptr (DOOR_DESCRIPTOR entries; with DOOR_RELEASE the procedure's
+ * copy is closed once sent) to the caller, and goes back to serving calls. It does not
+ * return; the procedure's frame is discarded, so data_ptr may point into it.
+ *
+ * From any other thread (the main thread, typically, with door_return(NULL, 0, NULL, 0)):
+ * parks the thread for good; the doors' pools serve the calls.
+ *
+ * Returns -1 with errno set only when the results are malformed, the call still waiting:
+ * EFAULT (a NULL pointer with a nonzero count), EINVAL (an entry without DOOR_DESCRIPTOR,
+ * or a closed descriptor), E2BIG (more descriptors than the protocol carries).
+ */
+int door_return(char *data_ptr, size_t data_size, door_desc_t *desc_ptr, uint_t num_desc);
+
+/*
+ * door_revoke - stop a door this process created.
+ *
+ * The door takes no new calls (they fail with EBADF; those in progress finish), its path
+ * is removed, and d is closed. Returns 0, or -1 with errno set: EBADF (d is not open),
+ * EINVAL (d is not a door), EPERM (the door is another process's).
+ */
+int door_revoke(int d);
+
+/*
+ * door_ucred - who called.
+ *
+ * From a server procedure: stores the credentials of the caller of the call it answers in
+ * *info, allocating a ucred_t if *info is NULL (free it with ucred_free()). Read them with
+ * the ucred_get*() functions of <ucred.h>. Returns 0, or -1 with errno set: EINVAL (not
+ * in a server procedure), EFAULT (info is NULL).
+ */
+int door_ucred(ucred_t **info);
+
+/*
+ * door_cred - who called (obsolete: use door_ucred()).
+ *
+ * From a server procedure: fills *info with the caller's effective and real user and
+ * group ids and its process id. Returns 0, or -1 with errno set: EINVAL (not in a server
+ * procedure), EFAULT (info is NULL).
+ */
+int door_cred(door_cred_t *info);
 
 /*
  * door_call - call the door d.
@@ -52,8 +121,10 @@ int door_call(int d, door_arg_t *params);
  * door_info - describe the door d.
  *
  * Fills *info: di_target, the server's process id (-1 if it has exited); di_attributes,
- * with DOOR_REVOKED if the door takes no calls; di_uniquifier, the door's unique number;
- * di_proc and di_data, 0 for a door another process serves.
+ * with DOOR_REVOKED if the door takes no calls, and for a door this process created
+ * DOOR_LOCAL and the attributes given to door_create(); di_uniquifier, the door's unique
+ * number; di_proc and di_data, the procedure and cookie given to door_create() (0 for a
+ * door another process serves).
  *
  * Returns 0, or -1 with errno set: EBADF (d is not a door descriptor), EFAULT (info is
  * NULL).

@@ -26,6 +26,9 @@ pub const DOOR_IS_UNREF: DoorAttr = 0x20;
 pub const DOOR_REFUSE_DESC: DoorAttr = 0x40;
 /// `DOOR_NO_CANCEL`: a client that gives up does not cancel the server thread.
 pub const DOOR_NO_CANCEL: DoorAttr = 0x80;
+/// The attributes `door_create` accepts.
+pub const DOOR_CREATE_MASK: DoorAttr =
+    DOOR_UNREF | DOOR_PRIVATE | DOOR_UNREF_MULTI | DOOR_REFUSE_DESC | DOOR_NO_CANCEL;
 /// `DOOR_DESCRIPTOR`: a `door_desc_t` carries a descriptor.
 pub const DOOR_DESCRIPTOR: DoorAttr = 0x10000;
 /// `DOOR_RELEASE`: the sender's descriptor is closed once passed.

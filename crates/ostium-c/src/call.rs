@@ -43,14 +43,14 @@ pub unsafe extern "C" fn door_call(d: c_int, params: *mut DoorArg) -> c_int {
 /// As [`door_call`].
 unsafe fn call(d: c_int, params: Option<&mut DoorArg>) -> Result<(), c_int> {
     let handle = handles::lookup(d).ok_or(libc::EBADF)?;
+    let client = handle.client()?;
     let Some(params) = params else {
-        return handle.client.call(C_CALL, &[]).map(drop).map_err(|err| errno_of(&err));
+        return client.call(C_CALL, &[]).map(drop).map_err(|err| errno_of(&err));
     };
     // SAFETY: the caller's guarantee about the argument pointers.
     let (data, descs) = unsafe { arguments(params)? };
     let fds = borrowed_fds(descs)?;
-    let outcome =
-        handle.client.call_with(C_CALL, data, CallOptions { fds: &fds, ..Default::default() });
+    let outcome = client.call_with(C_CALL, data, CallOptions { fds: &fds, ..Default::default() });
     drop(fds);
     if !matches!(outcome, Err(CallError::NoDoor { .. })) {
         release(descs);

@@ -1,6 +1,7 @@
-//! The door descriptors this process holds.
+//! The door descriptors this process holds: doors it opened (another process's, or its
+//! own by path) and doors it created ([`LocalDoor`]).
 //!
-//! A door descriptor is a Unix socket connected to the door, as `open` made it; its calls
+//! An opened door's descriptor is a Unix socket connected to the door, as `open` made it; its calls
 //! are made by an [`ostium::Client`] whose first connection is that socket (a duplicate of
 //! it, so that the client's copy and the program's are both the same connection), and which
 //! connects again to the door's path when several threads call at once. The program knows
@@ -18,14 +19,28 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use ostium::Client;
 
+use crate::local::LocalDoor;
+
 /// What the registry knows of one door descriptor.
 #[derive(Debug)]
 pub struct DoorHandle {
-    /// Makes the door's calls.
-    pub client: Client,
-    /// The server's process id, as the kernel reported it when the socket connected.
-    pub server_pid: Option<u32>,
+    /// Which door it is, and how it is called.
+    pub door: Door,
     identity: Identity,
+}
+
+/// A door a descriptor names.
+#[derive(Debug)]
+pub enum Door {
+    /// A door opened by its path.
+    Opened {
+        /// Makes the door's calls.
+        client: Client,
+        /// The server's process id, as the kernel reported it when the socket connected.
+        server_pid: Option<u32>,
+    },
+    /// A door this process created with `door_create`.
+    Local(Arc<LocalDoor>),
 }
 
 /// Which open file a number is: its device and inode (unique for a socket while it lives).
@@ -43,10 +58,10 @@ fn registry() -> std::sync::MutexGuard<'static, Registry> {
     HANDLES.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Registers `fd` as a door descriptor whose calls `client` makes.
-pub fn register(fd: c_int, client: Client, server_pid: Option<u32>) -> std::io::Result<()> {
+/// Registers `fd` as a descriptor of `door`.
+pub fn register(fd: c_int, door: Door) -> std::io::Result<()> {
     let identity = identity(fd)?;
-    let handle = Arc::new(DoorHandle { client, server_pid, identity });
+    let handle = Arc::new(DoorHandle { door, identity });
     let replaced = registry().insert(fd, handle);
     if replaced.is_none() {
         COUNT.fetch_add(1, Ordering::Relaxed);
@@ -95,4 +110,26 @@ fn identity(fd: c_int) -> std::io::Result<Identity> {
     // SAFETY: `fstat` succeeded, so it initialised the whole structure.
     let stat = unsafe { stat.assume_init() };
     Ok(Identity(stat.st_dev, stat.st_ino))
+}
+
+impl DoorHandle {
+    /// The client that calls this door: the opened door's, or a connection by path to a
+    /// door of this process (`EBADF` if it is attached nowhere, or revoked).
+    pub fn client(&self) -> Result<&Client, c_int> {
+        match &self.door {
+            Door::Opened { client, .. } => Ok(client),
+            Door::Local(local) => local.client(),
+        }
+    }
+}
+
+/// The doors this process created and still holds descriptors of.
+pub fn local_doors() -> Vec<Arc<LocalDoor>> {
+    registry()
+        .values()
+        .filter_map(|handle| match &handle.door {
+            Door::Local(door) => Some(Arc::clone(door)),
+            Door::Opened { .. } => None,
+        })
+        .collect()
 }

@@ -1,9 +1,10 @@
 //! `libdoor`: the illumos door API for C programs on Linux, over Ostium's doors.
 //!
 //! A door program written for illumos compiles here with no change to its source: it
-//! includes `<door.h>`, opens a door with the libc `open`, and calls it with `door_call`,
-//! talking the protocol of `docs/door-protocol.md`, so that its peer may be a Rust
-//! [`ostium::Door`], another C program, or ostiumd. The build makes `libdoor.so` and
+//! includes `<door.h>`, serves a door with `door_create`, `fattach` and `door_return`, or
+//! opens one with the libc `open` and calls it with `door_call`, talking the protocol of
+//! `docs/door-protocol.md`, so that its peer may be a Rust [`ostium::Door`], another C
+//! program, or ostiumd. The build makes `libdoor.so` and
 //! `libdoor.a`; the headers are in `include/` and `docs/c.md` is the manual, with the
 //! differences from illumos.
 //!
@@ -19,6 +20,10 @@
 //! - [`call`](mod@call): `door_call`, the arguments and descriptors in, the results placed as
 //!   door_call(3C) says.
 //! - [`info`](mod@info): `door_info`.
+//! - [`local`]: serving doors — `door_create`, `fattach`, `fdetach`, `door_revoke`;
+//!   [`serve`] runs each call through the door's C procedure and makes `door_return`
+//!   not return (with the setjmp of `src/jump.c`); [`ucred`] tells the procedure who
+//!   called.
 //! - [`abi`]: the C types as the headers lay them out, and [`errno`] the C convention for
 //!   errors.
 //!
@@ -30,4 +35,7 @@ pub mod call;
 mod errno;
 pub mod handles;
 pub mod info;
+pub mod local;
 pub mod open;
+pub mod serve;
+pub mod ucred;

@@ -141,7 +141,7 @@ fn open_door(dirfd: c_int, path: &Path, flags: c_int) -> Option<c_int> {
     if flags & libc::O_CLOEXEC == 0 {
         rustix::io::fcntl_setfd(&socket, rustix::io::FdFlags::empty()).ok()?;
     }
-    handles::register(socket.as_raw_fd(), client, server_pid).ok()?;
+    handles::register(socket.as_raw_fd(), handles::Door::Opened { client, server_pid }).ok()?;
     Some(socket.into_raw_fd())
 }
 

@@ -106,6 +106,18 @@ typedef struct door_info {
 #pragma pack(pop)
 
 /*
+ * door_cred_t - a caller's credentials (door_cred(3C), obsolete).
+ */
+typedef struct door_cred {
+    uid_t dc_euid;
+    gid_t dc_egid;
+    uid_t dc_ruid;
+    gid_t dc_rgid;
+    pid_t dc_pid;
+    int dc_resv[4];
+} door_cred_t;
+
+/*
  * door_arg_t - a call's arguments in, its results out (door_call(3C)).
  *
  * data_ptr, data_size   the argument bytes; on return, the result bytes (data_ptr is

@@ -24,7 +24,7 @@ struct Args {
 }
 
 /// The headers, relative to the crate's `include/`.
-const HEADERS: &[&str] = &["door.h", "sys/door.h"];
+const HEADERS: &[&str] = &["door.h", "sys/door.h", "stropts.h", "thread.h", "ucred.h"];
 
 fn main() {
     let args = Args::parse();

@@ -25,6 +25,7 @@ pub(crate) fn source(name: &str) -> PathBuf {
 
 /// How a program is built.
 #[derive(Clone, Copy, Debug)]
+#[allow(dead_code)] // Each test file that includes this module uses some of the ways.
 pub(crate) enum Build {
     /// C99, linked with libdoor.so.
     C99,
@@ -36,8 +37,12 @@ pub(crate) enum Build {
 
 /// Compiles `source` into `dir` as `build` says, with every warning an error.
 pub(crate) fn compile(source: &Path, dir: &Path, build: Build) -> PathBuf {
+    // Tests run at once may build one source: each build has a file of its own (running a
+    // file another build is writing fails with ETXTBSY).
+    static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let build_number = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = source.file_stem().unwrap().to_string_lossy();
-    let out = dir.join(format!("{name}-{build:?}"));
+    let out = dir.join(format!("{name}-{build:?}-{build_number}"));
     let lib = lib_dir();
     let mut cc = match build {
         Build::Cxx => {

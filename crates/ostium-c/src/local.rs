@@ -1,0 +1,234 @@
+//! Doors this process serves: `door_create`, `fattach`, `fdetach`, `door_revoke`.
+//!
+//! `door_create` returns a descriptor that names the door (an unbound Unix socket, so that
+//! it is a socket as every door descriptor here is, and closes with `close`); the door is
+//! served once `fattach` gives it a path. Then an [`ostium::Door`] serves it there, with the
+//! attached file's mode and owner, on its own elastic pool of threads, each call running
+//! the door's procedure ([`serve`](crate::serve)).
+
+use std::ffi::{CStr, OsStr, c_char, c_int, c_uint, c_void};
+use std::os::fd::{IntoRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use ostium::{Client, Door, DoorError};
+
+use crate::abi::{DOOR_CREATE_MASK, DOOR_UNREF, DOOR_UNREF_MULTI, DoorAttr};
+use crate::handles::{self, DoorHandle};
+use crate::{errno, serve};
+
+/// A door's server procedure: `void proc(void *cookie, char *argp, size_t arg_size,
+/// door_desc_t *dp, uint_t n_desc)`.
+pub type Procedure = unsafe extern "C" fn(*mut c_void, *mut c_char, usize, *mut c_void, c_uint);
+
+/// A door this process created.
+#[derive(Debug)]
+pub struct LocalDoor {
+    /// The procedure each call runs.
+    pub procedure: Procedure,
+    /// The cookie it is given, an address in this process.
+    pub cookie: usize,
+    /// The attributes given to `door_create`.
+    pub attributes: DoorAttr,
+    /// The door's unique number.
+    pub uniquifier: u64,
+    /// The door being served, once attached.
+    served: Mutex<Option<Door>>,
+    /// Where it is attached.
+    path: Mutex<Option<PathBuf>>,
+    /// Calls to this door from this process go to its path.
+    client: OnceLock<Client>,
+    revoked: AtomicBool,
+}
+
+/// Door numbers: unique in this process, and told apart from other processes' by the
+/// high bits (the process id).
+static NEXT_DOOR: AtomicU64 = AtomicU64::new(1);
+
+impl LocalDoor {
+    /// Whether the door was revoked.
+    pub fn is_revoked(&self) -> bool {
+        self.revoked.load(Ordering::Acquire)
+    }
+
+    /// The client calls from this process to the door make (`EBADF` if it is not attached,
+    /// or revoked).
+    pub fn client(&self) -> Result<&Client, c_int> {
+        if self.is_revoked() {
+            return Err(libc::EBADF);
+        }
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let path = self.path.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let client = Client::open(path.ok_or(libc::EBADF)?).map_err(|_| libc::EBADF)?;
+        Ok(self.client.get_or_init(|| client))
+    }
+}
+
+/// `door_create(proc, cookie, attributes)`: see door_create(3C) and `docs/c.md`.
+///
+/// # Safety
+/// `procedure` is a function of the door procedure's type; `cookie` is passed to it as is.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn door_create(
+    procedure: Option<Procedure>,
+    cookie: *mut c_void,
+    attributes: c_uint,
+) -> c_int {
+    let Some(procedure) = procedure else { return errno::fail(libc::EINVAL) };
+    let both_unrefs = DOOR_UNREF | DOOR_UNREF_MULTI;
+    if attributes & !DOOR_CREATE_MASK != 0 || attributes & both_unrefs == both_unrefs {
+        return errno::fail(libc::EINVAL);
+    }
+    let socket = match placeholder_socket() {
+        Ok(socket) => socket,
+        Err(err) => return errno::fail(errno::of(&err)),
+    };
+    let number = NEXT_DOOR.fetch_add(1, Ordering::Relaxed);
+    let door = LocalDoor {
+        procedure,
+        cookie: cookie as usize,
+        attributes,
+        uniquifier: (u64::from(std::process::id()) << 32) | number,
+        served: Mutex::new(None),
+        path: Mutex::new(None),
+        client: OnceLock::new(),
+        revoked: AtomicBool::new(false),
+    };
+    let fd = socket.into_raw_fd();
+    match handles::register(fd, handles::Door::Local(Arc::new(door))) {
+        Ok(()) => fd,
+        Err(err) => {
+            // SAFETY: `fd` is the socket made above, owned here and given to nobody.
+            unsafe { libc::close(fd) };
+            errno::fail(errno::of(&err))
+        }
+    }
+}
+
+/// The descriptor a created door is named by: a socket, as every door descriptor is here.
+fn placeholder_socket() -> std::io::Result<OwnedFd> {
+    use rustix::net::{AddressFamily, SocketFlags, SocketType, socket_with};
+    Ok(socket_with(AddressFamily::UNIX, SocketType::SEQPACKET, SocketFlags::CLOEXEC, None)?)
+}
+
+/// The local door `fd` names: `EBADF` if `fd` is not open, `EINVAL` if it is not a door,
+/// `EPERM` if it is another process's door.
+fn local_door(fd: c_int) -> Result<Arc<LocalDoor>, c_int> {
+    match handles::lookup(fd).as_deref() {
+        Some(DoorHandle { door: handles::Door::Local(door), .. }) => Ok(Arc::clone(door)),
+        Some(_) => Err(libc::EPERM),
+        // SAFETY: F_GETFD reads a flag of a number, open or not.
+        None if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 => Err(libc::EBADF),
+        None => Err(libc::EINVAL),
+    }
+}
+
+/// `fattach(fildes, path)`: serves the door `fildes` at `path`, an existing file whose
+/// owner and mode the door takes. See fattach(3C) and `docs/c.md`.
+///
+/// # Safety
+/// `path` is a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fattach(fildes: c_int, path: *const c_char) -> c_int {
+    if path.is_null() {
+        return errno::fail(libc::EFAULT);
+    }
+    // SAFETY: the caller's guarantee.
+    let path = Path::new(OsStr::from_bytes(unsafe { CStr::from_ptr(path) }.to_bytes()));
+    match local_door(fildes).and_then(|door| attach(&door, path)) {
+        Ok(()) => 0,
+        Err(code) => errno::fail(code),
+    }
+}
+
+fn attach(door: &Arc<LocalDoor>, path: &Path) -> Result<(), c_int> {
+    let placeholder = std::fs::metadata(path).map_err(|err| errno::of(&err))?;
+    let mut served = door.served.lock().unwrap_or_else(PoisonError::into_inner);
+    if served.is_some() || placeholder.file_type().is_socket() {
+        return Err(libc::EBUSY);
+    }
+    if placeholder.is_dir() {
+        return Err(libc::EINVAL);
+    }
+    let euid = rustix::process::geteuid();
+    if !euid.is_root() && placeholder.uid() != euid.as_raw() {
+        return Err(libc::EPERM);
+    }
+    let path = std::path::absolute(path).map_err(|err| errno::of(&err))?;
+    std::fs::remove_file(&path).map_err(|err| errno::of(&err))?;
+    let handler = serve::handler(Arc::clone(door));
+    let door_served = Door::builder(&path)
+        .mode(placeholder.mode() & 0o7777)
+        .serve(handler)
+        .map_err(|err| match err {
+            DoorError::InUse { .. } => libc::EBUSY,
+            _ => libc::EACCES,
+        })?;
+    if placeholder.uid() != euid.as_raw()
+        || placeholder.gid() != rustix::process::getegid().as_raw()
+    {
+        // The attached file keeps its owner, as on illumos (only root gets here otherwise).
+        let _ = std::os::unix::fs::chown(&path, Some(placeholder.uid()), Some(placeholder.gid()));
+    }
+    *served = Some(door_served);
+    *door.path.lock().unwrap_or_else(PoisonError::into_inner) = Some(path);
+    Ok(())
+}
+
+/// `fdetach(path)`: removes the name `path` of a door this process attached there; the
+/// door keeps serving the descriptors already open. See fdetach(3C) and `docs/c.md`.
+///
+/// # Safety
+/// `path` is a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fdetach(path: *const c_char) -> c_int {
+    if path.is_null() {
+        return errno::fail(libc::EFAULT);
+    }
+    // SAFETY: the caller's guarantee.
+    let path = Path::new(OsStr::from_bytes(unsafe { CStr::from_ptr(path) }.to_bytes()));
+    match detach(path) {
+        Ok(()) => 0,
+        Err(code) => errno::fail(code),
+    }
+}
+
+fn detach(path: &Path) -> Result<(), c_int> {
+    let metadata = std::fs::symlink_metadata(path).map_err(|err| errno::of(&err))?;
+    if !metadata.file_type().is_socket() {
+        return Err(libc::EINVAL);
+    }
+    let path = std::path::absolute(path).map_err(|err| errno::of(&err))?;
+    let door = handles::local_doors()
+        .into_iter()
+        .find(|door| {
+            door.path.lock().unwrap_or_else(PoisonError::into_inner).as_deref() == Some(&path)
+        })
+        .ok_or(libc::EINVAL)?;
+    std::fs::remove_file(&path).map_err(|err| errno::of(&err))?;
+    *door.path.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    Ok(())
+}
+
+/// `door_revoke(d)`: the door takes no more calls (those in progress finish), and `d` is
+/// closed. See door_revoke(3C).
+#[unsafe(no_mangle)]
+pub extern "C" fn door_revoke(d: c_int) -> c_int {
+    let door = match local_door(d) {
+        Ok(door) => door,
+        Err(code) => return errno::fail(code),
+    };
+    door.revoked.store(true, Ordering::Release);
+    if let Some(served) = door.served.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+        served.revoke();
+    }
+    handles::forget(d);
+    // SAFETY: the caller gave up `d` by revoking it; door_revoke(3C) closes it.
+    unsafe { libc::close(d) };
+    0
+}

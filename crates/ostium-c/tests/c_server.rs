@@ -1,0 +1,120 @@
+//! A C door server written as for illumos (`tests/c/server.c`: door_create, fattach,
+//! door_return, door_ucred, door_revoke), built against libdoor and called from Rust and
+//! from C.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::AsFd;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use ostium::wire::Fault;
+use ostium::{CallError, CallOptions, Client};
+use support::{Build, compile, run, source, text};
+
+/// The C server, serving its door at `path` until dropped.
+struct Server(Child);
+
+impl Server {
+    fn start(path: &Path) -> Server {
+        let program = compile(&source("server.c"), path.parent().unwrap(), Build::C99);
+        let mut child = Command::new(program).arg(path).stdout(Stdio::piped()).spawn().unwrap();
+        let mut ready = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+        assert_eq!(ready, "ready\n", "the server attached its door");
+        Server(child)
+    }
+
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn door_path(name: &str) -> std::path::PathBuf {
+    ostium_test_support::door_path("ostium-c-server", name)
+}
+
+fn call(client: &Client, args: &[u8]) -> Vec<u8> {
+    client.call(1, args).unwrap().data
+}
+
+#[test]
+fn a_c_door_serves_rust_callers_as_illumos_doors_serve_theirs() {
+    let path = door_path("serve");
+    let server = Server::start(&path);
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o644, "the door took its placeholder's mode");
+    let client = Client::open(&path).unwrap();
+    assert_eq!(call(&client, b"hello, C"), b"hello, C");
+    assert_eq!(call(&client, b"big"), vec![b'b'; 100_000]);
+    let expected = format!("{} {}", rustix::process::geteuid().as_raw(), std::process::id());
+    assert_eq!(String::from_utf8(call(&client, b"whoami")).unwrap(), expected, "door_ucred");
+    assert_eq!(String::from_utf8(call(&client, b"cred")).unwrap(), expected, "door_cred");
+
+    let reply = client.call(1, b"fd").unwrap();
+    let mut received = String::new();
+    std::fs::File::from(reply.fds.into_iter().next().expect("a descriptor"))
+        .read_to_string(&mut received)
+        .unwrap();
+    assert_eq!(received, "from a C door");
+
+    let pipes: Vec<_> = (0..2).map(|_| std::io::pipe().unwrap()).collect();
+    let fds: Vec<_> = pipes.iter().map(|(_, write)| write.as_fd()).collect();
+    let reply = client.call_with(1, b"count", CallOptions { fds: &fds, ..Default::default() });
+    assert_eq!(reply.unwrap().data, b"2");
+    drop(fds);
+    for (read, write) in pipes {
+        drop(write);
+        let mut seen = String::new();
+        std::fs::File::from(std::os::fd::OwnedFd::from(read)).read_to_string(&mut seen).unwrap();
+        assert_eq!(seen, "seen", "the procedure wrote into the descriptor it got");
+    }
+
+    // A procedure that returns without door_return fails its caller, and its thread
+    // goes on serving.
+    assert!(matches!(client.call(1, b"noreturn"), Err(CallError::Fault(Fault::HandlerPanicked))));
+    assert_eq!(call(&client, b"still here"), b"still here");
+    drop(server);
+}
+
+#[test]
+fn concurrent_calls_get_threads_of_their_own() {
+    let path = door_path("threads");
+    let server = Server::start(&path);
+    let client = Client::open(&path).unwrap();
+    std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..8).map(|_| scope.spawn(|| call(&client, b"sleep"))).collect();
+        for call in calls {
+            assert_eq!(call.join().unwrap(), b"slept");
+        }
+    });
+    let threads = ostium_test_support::proc::threads(server.pid());
+    assert!(threads >= 9, "8 calls at once, and the main thread: {threads} threads");
+}
+
+#[test]
+fn a_c_client_calls_a_c_door_and_a_revoked_door_refuses() {
+    let path = door_path("c-to-c");
+    let _server = Server::start(&path);
+    let program = compile(&source("minimal.c"), path.parent().unwrap(), Build::C99);
+    let output = run(&program, &[path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+
+    let client = Client::open(&path).unwrap();
+    assert_eq!(call(&client, b"revoke"), b"revoking", "the call in progress finishes");
+    let after = client.call(1, b"x");
+    assert!(
+        matches!(after, Err(CallError::Fault(Fault::Revoked) | CallError::NoDoor { .. })),
+        "{after:?}"
+    );
+    let _ = std::io::stdout().flush();
+}
