@@ -4,39 +4,18 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use ostium::wire::Fault;
 use ostium::{CallError, CallOptions, Client};
-use support::{Build, compile, run, source, text};
+use support::{Build, Server, compile, run, source, text};
 
-/// The C server, serving its door at `path` until dropped.
-struct Server(Child);
-
-impl Server {
-    fn start(path: &Path) -> Server {
-        let program = compile(&source("server.c"), path.parent().unwrap(), Build::C99);
-        let mut child = Command::new(program).arg(path).stdout(Stdio::piped()).spawn().unwrap();
-        let mut ready = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut ready).unwrap();
-        assert_eq!(ready, "ready\n", "the server attached its door");
-        Server(child)
-    }
-
-    fn pid(&self) -> u32 {
-        self.0.id()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Builds `tests/c/server.c` and starts it serving at `path`.
+fn start(path: &Path) -> Server {
+    Server::start(&compile(&source("server.c"), path.parent().unwrap(), Build::C99), path)
 }
 
 fn door_path(name: &str) -> std::path::PathBuf {
@@ -50,7 +29,7 @@ fn call(client: &Client, args: &[u8]) -> Vec<u8> {
 #[test]
 fn a_c_door_serves_rust_callers_as_illumos_doors_serve_theirs() {
     let path = door_path("serve");
-    let server = Server::start(&path);
+    let server = start(&path);
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o644, "the door took its placeholder's mode");
     let client = Client::open(&path).unwrap();
@@ -89,7 +68,7 @@ fn a_c_door_serves_rust_callers_as_illumos_doors_serve_theirs() {
 #[test]
 fn concurrent_calls_get_threads_of_their_own() {
     let path = door_path("threads");
-    let server = Server::start(&path);
+    let server = start(&path);
     let client = Client::open(&path).unwrap();
     std::thread::scope(|scope| {
         let calls: Vec<_> = (0..8).map(|_| scope.spawn(|| call(&client, b"sleep"))).collect();
@@ -104,7 +83,7 @@ fn concurrent_calls_get_threads_of_their_own() {
 #[test]
 fn a_c_client_calls_a_c_door_and_a_revoked_door_refuses() {
     let path = door_path("c-to-c");
-    let _server = Server::start(&path);
+    let _server = start(&path);
     let program = compile(&source("minimal.c"), path.parent().unwrap(), Build::C99);
     let output = run(&program, &[path.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output));

@@ -2,8 +2,9 @@
 //! machine, the headers of `include/`, and the `libdoor.so`/`libdoor.a` cargo built next
 //! to this test.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// Where cargo put libdoor (the test binary's directory's parent: `target/<profile>`).
 pub(crate) fn lib_dir() -> PathBuf {
@@ -19,8 +20,15 @@ pub(crate) fn include_dir() -> PathBuf {
 }
 
 /// A C source of `tests/c/`.
+#[allow(dead_code)] // Used by some of the test files that include this module.
 pub(crate) fn source(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c").join(name)
+}
+
+/// A program of the repository's `examples/c/`.
+#[allow(dead_code)] // Used by some of the test files that include this module.
+pub(crate) fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/c").join(format!("{name}.c"))
 }
 
 /// How a program is built.
@@ -97,4 +105,31 @@ pub(crate) fn text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
+}
+
+/// A C door server (`program DOOR`, which prints "ready" once its door is attached),
+/// serving until dropped.
+#[allow(dead_code)] // Used by some of the test files that include this module.
+pub(crate) struct Server(Child);
+
+#[allow(dead_code)] // Used by some of the test files that include this module.
+impl Server {
+    pub(crate) fn start(program: &Path, door: &Path) -> Server {
+        let mut child = Command::new(program).arg(door).stdout(Stdio::piped()).spawn().unwrap();
+        let mut ready = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+        assert_eq!(ready, "ready\n", "{} attached its door", program.display());
+        Server(child)
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
