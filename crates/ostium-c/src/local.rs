@@ -42,6 +42,8 @@ pub struct LocalDoor {
     /// Calls to this door from this process go to its path.
     client: OnceLock<Client>,
     revoked: AtomicBool,
+    /// A `DOOR_UNREF` door's one notification was delivered.
+    unref_delivered: AtomicBool,
 }
 
 /// Door numbers: unique in this process, and told apart from other processes' by the
@@ -52,6 +54,24 @@ impl LocalDoor {
     /// Whether the door was revoked.
     pub fn is_revoked(&self) -> bool {
         self.revoked.load(Ordering::Acquire)
+    }
+
+    /// The door has lost its last reference but its own descriptor: no name, no caller
+    /// connected. A `DOOR_UNREF` door's procedure is called once with `DOOR_UNREF_DATA`, a
+    /// `DOOR_UNREF_MULTI` door's each time.
+    fn unreferenced(&self) {
+        let attached = self.path.lock().unwrap_or_else(PoisonError::into_inner).is_some();
+        if attached || self.is_revoked() {
+            return;
+        }
+        let deliver = match self.attributes {
+            a if a & DOOR_UNREF_MULTI != 0 => true,
+            a if a & DOOR_UNREF != 0 => !self.unref_delivered.swap(true, Ordering::AcqRel),
+            _ => false,
+        };
+        if deliver {
+            serve::deliver_unref(self);
+        }
     }
 
     /// The client calls from this process to the door make (`EBADF` if it is not attached,
@@ -98,6 +118,7 @@ pub unsafe extern "C" fn door_create(
         path: Mutex::new(None),
         client: OnceLock::new(),
         revoked: AtomicBool::new(false),
+        unref_delivered: AtomicBool::new(false),
     };
     let fd = socket.into_raw_fd();
     match handles::register(fd, handles::Door::Local(Arc::new(door))) {
@@ -162,8 +183,16 @@ fn attach(door: &Arc<LocalDoor>, path: &Path) -> Result<(), c_int> {
     let path = std::path::absolute(path).map_err(|err| errno::of(&err))?;
     std::fs::remove_file(&path).map_err(|err| errno::of(&err))?;
     let handler = serve::handler(Arc::clone(door));
+    // Weak: the door being served holds this callback, and the local door holds it.
+    let weak = Arc::downgrade(door);
+    let unref = move || {
+        if let Some(door) = weak.upgrade() {
+            door.unreferenced();
+        }
+    };
     let door_served = Door::builder(&path)
         .mode(placeholder.mode() & 0o7777)
+        .on_unref(unref)
         .serve(handler)
         .map_err(|err| match err {
             DoorError::InUse { .. } => libc::EBUSY,
@@ -212,6 +241,12 @@ fn detach(path: &Path) -> Result<(), c_int> {
         .ok_or(libc::EINVAL)?;
     std::fs::remove_file(&path).map_err(|err| errno::of(&err))?;
     *door.path.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    // The name was a reference: without it and with no caller connected, none is left.
+    let callers =
+        door.served.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(Door::connections);
+    if callers == Some(0) {
+        door.unreferenced();
+    }
     Ok(())
 }
 

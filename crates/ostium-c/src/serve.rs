@@ -10,7 +10,9 @@
 //! same `EINTR` (the `HANDLER_PANICKED` fault) and the thread goes on serving.
 //!
 //! `door_return` outside a procedure (the main thread's `door_return(NULL, 0, NULL, 0)`)
-//! parks the thread for good: the doors' own pools serve the calls.
+//! parks the thread for good: the doors' own pools serve the calls. Unreferenced
+//! notifications ([`deliver_unref`]) run the procedure the same way, on the thread that
+//! saw the last connection close.
 
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_uint, c_void};
@@ -99,6 +101,33 @@ fn answer(door: &LocalDoor, request: Request<'_>) -> Answer {
         _ => Answer::fault(Fault::HandlerPanicked),
     }
 }
+
+/// Calls `door`'s procedure with `DOOR_UNREF_DATA` and nothing else, as an unreferenced
+/// notification; whatever it returns is dropped.
+pub fn deliver_unref(door: &LocalDoor) {
+    let myself = Caller {
+        pid: Some(std::process::id()),
+        uid: rustix::process::geteuid().as_raw(),
+        gid: rustix::process::getegid().as_raw(),
+    };
+    CALL.set(Some(Call { caller: myself, results: None }));
+    // SAFETY: the procedure `door_create` was given, called as illumos calls it for an
+    // unreferenced notification: DOOR_UNREF_DATA ((void *)1), no data, no descriptors.
+    unsafe {
+        ostium_c_run_procedure(
+            door.procedure,
+            door.cookie as *mut c_void,
+            UNREF_DATA as *mut c_char,
+            0,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    CALL.take();
+}
+
+/// `DOOR_UNREF_DATA`: the argument pointer of an unreferenced notification.
+const UNREF_DATA: usize = 1;
 
 /// `door_return(data_ptr, data_size, desc_ptr, num_desc)`: sends the results to the
 /// caller and goes back to serving; never returns unless the results are malformed. See

@@ -97,3 +97,33 @@ fn a_c_client_calls_a_c_door_and_a_revoked_door_refuses() {
     );
     let _ = std::io::stdout().flush();
 }
+
+#[test]
+fn an_unref_door_is_told_once_its_name_and_last_caller_are_gone() {
+    let path = door_path("unref");
+    let program = compile(&source("unref.c"), path.parent().unwrap(), Build::C99);
+    let mut child = std::process::Command::new(program)
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+            let _ = lines_tx.send(line.unwrap());
+        }
+    });
+    let next = || lines.recv_timeout(std::time::Duration::from_secs(10)).ok();
+    assert_eq!(next().as_deref(), Some("ready"));
+    let client = Client::open(&path).unwrap();
+    assert_eq!(call(&client, b"detach"), b"detached");
+    assert!(!path.exists(), "fdetach removed the name");
+    assert_eq!(call(&client, b"still callable"), b"still callable");
+    assert!(lines.try_recv().is_err(), "no notification while a caller holds the door");
+    drop(client);
+    assert_eq!(next().as_deref(), Some("unref"), "the last caller closed");
+    assert!(lines.recv_timeout(std::time::Duration::from_millis(200)).is_err(), "once");
+    let _ = child.kill();
+    let _ = child.wait();
+}
