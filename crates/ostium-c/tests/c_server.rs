@@ -127,3 +127,14 @@ fn an_unref_door_is_told_once_its_name_and_last_caller_are_gone() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn a_hundred_thousand_calls_leak_neither_memory_nor_descriptors_on_either_side() {
+    let path = door_path("leaks");
+    let _server = start(&path);
+    let program = compile(&source("leaks.c"), path.parent().unwrap(), Build::C99);
+    let output = run(&program, &[path.to_str().unwrap(), "100000"]);
+    // Its one line says what grew, pass or fail.
+    println!("{}", String::from_utf8_lossy(&output.stdout));
+    assert!(output.status.success(), "{}", text(&output));
+}

@@ -29,6 +29,9 @@ fn build_example(name: &str, dir: &Path) -> PathBuf {
         .arg(&lib)
         .arg("-ldoor")
         .arg(format!("-Wl,-rpath,{}", lib.display()))
+        // DT_RPATH, which wins over the LD_LIBRARY_PATH cargo gives the test and ostiumd
+        // passes on (it names target/<profile>, where a stale libdoor.so may lie).
+        .arg("-Wl,--disable-new-dtags")
         .output()
         .expect("running cc (apt-get install gcc)");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

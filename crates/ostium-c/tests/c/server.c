@@ -12,10 +12,15 @@
  *   "sleep"    "slept", after 200 ms
  *   "noreturn" nothing: the procedure returns without door_return
  *   "revoke"   "revoking", then revokes the door
+ *   "heap"     the bytes of heap in use (mallinfo2), as text
+ *   "fds"      the number of descriptors open, as text
  *   anything else: echoed
  */
+#define _GNU_SOURCE
+#include <dirent.h>
 #include <door.h>
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +86,26 @@ static void count(door_desc_t *dp, uint_t n_desc) {
     door_return(answer, (size_t)len, NULL, 0);
 }
 
+/* The number of descriptors this process has open. */
+static long open_fds(void) {
+    long n = 0;
+    DIR *dir = opendir("/proc/self/fd");
+    if (dir == NULL) {
+        return -1;
+    }
+    while (readdir(dir) != NULL) {
+        n++;
+    }
+    closedir(dir);
+    return n - 3; /* ".", ".." and the directory's own descriptor */
+}
+
+static void number(long value) {
+    char answer[32];
+    int len = snprintf(answer, sizeof answer, "%ld", value);
+    door_return(answer, (size_t)len, NULL, 0);
+}
+
 static void serve(void *cookie, char *argp, size_t arg_size, door_desc_t *dp, uint_t n_desc) {
     (void)cookie;
     if (is(argp, arg_size, "whoami")) {
@@ -99,6 +124,10 @@ static void serve(void *cookie, char *argp, size_t arg_size, door_desc_t *dp, ui
         door_return("slept", 5, NULL, 0);
     } else if (is(argp, arg_size, "noreturn")) {
         return;
+    } else if (is(argp, arg_size, "heap")) {
+        number((long)mallinfo2().uordblks);
+    } else if (is(argp, arg_size, "fds")) {
+        number(open_fds());
     } else if (is(argp, arg_size, "revoke")) {
         door_revoke(door);
         door_return("revoking", 8, NULL, 0);

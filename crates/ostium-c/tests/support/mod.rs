@@ -6,10 +6,12 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-/// Where cargo put libdoor (the test binary's directory's parent: `target/<profile>`).
+/// Where cargo put the libdoor it built for this test: beside the test binary
+/// (`target/<profile>/deps`). The copy in `target/<profile>` is refreshed only when the
+/// library itself is what cargo was asked to build, so it may be stale.
 pub(crate) fn lib_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test's path");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/..");
+    let dir = exe.parent().expect("target/<profile>/deps");
     assert!(dir.join("libdoor.so").exists(), "libdoor.so in {}", dir.display());
     dir.to_path_buf()
 }
@@ -74,7 +76,10 @@ pub(crate) fn compile(source: &Path, dir: &Path, build: Build) -> PathBuf {
             cc.arg(lib.join("libdoor.a")).args(["-lpthread", "-ldl", "-lm", "-lrt"]);
         }
         Build::C99 | Build::Cxx => {
+            // DT_RPATH, not DT_RUNPATH: cargo's LD_LIBRARY_PATH, which children inherit,
+            // names target/<profile> first, where a stale libdoor.so may lie.
             cc.arg("-L").arg(&lib).arg("-ldoor").arg(format!("-Wl,-rpath,{}", lib.display()));
+            cc.arg("-Wl,--disable-new-dtags");
             cc.arg("-lpthread");
         }
     }
