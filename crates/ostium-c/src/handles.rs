@@ -71,19 +71,38 @@ pub fn register(fd: c_int, door: Door) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The door `fd` is, if it is one this process opened and it is still that socket.
+/// The door `fd` is, if it is one this process holds.
+///
+/// No system call: the interposed `close`, `dup2`, `dup3` and `close_range` forget a
+/// number before it can name another file. A number closed by other means (glibc's
+/// `fclose` of an `fdopen`ed door, a raw system call) is still taken for the door until
+/// [`register`] reuses it ([`is_current`] tells, at the cost of an `fstat`).
 pub fn lookup(fd: c_int) -> Option<Arc<DoorHandle>> {
     if COUNT.load(Ordering::Relaxed) == 0 {
         return None;
     }
-    let handle = registry().get(&fd).cloned()?;
-    if identity(fd).ok() == Some(handle.identity) {
-        return Some(handle);
+    registry().get(&fd).cloned()
+}
+
+/// Whether `fd` still names the socket `handle` was registered with.
+pub fn is_current(fd: c_int, handle: &DoorHandle) -> bool {
+    identity(fd).ok() == Some(handle.identity)
+}
+
+/// Forgets the numbers `first..=last`, which `close_range` is closing.
+pub fn forget_range(first: c_int, last: c_int) {
+    if COUNT.load(Ordering::Relaxed) == 0 {
+        return;
     }
-    // The number was closed behind our back and now names another file.
-    drop(handle);
-    forget(fd);
-    None
+    let removed: Vec<Arc<DoorHandle>> = {
+        let mut registry = registry();
+        let numbers: Vec<c_int> =
+            registry.keys().copied().filter(|fd| (first..=last).contains(fd)).collect();
+        numbers.iter().filter_map(|fd| registry.remove(fd)).collect()
+    };
+    COUNT.fetch_sub(removed.len(), Ordering::Relaxed);
+    // The clients' connections close here, outside the lock.
+    drop(removed);
 }
 
 /// Forgets `fd`, which is being closed.

@@ -26,7 +26,8 @@ use crate::local::LocalDoor;
 /// `info` is null (`EFAULT`) or valid for writing a `door_info_t`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn door_info(d: c_int, info: *mut DoorInfo) -> c_int {
-    let Some(handle) = handles::lookup(d) else { return errno::fail(libc::EBADF) };
+    let handle = handles::lookup(d).filter(|handle| handles::is_current(d, handle));
+    let Some(handle) = handle else { return errno::fail(libc::EBADF) };
     if info.is_null() {
         return errno::fail(libc::EFAULT);
     }

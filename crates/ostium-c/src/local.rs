@@ -140,7 +140,8 @@ fn placeholder_socket() -> std::io::Result<OwnedFd> {
 /// The local door `fd` names: `EBADF` if `fd` is not open, `EINVAL` if it is not a door,
 /// `EPERM` if it is another process's door.
 fn local_door(fd: c_int) -> Result<Arc<LocalDoor>, c_int> {
-    match handles::lookup(fd).as_deref() {
+    let handle = handles::lookup(fd).filter(|handle| handles::is_current(fd, handle));
+    match handle.as_deref() {
         Some(DoorHandle { door: handles::Door::Local(door), .. }) => Ok(Arc::clone(door)),
         Some(_) => Err(libc::EPERM),
         // SAFETY: F_GETFD reads a flag of a number, open or not.

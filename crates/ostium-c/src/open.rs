@@ -7,10 +7,10 @@
 //! connected to it, registered in [`handles`](crate::handles); anything else keeps the
 //! kernel's `ENXIO`. A program that never opens a door sees no difference.
 //!
-//! `close` is interposed so that a door descriptor is forgotten before its number can be
-//! reused.
+//! `close`, `dup2`, `dup3` and `close_range` are interposed so that a door descriptor is
+//! forgotten before its number can be reused.
 
-use std::ffi::{CStr, OsStr, c_char, c_int};
+use std::ffi::{CStr, OsStr, c_char, c_int, c_uint};
 use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -108,6 +108,54 @@ pub unsafe extern "C" fn close(fd: c_int) -> c_int {
     handles::forget(fd);
     // SAFETY: the raw system call, as libc's `close` makes it; `syscall` sets errno.
     unsafe { libc::syscall(libc::SYS_close, fd) as c_int }
+}
+
+/// `dup2(2)`, which forgets a door descriptor it closes (`newfd`).
+///
+/// # Safety
+/// As `dup2(2)`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dup2(oldfd: c_int, newfd: c_int) -> c_int {
+    if oldfd == newfd {
+        // dup2 of a number onto itself closes nothing: it checks the number.
+        // SAFETY: F_GETFD reads a flag of a number, open or not; it sets errno.
+        return match unsafe { libc::fcntl(oldfd, libc::F_GETFD) } {
+            -1 => -1,
+            _ => newfd,
+        };
+    }
+    handles::forget(newfd);
+    // SAFETY: the raw system call (dup3 without flags is dup2 for distinct numbers, and
+    // is the one every Linux architecture has); `syscall` sets errno.
+    unsafe { libc::syscall(libc::SYS_dup3, oldfd, newfd, 0) as c_int }
+}
+
+/// `dup3(2)`, which forgets a door descriptor it closes (`newfd`).
+///
+/// # Safety
+/// As `dup3(2)`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dup3(oldfd: c_int, newfd: c_int, flags: c_int) -> c_int {
+    if oldfd != newfd {
+        handles::forget(newfd);
+    }
+    // SAFETY: the raw system call; `syscall` sets errno.
+    unsafe { libc::syscall(libc::SYS_dup3, oldfd, newfd, flags) as c_int }
+}
+
+/// `close_range(2)`, which forgets the door descriptors it closes.
+///
+/// # Safety
+/// As `close_range(2)`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn close_range(first: c_uint, last: c_uint, flags: c_int) -> c_int {
+    // CLOSE_RANGE_CLOEXEC marks them close-on-exec rather than closing them.
+    if flags & libc::CLOSE_RANGE_CLOEXEC as c_int == 0 {
+        let clamp = |n: c_uint| c_int::try_from(n).unwrap_or(c_int::MAX);
+        handles::forget_range(clamp(first), clamp(last));
+    }
+    // SAFETY: the raw system call; `syscall` sets errno.
+    unsafe { libc::syscall(libc::SYS_close_range, first, last, flags) as c_int }
 }
 
 /// The kernel's `openat`, then the door if the kernel says `ENXIO`.

@@ -177,6 +177,16 @@ int main(int argc, char **argv) {
     descriptors_both_ways(d);
     threads_call_one_descriptor_at_once(d);
     info_and_errors(d, strtol(argv[2], NULL, 10), argv[3]);
+    int copy = open(argv[1], O_RDONLY);
+    int file = open("/dev/null", O_RDONLY);
+    CHECK(copy >= 0 && file >= 0 && dup2(file, copy) == copy, "dup2 over a door");
+    char small[8];
+    door_arg_t over = args_of("x", 1, small, sizeof small);
+    CHECK(door_call(copy, &over) == -1 && errno == EBADF, "dup2 closed the door descriptor");
+    CHECK(dup2(file, file) == file && dup2(-5, -5) == -1 && errno == EBADF, "dup2 onto itself");
+    close(copy);
+    close(file);
+    ok("dup2");
     CHECK(close(d) == 0, "close");
     char buf[8];
     door_arg_t arg = args_of("x", 1, buf, sizeof buf);
