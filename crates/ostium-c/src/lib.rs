@@ -24,6 +24,7 @@
 //!   [`serve`] runs each call through the door's C procedure and makes `door_return`
 //!   not return (with the setjmp of `src/jump.c`); [`ucred`] tells the procedure who
 //!   called.
+//! - [`http`](mod@http): a C API for ostiumd's `http` mode (`<ostium_http.h>`).
 //! - [`abi`]: the C types as the headers lay them out, and [`errno`] the C convention for
 //!   errors.
 //!
@@ -34,6 +35,7 @@ pub mod abi;
 pub mod call;
 mod errno;
 pub mod handles;
+pub mod http;
 pub mod info;
 pub mod local;
 pub mod open;

@@ -48,6 +48,8 @@ struct Call {
     caller: Caller,
     /// What `door_return` stashed.
     results: Option<(Vec<u8>, Vec<OwnedFd>)>,
+    /// A fault to answer with instead of results.
+    fault: Option<Fault>,
 }
 
 thread_local! {
@@ -84,7 +86,7 @@ fn answer(door: &LocalDoor, request: Request<'_>) -> Answer {
             reserved: [0; 2],
         })
         .collect();
-    CALL.set(Some(Call { caller: request.caller, results: None }));
+    CALL.set(Some(Call { caller: request.caller, results: None, fault: None }));
     let argp = if args.is_empty() { std::ptr::null_mut() } else { args.as_mut_ptr().cast() };
     let dp = if descs.is_empty() { std::ptr::null_mut() } else { descs.as_mut_ptr().cast() };
     // SAFETY: the procedure is the one `door_create` was given, called as its type says:
@@ -101,9 +103,10 @@ fn answer(door: &LocalDoor, request: Request<'_>) -> Answer {
         )
     } == 1;
     ARGS.set(args);
-    let results = CALL.take().and_then(|call| call.results);
-    match results {
-        Some((data, fds)) if ended_with_return => Answer::ok(data).with_fds(fds),
+    let call = CALL.take();
+    match call.map(|call| (call.fault, call.results)) {
+        Some((Some(fault), _)) if ended_with_return => Answer::fault(fault),
+        Some((None, Some((data, fds)))) if ended_with_return => Answer::ok(data).with_fds(fds),
         _ => Answer::fault(Fault::HandlerPanicked),
     }
 }
@@ -116,7 +119,7 @@ pub fn deliver_unref(door: &LocalDoor) {
         uid: rustix::process::geteuid().as_raw(),
         gid: rustix::process::getegid().as_raw(),
     };
-    CALL.set(Some(Call { caller: myself, results: None }));
+    CALL.set(Some(Call { caller: myself, results: None, fault: None }));
     // SAFETY: the procedure `door_create` was given, called as illumos calls it for an
     // unreferenced notification: DOOR_UNREF_DATA ((void *)1), no data, no descriptors.
     unsafe {
@@ -159,6 +162,44 @@ pub unsafe extern "C" fn door_return(
     }
     // SAFETY: this thread runs a procedure (checked above), so there is a spot to jump to;
     // nothing in this frame needs dropping (`stash` has returned and took all it made).
+    unsafe { ostium_c_jump_back() }
+}
+
+/// Answers the call this thread's procedure serves with `data` and `fds`, and jumps back
+/// as `door_return` does; -1 with errno `EINVAL` if the thread serves no call.
+pub fn return_results(data: Vec<u8>, fds: Vec<OwnedFd>) -> c_int {
+    let stashed = CALL.with_borrow_mut(|call| match call {
+        Some(call) => {
+            call.results = Some((data, fds));
+            true
+        }
+        None => false,
+    });
+    jump_back_if(stashed)
+}
+
+/// Answers the call this thread's procedure serves with `fault`, and jumps back; -1 with
+/// errno `EINVAL` if the thread serves no call.
+pub fn return_fault(fault: Fault) -> c_int {
+    let stashed = CALL.with_borrow_mut(|call| match call {
+        Some(call) => {
+            call.fault = Some(fault);
+            true
+        }
+        None => false,
+    });
+    jump_back_if(stashed)
+}
+
+/// Jumps back to the procedure's spot if `stashed`; nothing of the caller's may need
+/// dropping (its results were moved into the thread's call).
+fn jump_back_if(stashed: bool) -> c_int {
+    // SAFETY: no precondition.
+    if !stashed || unsafe { ostium_c_in_procedure() } == 0 {
+        return errno::fail(libc::EINVAL);
+    }
+    // SAFETY: this thread runs a procedure (checked), so there is a spot to jump to; this
+    // frame holds nothing to drop.
     unsafe { ostium_c_jump_back() }
 }
 

@@ -102,13 +102,15 @@ fn a_c_client_calls_a_c_door_and_a_revoked_door_refuses() {
 fn an_unref_door_is_told_once_its_name_and_last_caller_are_gone() {
     let path = door_path("unref");
     let program = compile(&source("unref.c"), path.parent().unwrap(), Build::C99);
-    let mut child = std::process::Command::new(program)
-        .arg(&path)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = support::Reaped(
+        std::process::Command::new(program)
+            .arg(&path)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let (lines_tx, lines) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
+    let stdout = child.0.stdout.take().unwrap();
     std::thread::spawn(move || {
         for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
             let _ = lines_tx.send(line.unwrap());
@@ -124,8 +126,6 @@ fn an_unref_door_is_told_once_its_name_and_last_caller_are_gone() {
     drop(client);
     assert_eq!(next().as_deref(), Some("unref"), "the last caller closed");
     assert!(lines.recv_timeout(std::time::Duration::from_millis(200)).is_err(), "once");
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]

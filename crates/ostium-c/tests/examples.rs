@@ -66,3 +66,25 @@ fn the_fd_examples_hand_out_open_files() {
         .unwrap();
     assert_eq!(contents, "a file's contents\n");
 }
+
+#[test]
+fn the_http_example_answers_requests_and_refuses_what_is_not_one() {
+    let path = door_path("http");
+    let program = compile(&example("http-hello"), path.parent().unwrap(), Build::C99);
+    let _server = Server::start_quiet(&program, &path);
+    let client = Client::open(&path).unwrap();
+    let mut request = http::Request::new(b"posted".to_vec());
+    *request.method_mut() = http::Method::POST;
+    *request.uri_mut() = "/echo".parse().unwrap();
+    request.headers_mut().insert("content-type", "text/x-test".parse().unwrap());
+    let (remote, local) = ("192.0.2.7:50000".parse().unwrap(), "127.0.0.1:8080".parse().unwrap());
+    request.extensions_mut().insert(ostium_http::Peer::new(remote, local));
+    let message = ostium_http::encode_http_request(&request).unwrap();
+    let reply = client.call(1, &message).unwrap();
+    let response = ostium_http::decode_http_response(&reply.data).unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/x-test");
+    assert_eq!(response.body(), b"posted");
+    let refused = client.call(1, b"not a request message");
+    assert!(matches!(refused, Err(ostium::CallError::Fault(ostium::wire::Fault::BadMessage))));
+}

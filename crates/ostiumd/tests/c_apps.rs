@@ -80,3 +80,59 @@ fn portunusds_demo_greeter_in_c_serves_the_network_through_handoff() {
     assert_eq!(answer, "Hello doors!\n");
     assert_eq!(ostiumd.terminate().code(), Some(0));
 }
+
+/// Sends one HTTP/1.1 request (with `Connection: close`) and returns the response; until
+/// the application has started, ostiumd answers 503, and the request is sent again.
+fn http(ostiumd: &Ostiumd, request: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let response = String::from_utf8(exchange(ostiumd, request.as_bytes())).unwrap();
+        if !response.starts_with("HTTP/1.1 503") || Instant::now() > deadline {
+            return response;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+#[test]
+fn a_c_web_application_serves_http_through_ostium_http_h() {
+    let dir = TempDir::new("c-http");
+    let app = build_example("http-hello", dir.path());
+    let door = dir.path().join("hello.door");
+    let config = format!(
+        "forward http 127.0.0.1:0 to {} {{\n  exec \"{} {{door}}\"\n}}\n",
+        door.display(),
+        app.display()
+    );
+    let ostiumd = Ostiumd::start(&dir, &config);
+    let hello =
+        http(&ostiumd, "GET /hello?name=doors HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(hello.starts_with("HTTP/1.1 200 OK\r\n"), "{hello}");
+    assert!(hello.contains("content-type: text/plain; charset=utf-8\r\n"), "{hello}");
+    assert!(hello.ends_with("\r\n\r\nHello doors!\n"), "{hello}");
+
+    // A chunked body arrives whole, its type kept.
+    let echo = http(
+        &ostiumd,
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-test\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+    );
+    assert!(echo.contains("content-type: application/x-test\r\n"), "{echo}");
+    assert!(echo.ends_with("\r\n\r\nabcde"), "{echo}");
+
+    // A body too large for ostiumd's buffer comes as a file, read whole.
+    let big = "z".repeat(100_000);
+    let request = format!(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{big}",
+        big.len()
+    );
+    let echo = http(&ostiumd, &request);
+    assert!(echo.ends_with(&format!("\r\n\r\n{big}")), "{} bytes", echo.len());
+
+    let fields =
+        http(&ostiumd, "GET /headers HTTP/1.1\r\nHost: h\r\nX-One: 1\r\nConnection: close\r\n\r\n");
+    assert!(fields.contains("host: h\nx-one: 1\n"), "{fields}");
+    let missing = http(&ostiumd, "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+    assert_eq!(ostiumd.terminate().code(), Some(0));
+}

@@ -24,7 +24,8 @@ struct Args {
 }
 
 /// The headers, relative to the crate's `include/`.
-const HEADERS: &[&str] = &["door.h", "sys/door.h", "stropts.h", "thread.h", "ucred.h"];
+const HEADERS: &[&str] =
+    &["door.h", "sys/door.h", "stropts.h", "thread.h", "ucred.h", "ostium_http.h"];
 
 fn main() {
     let args = Args::parse();

@@ -127,12 +127,35 @@ impl Server {
         Server(child)
     }
 
+    /// Starts `program DOOR`, which says nothing, and waits until its door answers.
+    pub(crate) fn start_quiet(program: &Path, door: &Path) -> Server {
+        let server = Server(Command::new(program).arg(door).spawn().unwrap());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while ostium::Client::open(door).is_err() {
+            assert!(std::time::Instant::now() < deadline, "{} never served", program.display());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        server
+    }
+
     pub(crate) fn pid(&self) -> u32 {
         self.0.id()
     }
 }
 
 impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A child process killed (and reaped) when dropped, even when a test panics: a child left
+/// running would keep the test's output pipe open.
+#[allow(dead_code)] // Used by some of the test files that include this module.
+pub(crate) struct Reaped(pub(crate) Child);
+
+impl Drop for Reaped {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
