@@ -131,6 +131,27 @@ int door_call(int d, door_arg_t *params);
  */
 int door_info(int d, door_info_t *info);
 
+/*
+ * door_getparam - read a limit of the door d on the calls it takes.
+ *
+ * param: DOOR_PARAM_DATA_MIN, DOOR_PARAM_DATA_MAX (the arguments' size) or
+ * DOOR_PARAM_DESC_MAX (the number of descriptors). Stores it in *out and returns 0, or -1
+ * with errno set: EBADF (d is not a door), EINVAL (an unknown param), EFAULT (out is
+ * NULL). For a door of another process, the defaults are reported (0, SIZE_MAX, INT_MAX):
+ * only its server knows what it set.
+ */
+int door_getparam(int d, int param, size_t *out);
+
+/*
+ * door_setparam - set a limit of the door d, created by this process.
+ *
+ * A call outside the limits fails in the caller with ENOBUFS, before the procedure runs.
+ * Returns 0, or -1 with errno set: EBADF (d is not a door, or revoked), EPERM (another
+ * process's door), EINVAL (an unknown param, or DATA_MIN above DATA_MAX), ERANGE
+ * (DESC_MAX above INT_MAX), ENOTSUP (DESC_MAX above 0 on a DOOR_REFUSE_DESC door).
+ */
+int door_setparam(int d, int param, size_t val);
+
 #ifdef __cplusplus
 }
 #endif

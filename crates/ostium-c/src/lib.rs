@@ -23,7 +23,7 @@
 //! - [`local`]: serving doors — `door_create`, `fattach`, `fdetach`, `door_revoke`;
 //!   [`serve`] runs each call through the door's C procedure and makes `door_return`
 //!   not return (with the setjmp of `src/jump.c`); [`ucred`] tells the procedure who
-//!   called.
+//!   called; [`params`] keeps a door's limits on calls (`door_getparam`).
 //! - [`http`](mod@http): a C API for ostiumd's `http` mode (`<ostium_http.h>`).
 //! - [`abi`]: the C types as the headers lay them out, and [`errno`] the C convention for
 //!   errors.
@@ -39,5 +39,6 @@ pub mod http;
 pub mod info;
 pub mod local;
 pub mod open;
+pub mod params;
 pub mod serve;
 pub mod ucred;

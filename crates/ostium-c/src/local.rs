@@ -18,6 +18,7 @@ use ostium::{Client, Door, DoorError};
 
 use crate::abi::{DOOR_CREATE_MASK, DOOR_UNREF, DOOR_UNREF_MULTI, DoorAttr};
 use crate::handles::{self, DoorHandle};
+use crate::params::Params;
 use crate::{errno, serve};
 
 /// A door's server procedure: `void proc(void *cookie, char *argp, size_t arg_size,
@@ -35,6 +36,8 @@ pub struct LocalDoor {
     pub attributes: DoorAttr,
     /// The door's unique number.
     pub uniquifier: u64,
+    /// Its limits on calls (`door_setparam`).
+    pub params: Params,
     /// The door being served, once attached.
     served: Mutex<Option<Door>>,
     /// Where it is attached.
@@ -114,6 +117,7 @@ pub unsafe extern "C" fn door_create(
         cookie: cookie as usize,
         attributes,
         uniquifier: (u64::from(std::process::id()) << 32) | number,
+        params: Params::new(attributes),
         served: Mutex::new(None),
         path: Mutex::new(None),
         client: OnceLock::new(),

@@ -73,6 +73,9 @@ fn answer(door: &LocalDoor, request: Request<'_>) -> Answer {
     if door.attributes & crate::abi::DOOR_REFUSE_DESC != 0 && !request.fds.is_empty() {
         return Answer::fault(Fault::BadMessage);
     }
+    if !door.params.admit(request.args.len(), request.fds.len()) {
+        return Answer::fault(Fault::RequestTooLarge);
+    }
     let mut args = ARGS.take();
     args.clear();
     args.extend_from_slice(request.args);

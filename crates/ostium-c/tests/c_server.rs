@@ -138,3 +138,21 @@ fn a_hundred_thousand_calls_leak_neither_memory_nor_descriptors_on_either_side()
     println!("{}", String::from_utf8_lossy(&output.stdout));
     assert!(output.status.success(), "{}", text(&output));
 }
+
+#[test]
+fn a_doors_limits_refuse_calls_outside_them_before_the_procedure_runs() {
+    let path = door_path("params");
+    let program = compile(&source("params.c"), path.parent().unwrap(), Build::C99);
+    let _server = Server::start(&program, &path);
+    let client = Client::open(&path).unwrap();
+    assert_eq!(call(&client, &[b'a'; 1000]), vec![b'a'; 1000]);
+    let too_large = |args: &[u8], fds: &[std::os::fd::BorrowedFd<'_>]| {
+        let outcome = client.call_with(1, args, CallOptions { fds, ..Default::default() });
+        matches!(outcome, Err(CallError::Fault(Fault::RequestTooLarge)))
+    };
+    assert!(too_large(&[b'a'; 1001], &[]), "over DOOR_PARAM_DATA_MAX");
+    assert!(too_large(b"", &[]), "under DOOR_PARAM_DATA_MIN");
+    let (read, write) = std::io::pipe().unwrap();
+    assert!(!too_large(b"one", &[read.as_fd()]), "one descriptor is allowed");
+    assert!(too_large(b"two", &[read.as_fd(), write.as_fd()]), "over DOOR_PARAM_DESC_MAX");
+}

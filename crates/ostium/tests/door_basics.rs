@@ -169,9 +169,14 @@ fn revoke_refuses_new_calls_and_unref_tells_when_the_last_client_leaves() {
     }
     assert_eq!(unrefs.load(Ordering::SeqCst), 1, "unref after the last client left");
 
+    // On one CPU, so that the call after the revocation takes the connection made before
+    // it (a call from another CPU connects again, and finds no door: `NoDoor`).
+    let cpu = ostium_sys::allowed_cpus().unwrap()[0];
+    ostium_sys::pin_current_thread(cpu).unwrap();
     let client = Client::open(&path).unwrap();
     door.revoke();
-    assert!(matches!(client.call(ECHO, b"x"), Err(CallError::Fault(Fault::Revoked))));
+    let outcome = client.call(ECHO, b"x");
+    assert!(matches!(outcome, Err(CallError::Fault(Fault::Revoked))), "{outcome:?}");
     assert!(!path.exists(), "a revoked door's file is removed");
     assert!(matches!(Client::open(&path), Err(CallError::NoDoor { .. })));
 }
