@@ -416,3 +416,22 @@ fn an_application_error_becomes_an_err_with_into_result_and_errors_clone() {
     let copy = missing.clone();
     assert!(matches!(copy, ostium::CallError::NoDoor { .. }), "{copy}");
 }
+
+#[test]
+fn a_door_whose_file_is_gone_stays_callable_through_the_connections_made() {
+    let cpus = ostium_sys::allowed_cpus().unwrap();
+    if cpus.len() < 2 {
+        eprintln!("skipped: lanes need two CPUs, this test may run on {cpus:?} only");
+        return;
+    }
+    let path = door_path("unnamed");
+    let _door = Door::builder(&path).serve(handler).unwrap();
+    ostium_sys::pin_current_thread(cpus[0]).unwrap();
+    let client = Client::open(&path).unwrap();
+    assert_eq!(client.call(ECHO, b"named").unwrap().data, b"named");
+    std::fs::remove_file(&path).unwrap();
+    // From another CPU the client would connect a connection of that lane: there is no
+    // file to connect to, so the one it has serves.
+    ostium_sys::pin_current_thread(cpus[1]).unwrap();
+    assert_eq!(client.call(ECHO, b"unnamed").unwrap().data, b"unnamed");
+}

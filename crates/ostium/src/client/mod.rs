@@ -48,7 +48,8 @@ pub struct CallOptions<'a, 'l> {
 /// the lane of the CPU its thread runs on at that instant, so that the server's worker
 /// runs where the caller does (the call and the reply are then handoffs on one CPU, not
 /// wakeups of another). A client that calls from N CPUs keeps up to N connections per
-/// concurrent caller.
+/// concurrent caller. A door whose file is gone (detached, or revoked) stays callable
+/// through the connections already made, whatever their lane.
 #[derive(Debug)]
 pub struct Client {
     path: PathBuf,
@@ -207,7 +208,13 @@ impl Client {
             Some(conn) => conn,
             None => {
                 let reply_slot = self.reply_slot.load(Ordering::Relaxed);
-                self.connect(deadline, Offer { lane, reply_slot, pipelining: false })?
+                match self.connect(deadline, Offer { lane, reply_slot, pipelining: false }) {
+                    Ok(conn) => conn,
+                    // The door's name is gone (detached, or revoked) but connections made
+                    // before may still call it: one of another lane will do.
+                    Err(err @ CallError::NoDoor { .. }) => self.take_any_idle().ok_or(err)?,
+                    Err(err) => return Err(err),
+                }
             }
         };
         let inline_lease_max = self.inline_lease_max.load(Ordering::Relaxed);
@@ -259,6 +266,12 @@ impl Client {
     fn take_idle(&self, lane: Option<u32>) -> Option<Connection> {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         idle.get_mut(lane_index(lane))?.pop()
+    }
+
+    /// An idle connection of any lane.
+    fn take_any_idle(&self) -> Option<Connection> {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        idle.iter_mut().find_map(Vec::pop)
     }
 
     fn put_idle(&self, conn: Connection) {
