@@ -32,10 +32,14 @@ typedef void door_server_procedure_t(void *cookie, char *argp, size_t arg_size,
  * door_create - create a door.
  *
  * Returns a descriptor of a new door that runs server_procedure(cookie, ...) for each
- * call, or -1 with errno set. The door is served once fattach() gives it a path, on an
- * elastic pool of threads of its own (a thread is added when the last idle one takes a
- * call). attributes: 0, or DOOR_UNREF, DOOR_UNREF_MULTI (not both), DOOR_PRIVATE,
- * DOOR_REFUSE_DESC, DOOR_NO_CANCEL. The descriptor is close-on-exec.
+ * call, or -1 with errno set. The door is served once fattach() gives it a path, by
+ * server threads that come as calls need them: when the last idle thread of the door's
+ * pool takes a call, a thread waiting in door_return(NULL, 0, NULL, 0) joins it, or else
+ * the server creation function (door_server_create()) is called. With DOOR_PRIVATE the
+ * door's threads are its own, bound to it with door_bind(), and the creation function is
+ * called now with the door's door_info_t; otherwise the first door of the process calls
+ * it now with NULL. attributes: 0, or DOOR_UNREF, DOOR_UNREF_MULTI (not both),
+ * DOOR_PRIVATE, DOOR_REFUSE_DESC, DOOR_NO_CANCEL. The descriptor is close-on-exec.
  *
  * Errors: EINVAL (an unknown attribute, both unreferenced flags, a NULL procedure),
  * EMFILE (too many descriptors).
@@ -50,14 +54,57 @@ int door_create(door_server_procedure_t *server_procedure, void *cookie, uint_t 
  * copy is closed once sent) to the caller, and goes back to serving calls. It does not
  * return; the procedure's frame is discarded, so data_ptr may point into it.
  *
- * From any other thread (the main thread, typically, with door_return(NULL, 0, NULL, 0)):
- * parks the thread for good; the doors' pools serve the calls.
+ * From any other thread (the main thread, or a thread the server creation function
+ * started, with door_return(NULL, 0, NULL, 0)): the thread becomes a server thread, of the
+ * private door it is bound to (door_bind()) or else of the shared pool, and serves calls
+ * as its pool needs it. It does not return.
  *
  * Returns -1 with errno set only when the results are malformed, the call still waiting:
  * EFAULT (a NULL pointer with a nonzero count), EINVAL (an entry without DOOR_DESCRIPTOR,
  * or a closed descriptor), E2BIG (more descriptors than the protocol carries).
  */
 int door_return(char *data_ptr, size_t data_size, door_desc_t *desc_ptr, uint_t num_desc);
+
+/* A server creation function: see door_server_create(). */
+typedef void door_server_func_t(door_info_t *info);
+
+/*
+ * door_server_create - choose how server threads are created.
+ *
+ * Makes create_func the function called when a pool needs another server thread: with
+ * NULL for the shared pool, with the door's door_info_t (valid during the call) for a
+ * DOOR_PRIVATE door's. It should start a thread that calls door_return(NULL, 0, NULL, 0),
+ * after door_bind() for a private door; it may set the thread up first (its signal mask,
+ * its stack size). It may also decline: the pool's busy threads go on serving, and the
+ * pool asks again at its next peak. NULL restores the default, which starts a detached
+ * thread (bound to the door, for a private one) that ends when its pool retires it after
+ * the idle timeout (10 s; DOOR_IDLE_TIMEOUT_MS in the environment sets it in
+ * milliseconds). Threads of a create_func of yours are never ended: idle, they wait in
+ * door_return for their pool's next peak.
+ *
+ * Returns the previous creation function.
+ */
+door_server_func_t *door_server_create(door_server_func_t *create_func);
+
+/*
+ * door_bind - serve a private door's calls on this thread.
+ *
+ * From the next door_return(NULL, 0, NULL, 0) of this thread on, it is one of the server
+ * threads of the door did, which was created with DOOR_PRIVATE (a thread already serving
+ * a pool finishes there first). A thread bound to another door is unbound from it.
+ *
+ * Returns 0, or -1 with errno set: EBADF (did is not an open descriptor), EINVAL (did is
+ * not a door, was not created with DOOR_PRIVATE, or not by this process).
+ */
+int door_bind(int did);
+
+/*
+ * door_unbind - serve the shared pool again.
+ *
+ * Undoes door_bind(): from its next door_return(NULL, 0, NULL, 0), this thread serves the
+ * doors that are not private. Returns 0, or -1 with errno EBADF if the thread is not bound.
+ */
+int door_unbind(void);
 
 /*
  * door_revoke - stop a door this process created.

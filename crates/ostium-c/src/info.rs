@@ -60,7 +60,7 @@ fn opened(client: &Client, server_pid: Option<u32>) -> DoorInfo {
 }
 
 /// What is known of a door this process created.
-fn local(door: &LocalDoor) -> DoorInfo {
+pub(crate) fn local(door: &LocalDoor) -> DoorInfo {
     let revoked = if door.is_revoked() { DOOR_REVOKED } else { 0 };
     DoorInfo {
         target: libc::pid_t::try_from(std::process::id()).unwrap_or(-1),

@@ -22,7 +22,8 @@
 //! - [`info`](mod@info): `door_info`.
 //! - [`local`]: serving doors — `door_create`, `fattach`, `fdetach`, `door_revoke`;
 //!   [`serve`] runs each call through the door's C procedure and makes `door_return`
-//!   not return (with the setjmp of `src/jump.c`); [`ucred`] tells the procedure who
+//!   not return (with the setjmp of `src/jump.c`); [`threads`] gives each door's pool its
+//!   threads (`door_server_create`, `door_bind`); [`ucred`] tells the procedure who
 //!   called; [`params`] keeps a door's limits on calls (`door_getparam`).
 //! - [`http`](mod@http): a C API for ostiumd's `http` mode (`<ostium_http.h>`).
 //! - [`abi`]: the C types as the headers lay them out, and [`errno`] the C convention for
@@ -41,4 +42,5 @@ pub mod local;
 pub mod open;
 pub mod params;
 pub mod serve;
+pub mod threads;
 pub mod ucred;

@@ -11,14 +11,15 @@ use std::os::fd::{IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use ostium::{Client, Door, DoorError};
 
-use crate::abi::{DOOR_CREATE_MASK, DOOR_UNREF, DOOR_UNREF_MULTI, DoorAttr};
+use crate::abi::{DOOR_CREATE_MASK, DOOR_PRIVATE, DOOR_UNREF, DOOR_UNREF_MULTI, DoorAttr};
 use crate::handles::{self, DoorHandle};
 use crate::params::Params;
+use crate::threads::{self, Seats};
 use crate::{errno, serve};
 
 /// A door's server procedure: `void proc(void *cookie, char *argp, size_t arg_size,
@@ -47,6 +48,8 @@ pub struct LocalDoor {
     revoked: AtomicBool,
     /// A `DOOR_UNREF` door's one notification was delivered.
     unref_delivered: AtomicBool,
+    /// A `DOOR_PRIVATE` door's own server threads' queue.
+    private: Option<Seats>,
 }
 
 /// Door numbers: unique in this process, and told apart from other processes' by the
@@ -54,6 +57,11 @@ pub struct LocalDoor {
 static NEXT_DOOR: AtomicU64 = AtomicU64::new(1);
 
 impl LocalDoor {
+    /// Where a `DOOR_PRIVATE` door's pool finds its threads (`None`: the shared pool).
+    pub fn private_seats(&self) -> Option<&Seats> {
+        self.private.as_ref()
+    }
+
     /// Whether the door was revoked.
     pub fn is_revoked(&self) -> bool {
         self.revoked.load(Ordering::Acquire)
@@ -123,16 +131,38 @@ pub unsafe extern "C" fn door_create(
         client: OnceLock::new(),
         revoked: AtomicBool::new(false),
         unref_delivered: AtomicBool::new(false),
+        private: (attributes & DOOR_PRIVATE != 0).then(Seats::new),
     };
+    let door = Arc::new(door);
     let fd = socket.into_raw_fd();
-    match handles::register(fd, handles::Door::Local(Arc::new(door))) {
-        Ok(()) => fd,
+    match handles::register(fd, handles::Door::Local(Arc::clone(&door))) {
+        Ok(()) => {
+            first_threads(&door);
+            fd
+        }
         Err(err) => {
             // SAFETY: `fd` is the socket made above, owned here and given to nobody.
             unsafe { libc::close(fd) };
             errno::fail(errno::of(&err))
         }
     }
+}
+
+/// The creation function is called for a private door's first thread, and for the shared
+/// pool's first when the process creates its first other door, as on illumos.
+fn first_threads(door: &LocalDoor) {
+    static SHARED_STARTED_BY: AtomicU32 = AtomicU32::new(0);
+    let private = door.attributes & DOOR_PRIVATE != 0;
+    // By process id, so that a child forked after the first door starts its own.
+    if private || SHARED_STARTED_BY.swap(std::process::id(), Ordering::AcqRel) != std::process::id()
+    {
+        threads::create_thread_for(door);
+    }
+}
+
+/// The door this process created whose unique number is `uniquifier`.
+pub fn find_local(uniquifier: u64) -> Option<Arc<LocalDoor>> {
+    handles::local_doors().into_iter().find(|door| door.uniquifier == uniquifier)
 }
 
 /// The descriptor a created door is named by: a socket, as every door descriptor is here.
@@ -143,7 +173,7 @@ fn placeholder_socket() -> std::io::Result<OwnedFd> {
 
 /// The local door `fd` names: `EBADF` if `fd` is not open, `EINVAL` if it is not a door,
 /// `EPERM` if it is another process's door.
-fn local_door(fd: c_int) -> Result<Arc<LocalDoor>, c_int> {
+pub fn local_door(fd: c_int) -> Result<Arc<LocalDoor>, c_int> {
     let handle = handles::lookup(fd).filter(|handle| handles::is_current(fd, handle));
     match handle.as_deref() {
         Some(DoorHandle { door: handles::Door::Local(door), .. }) => Ok(Arc::clone(door)),
@@ -197,6 +227,8 @@ fn attach(door: &Arc<LocalDoor>, path: &Path) -> Result<(), c_int> {
     };
     let door_served = Door::builder(&path)
         .mode(placeholder.mode() & 0o7777)
+        .idle_timeout(threads::idle_timeout())
+        .spawner(threads::spawner(door))
         .on_unref(unref)
         .serve(handler)
         .map_err(|err| match err {

@@ -9,8 +9,9 @@
 //! ends that thread and the caller's `door_call` fails with `EINTR`; here the caller gets the
 //! same `EINTR` (the `HANDLER_PANICKED` fault) and the thread goes on serving.
 //!
-//! `door_return` outside a procedure (the main thread's `door_return(NULL, 0, NULL, 0)`)
-//! parks the thread for good: the doors' own pools serve the calls. Unreferenced
+//! `door_return` outside a procedure (the main thread's `door_return(NULL, 0, NULL, 0)`,
+//! or a thread the server creation function started) makes the thread a server thread of
+//! its pool for good ([`threads`](crate::threads)). Unreferenced
 //! notifications ([`deliver_unref`]) run the procedure the same way, on the thread that
 //! saw the last connection close.
 
@@ -157,7 +158,7 @@ pub unsafe extern "C" fn door_return(
 ) -> c_int {
     // SAFETY: no precondition.
     if unsafe { ostium_c_in_procedure() } == 0 {
-        park_for_good();
+        crate::threads::serve_forever();
     }
     // SAFETY: the caller's guarantees are `stash`'s.
     if let Err(code) = unsafe { stash(data_ptr, data_size, desc_ptr, num_desc) } {
@@ -204,14 +205,6 @@ fn jump_back_if(stashed: bool) -> c_int {
     // SAFETY: this thread runs a procedure (checked), so there is a spot to jump to; this
     // frame holds nothing to drop.
     unsafe { ostium_c_jump_back() }
-}
-
-/// Keeps this thread asleep: the main thread of a door server, whose calls the doors'
-/// pools serve. It costs no wakeups.
-fn park_for_good() -> ! {
-    loop {
-        std::thread::park();
-    }
 }
 
 /// Copies the results for the handler to send: the data, and the descriptors (duplicated,

@@ -66,21 +66,6 @@ fn a_c_door_serves_rust_callers_as_illumos_doors_serve_theirs() {
 }
 
 #[test]
-fn concurrent_calls_get_threads_of_their_own() {
-    let path = door_path("threads");
-    let server = start(&path);
-    let client = Client::open(&path).unwrap();
-    std::thread::scope(|scope| {
-        let calls: Vec<_> = (0..8).map(|_| scope.spawn(|| call(&client, b"sleep"))).collect();
-        for call in calls {
-            assert_eq!(call.join().unwrap(), b"slept");
-        }
-    });
-    let threads = ostium_test_support::proc::threads(server.pid());
-    assert!(threads >= 9, "8 calls at once, and the main thread: {threads} threads");
-}
-
-#[test]
 fn a_c_client_calls_a_c_door_and_a_revoked_door_refuses() {
     let path = door_path("c-to-c");
     let _server = start(&path);

@@ -64,6 +64,6 @@ pub use client::{
 pub use door::{Door, DoorBuilder, DoorOptions};
 pub use error::{CallError, DoorError, InvalidCall, ProtocolError};
 pub use lease::{LeaseError, Leased, Leases, R, RW, Readable, W, Writable};
-pub use pool::PoolStats;
+pub use pool::{PoolSeat, PoolStats, Spawner};
 pub use request::{Answer, Caller, Request};
 pub use wire::Fault;

@@ -89,6 +89,7 @@ pub(crate) fn compile(source: &Path, dir: &Path, build: Build) -> PathBuf {
 }
 
 /// Runs `program` with `args`, killed if it takes longer than 30 s.
+#[allow(dead_code)] // Used by some of the test files that include this module.
 pub(crate) fn run(program: &Path, args: &[&str]) -> Output {
     let mut child = Command::new("timeout")
         .arg("30")
@@ -120,7 +121,13 @@ pub(crate) struct Server(Child);
 #[allow(dead_code)] // Used by some of the test files that include this module.
 impl Server {
     pub(crate) fn start(program: &Path, door: &Path) -> Server {
-        let mut child = Command::new(program).arg(door).stdout(Stdio::piped()).spawn().unwrap();
+        Server::start_with(Command::new(program).arg(door))
+    }
+
+    /// Starts `command`, a C door server that prints "ready" once its doors are attached.
+    pub(crate) fn start_with(command: &mut Command) -> Server {
+        let program = PathBuf::from(command.get_program());
+        let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
         let mut ready = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut ready).unwrap();
         assert_eq!(ready, "ready\n", "{} attached its door", program.display());

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Door, DoorOptions};
-use crate::{Answer, DoorError, Request};
+use crate::{Answer, DoorError, PoolSeat, Request, Spawner};
 
 /// A door about to be served ([`Door::builder`]): each setter sets one of the
 /// [`DoorOptions`] (their docs say what each means and its default), [`options`] sets them
@@ -65,6 +65,15 @@ impl DoorBuilder {
         hello_timeout: Duration);
     setter!(/// [`DoorOptions::connection_idle_timeout`].
         connection_idle_timeout: Option<Duration>);
+
+    /// Starts the door's threads with `spawn` (see [`Spawner`]) instead of `std::thread`.
+    pub fn spawner(
+        mut self,
+        spawn: impl Fn(PoolSeat) -> std::io::Result<()> + Send + Sync + 'static,
+    ) -> DoorBuilder {
+        self.options.spawner = Some(Spawner::new(spawn));
+        self
+    }
 
     /// Calls `unref` each time the door's last client connection closes (illumos
     /// `DOOR_UNREF`).

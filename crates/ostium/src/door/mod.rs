@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::DoorError;
-use crate::pool::{Pool, PoolConfig, PoolStats};
+use crate::pool::{Pool, PoolConfig, PoolStats, Spawner};
 use crate::wire::InstanceId;
 
 pub use builder::DoorBuilder;
@@ -70,6 +70,8 @@ pub struct DoorOptions {
     /// How long a connection with no call in flight may stay open after its last call
     /// (`None`: as long as the client likes, the default).
     pub connection_idle_timeout: Option<Duration>,
+    /// Starts the pool's threads (`None`, the default: the pool starts its own).
+    pub spawner: Option<Spawner>,
 }
 
 /// The default [`DoorOptions::max_connections`]: half the descriptor limit, at least 16.
@@ -93,6 +95,7 @@ impl Default for DoorOptions {
             max_connections_per_uid: None,
             hello_timeout: Duration::from_secs(5),
             connection_idle_timeout: None,
+            spawner: None,
         }
     }
 }
@@ -130,6 +133,7 @@ impl Door {
             max_threads: options.max_threads,
             idle_timeout: options.idle_timeout,
             name: "ostium-door".into(),
+            spawner: options.spawner.clone(),
         };
         let pool = Pool::start(served, config).map_err(|source| DoorError::Io { path, source })?;
         Ok(Door { pool })

@@ -13,10 +13,20 @@
 //! and the ones at the bottom stay cold: those above `min_threads` exit after
 //! `idle_timeout`. A busy thread is never stopped. An idle pool is one leader blocked in its
 //! wait, and followers at or below the minimum wait without a timeout: no wakeups.
+//!
+//! A new thread is a [`PoolSeat`] handed to the pool's spawner: `std::thread` by default,
+//! or one the door's owner supplies (libdoor's `door_server_create`), which may be slow to
+//! serve it or never do. So the lead is only *reserved* for the new thread: a busy thread
+//! that finishes first takes it, and the newcomer joins as a follower; a seat dropped
+//! unserved gives its place back.
+
+mod seat;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+
+pub use seat::{PoolSeat, Spawner};
 
 /// How a pool grows and shrinks.
 #[derive(Clone, Debug)]
@@ -29,6 +39,8 @@ pub(crate) struct PoolConfig {
     pub(crate) idle_timeout: Duration,
     /// The name of the pool's threads.
     pub(crate) name: String,
+    /// Starts the pool's threads (`None`: `std::thread`).
+    pub(crate) spawner: Option<Spawner>,
 }
 
 impl Default for PoolConfig {
@@ -38,6 +50,7 @@ impl Default for PoolConfig {
             max_threads: 64,
             idle_timeout: Duration::from_secs(10),
             name: "ostium-door".into(),
+            spawner: None,
         }
     }
 }
@@ -79,13 +92,16 @@ impl Follower {
 }
 
 struct State {
-    /// A thread is leading (or has been chosen to and is starting).
+    /// A thread is leading, or the lead is reserved for the pending thread.
     leader: bool,
+    /// The lead is reserved for the pending thread, which has not begun: the first thread to
+    /// look for the lead takes it instead.
+    lead_reserved: bool,
     /// Idle followers, most recently idle last.
     idle: Vec<Arc<Follower>>,
     /// Threads alive, the pending one included.
     threads: usize,
-    /// A thread has been started and has not begun running yet.
+    /// A thread has been started (its seat handed to the spawner) and has not begun.
     pending: bool,
     /// The most threads alive at once.
     peak: usize,
@@ -129,6 +145,7 @@ impl<W: Work> Pool<W> {
         config.max_threads = config.max_threads.max(config.min_threads);
         let state = State {
             leader: true,
+            lead_reserved: true,
             idle: Vec::new(),
             threads: 1,
             pending: true,
@@ -153,29 +170,45 @@ impl<W: Work> Pool<W> {
     }
 
     /// Waits until every thread has exited (after [`Work::next`] returned `None` and the
-    /// work in progress finished).
+    /// work in progress finished). A seat that a custom spawner has not served yet is not
+    /// waited for: it may never be, and when it is, it finds the pool stopped and leaves.
     pub(crate) fn wait_stopped(&self) {
+        let unserved_may_stay = self.shared.config.spawner.is_some();
         let mut state = lock(&self.shared.state);
-        while state.threads > 0 {
+        while state.threads > usize::from(unserved_may_stay && state.pending) {
             state = self.shared.exited.wait(state).unwrap_or_else(PoisonError::into_inner);
         }
     }
 }
 
-/// Starts one thread, which leads first. The caller has counted it in `threads` and set
-/// `pending` and `leader`.
+/// Starts one thread. The caller has counted it in `threads` and set `pending`, and
+/// reserved the lead for it if it is to lead. A seat dropped unserved (the spawner failed)
+/// gives its place back.
 fn spawn<W: Work>(shared: &Arc<Shared<W>>) -> std::io::Result<()> {
-    let shared = Arc::clone(shared);
-    let name = shared.config.name.clone();
-    std::thread::Builder::new().name(name).spawn(move || run(&shared)).map(drop)
+    let seat = PoolSeat::new(Arc::clone(shared));
+    match &shared.config.spawner {
+        Some(spawner) => spawner.spawn(seat),
+        None => {
+            let name = shared.config.name.clone();
+            std::thread::Builder::new().name(name).spawn(move || seat.serve()).map(drop)
+        }
+    }
 }
 
 /// A thread's life: lead when it is its turn, otherwise wait as a follower.
 fn run<W: Work>(shared: &Arc<Shared<W>>) {
-    lock(&shared.state).pending = false;
+    let mut leading = {
+        let mut state = lock(&shared.state);
+        state.pending = false;
+        if state.stopping {
+            drop(state);
+            return exit(shared);
+        }
+        // A thread is started because nobody could lead: it leads unless a thread that
+        // finished its work took the lead first.
+        std::mem::replace(&mut state.lead_reserved, false)
+    };
     let me = Arc::new(Follower { signal: Mutex::new(Signal::Wait), wake: Condvar::new() });
-    // Started threads lead first: they were started because nobody else could.
-    let mut leading = true;
     loop {
         if !leading {
             match follow(shared, &me) {
@@ -209,6 +242,11 @@ fn follow<W: Work>(shared: &Shared<W>, me: &Arc<Follower>) -> Signal {
         }
         if !state.leader {
             state.leader = true;
+            return Signal::Lead;
+        }
+        if state.lead_reserved {
+            // The new thread has not begun: lead in its place.
+            state.lead_reserved = false;
             return Signal::Lead;
         }
         *lock(&me.signal) = Signal::Wait;
@@ -272,16 +310,14 @@ fn promote_next<W: Work>(shared: &Arc<Shared<W>>) {
         state.threads += 1;
         state.peak = state.peak.max(state.threads);
         state.pending = true;
+        state.lead_reserved = true;
         drop(state);
         if let Err(err) = spawn(shared) {
+            // The seat, dropped unserved, has given its place back.
             static SPAWN_FAILED: ostium_sys::Throttle = ostium_sys::Throttle::per_second();
             if let Some(suppressed) = SPAWN_FAILED.pass() {
                 tracing::warn!(%err, suppressed, "could not start a door worker");
             }
-            let mut state = lock(&shared.state);
-            state.threads -= 1;
-            state.pending = false;
-            state.leader = false;
         }
         return;
     }
@@ -303,6 +339,22 @@ fn stop<W: Work>(shared: &Shared<W>) {
 fn exit<W: Work>(shared: &Shared<W>) {
     let mut state = lock(&shared.state);
     state.threads -= 1;
+    shared.exited.notify_all();
+}
+
+/// A seat was dropped unserved: the thread it stood for will not come. If the lead was
+/// reserved for it, the most recently idle follower leads, or else the next thread to
+/// finish its work.
+fn abandon<W: Work>(shared: &Shared<W>) {
+    let mut state = lock(&shared.state);
+    state.threads -= 1;
+    state.pending = false;
+    if std::mem::replace(&mut state.lead_reserved, false) {
+        match state.idle.pop() {
+            Some(follower) => follower.tell(Signal::Lead),
+            None => state.leader = false,
+        }
+    }
     shared.exited.notify_all();
 }
 

@@ -6,7 +6,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use super::{Pool, PoolConfig, PoolStats, Work};
+use super::{Pool, PoolConfig, PoolSeat, PoolStats, Spawner, Work};
 
 /// A latch that blocked work waits on.
 #[derive(Default)]
@@ -80,6 +80,7 @@ fn config(max_threads: usize, idle_timeout_ms: u64) -> PoolConfig {
         max_threads,
         idle_timeout: Duration::from_millis(idle_timeout_ms),
         name: "test-pool".into(),
+        spawner: None,
     }
 }
 
@@ -220,4 +221,73 @@ fn heavy_churn_neither_deadlocks_nor_loses_the_leader() {
         done_tx.send(()).unwrap();
     });
     done_rx.recv_timeout(Duration::from_secs(60)).expect("the pool deadlocked or lost its leader");
+}
+
+/// A pool whose threads come from a spawner that only keeps the seats it is given, for
+/// the test to serve (or drop) when it likes.
+fn start_with_kept_seats(
+    max_threads: usize,
+) -> (Pool<Fed>, Sender<Item>, Arc<Mutex<Vec<PoolSeat>>>) {
+    let seats = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&seats);
+    let spawner = Spawner::new(move |seat| {
+        kept.lock().unwrap().push(seat);
+        Ok(())
+    });
+    let (tx, rx) = mpsc::channel();
+    let work =
+        Fed { items: Mutex::new(rx), active: AtomicUsize::new(0), done: AtomicUsize::new(0) };
+    let config = PoolConfig { spawner: Some(spawner), ..config(max_threads, 1000) };
+    (Pool::start(work, config).unwrap(), tx, seats)
+}
+
+fn serve_on_a_thread(seat: PoolSeat) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || seat.serve())
+}
+
+#[test]
+fn a_seat_nobody_serves_does_not_stall_the_pool_and_gives_its_place_back_when_dropped() {
+    let (pool, tx, seats) = start_with_kept_seats(8);
+    tx.send(Item::Quick).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(pool.work().done.load(Ordering::SeqCst), 0, "no thread has taken a seat yet");
+    let first = seats.lock().unwrap().pop().expect("the pool asked for its first thread");
+    let first = serve_on_a_thread(first);
+    eventually(&pool, "the waiting item served", |p, _| p.work().done.load(Ordering::SeqCst) == 1);
+
+    // Two calls at once: the one thread takes the first and asks for another thread, whose
+    // seat nobody serves; the busy thread, once free, leads in its place.
+    let gate = Arc::new(Gate::default());
+    tx.send(Item::Blocked(Arc::clone(&gate))).unwrap();
+    tx.send(Item::Blocked(Arc::clone(&gate))).unwrap();
+    eventually(&pool, "a second seat asked for", |_, _| seats.lock().unwrap().len() == 1);
+    gate.open();
+    eventually(&pool, "both served by one thread", |p, _| {
+        p.work().done.load(Ordering::SeqCst) == 3
+    });
+    assert_eq!(seats.lock().unwrap().len(), 1, "never more than one thread pending");
+    assert_eq!(pool.stats().threads, 2, "the served thread and the pending one");
+
+    seats.lock().unwrap().clear();
+    assert_eq!(pool.stats().threads, 1, "the dropped seat gave its place back");
+    let gate = Arc::new(Gate::default());
+    tx.send(Item::Blocked(Arc::clone(&gate))).unwrap();
+    eventually(&pool, "a new seat at the next peak", |_, _| seats.lock().unwrap().len() == 1);
+    let second = serve_on_a_thread(seats.lock().unwrap().pop().unwrap());
+    eventually(&pool, "two threads", |_, s| s.threads == 2);
+    gate.open();
+    stop(pool, tx);
+    first.join().unwrap();
+    second.join().unwrap();
+}
+
+#[test]
+fn stopping_does_not_wait_for_a_seat_nobody_serves() {
+    let (pool, tx, seats) = start_with_kept_seats(8);
+    tx.send(Item::Stop).unwrap();
+    pool.wait_stopped();
+    // Served after the stop, the seat finds the pool stopped and returns at once.
+    let late = seats.lock().unwrap().pop().expect("the first seat");
+    late.serve();
+    assert_eq!(pool.stats().threads, 0);
 }
