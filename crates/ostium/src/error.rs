@@ -129,6 +129,8 @@ pub enum ProtocolError {
     BadDataMemfd(Option<io::ErrorKind>),
     /// A reply without the contents of the call's writable inline leases.
     MissingLeaseContents,
+    /// A `CONNECT` reply without exactly one descriptor, the connection.
+    MissingConnection,
     /// An earlier message on the connection broke the protocol: the calls still in flight
     /// on it fail with this.
     Broken,
@@ -148,6 +150,7 @@ impl fmt::Display for ProtocolError {
             ProtocolError::BadDataMemfd(None) => f.write_str("a missing or short data memfd"),
             ProtocolError::BadDataMemfd(Some(kind)) => write!(f, "an unusable data memfd: {kind}"),
             ProtocolError::MissingLeaseContents => f.write_str("a reply without its leases"),
+            ProtocolError::MissingConnection => f.write_str("a CONNECT reply without its socket"),
             ProtocolError::Broken => f.write_str("the connection broke the protocol earlier"),
         }
     }

@@ -44,6 +44,20 @@ impl SeqpacketConn {
         Ok(SeqpacketConn { fd })
     }
 
+    /// The path of the socket this one is connected to: the door's path for a connection
+    /// to a door; `None` for one end of a socket pair (or an abstract address).
+    pub fn peer_path(&self) -> io::Result<Option<std::path::PathBuf>> {
+        use std::os::unix::ffi::OsStrExt;
+        let Some(addr) = rustix::net::getpeername(&self.fd).named(|| "getpeername")? else {
+            return Ok(None);
+        };
+        let Ok(unix) = SocketAddrUnix::try_from(addr) else { return Ok(None) };
+        let path = unix
+            .path()
+            .map(|path| std::path::PathBuf::from(std::ffi::OsStr::from_bytes(path.to_bytes())));
+        Ok(path.filter(|path| !path.as_os_str().is_empty()))
+    }
+
     /// `socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)`, `connect(path)`.
     ///
     /// Waits while the listener's backlog is full. A path with no listener behind it fails

@@ -13,7 +13,7 @@ mod reply_slot;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::CallError;
@@ -48,14 +48,21 @@ pub struct CallOptions<'a, 'l> {
 /// the lane of the CPU its thread runs on at that instant, so that the server's worker
 /// runs where the caller does (the call and the reply are then handoffs on one CPU, not
 /// wakeups of another). A client that calls from N CPUs keeps up to N connections per
-/// concurrent caller. A door whose file is gone (detached, or revoked) stays callable
-/// through the connections already made, whatever their lane.
+/// concurrent caller. A door whose file is gone (detached, or revoked), or that has none
+/// ([`Client::adopt_unnamed`]), stays callable through the connections already made,
+/// whatever their lane: a call waits for one of them to be free.
 #[derive(Debug)]
 pub struct Client {
     path: PathBuf,
     /// Idle connections by lane: index 0 for connections without one, `cpu + 1` for the
     /// lane of `cpu`.
     idle: Mutex<Vec<Vec<Connection>>>,
+    /// Signalled when a connection goes back to `idle`, or is dropped.
+    returned: Condvar,
+    /// Connections taken from `idle` or made, and not yet put back or dropped.
+    out: AtomicUsize,
+    /// The server answered `CONNECT` with `UNKNOWN_OPERATION`.
+    connect_unsupported: AtomicBool,
     /// The server offers lanes (as of the last connection made).
     lanes: AtomicBool,
     /// Leases up to this many bytes travel inline.
@@ -93,6 +100,15 @@ impl Client {
         Ok(Self::with_first(path, conn))
     }
 
+    /// A client of a door that has no path, reached only through `socket`, a Unix
+    /// `SOCK_SEQPACKET` socket connected to it (one end of a socket pair whose other end the
+    /// door's server adopted): the `HELLO` is exchanged on it now. A call that finds every
+    /// connection busy waits for one, and asks the door through it for another
+    /// (`CONNECT`), so that the connections follow the peak of concurrent calls.
+    pub fn adopt_unnamed(socket: OwnedFd) -> Result<Client, CallError> {
+        Self::adopt(PathBuf::new(), socket)
+    }
+
     /// What the first connection asks for: the lane of the CPU the caller runs on, a reply
     /// slot.
     fn first_offer() -> Offer {
@@ -103,6 +119,9 @@ impl Client {
         let client = Client {
             path,
             idle: Mutex::new(Vec::new()),
+            returned: Condvar::new(),
+            out: AtomicUsize::new(1),
+            connect_unsupported: AtomicBool::new(false),
             lanes: AtomicBool::new(conn.lane().is_some()),
             inline_lease_max: AtomicUsize::new(DEFAULT_INLINE_LEASE_MAX),
             reply_slot: AtomicBool::new(true),
@@ -203,20 +222,7 @@ impl Client {
         fds: &[BorrowedFd<'_>],
         deadline: Option<Instant>,
     ) -> Result<Reply, CallError> {
-        let lane = self.lanes.load(Ordering::Relaxed).then(current_lane);
-        let mut conn = match self.take_idle(lane) {
-            Some(conn) => conn,
-            None => {
-                let reply_slot = self.reply_slot.load(Ordering::Relaxed);
-                match self.connect(deadline, Offer { lane, reply_slot, pipelining: false }) {
-                    Ok(conn) => conn,
-                    // The door's name is gone (detached, or revoked) but connections made
-                    // before may still call it: one of another lane will do.
-                    Err(err @ CallError::NoDoor { .. }) => self.take_any_idle().ok_or(err)?,
-                    Err(err) => return Err(err),
-                }
-            }
-        };
+        let mut conn = self.checkout(deadline)?;
         let inline_lease_max = self.inline_lease_max.load(Ordering::Relaxed);
         let call = Outgoing { op, args, leases, fds, deadline, inline_lease_max };
         let outcome = conn.call(call, &self.path);
@@ -224,8 +230,89 @@ impl Client {
         // (a late reply may still come), so it is dropped.
         if matches!(outcome, Ok(_) | Err(CallError::Fault(_))) {
             self.put_idle(conn);
+        } else {
+            self.discard(conn);
         }
         outcome
+    }
+
+    /// A connection for a call: an idle one of the caller's lane, or a new one, or (when
+    /// none can be made) the next of any lane to be free.
+    fn checkout(&self, deadline: Option<Instant>) -> Result<Connection, CallError> {
+        let lane = self.lanes.load(Ordering::Relaxed).then(current_lane);
+        if let Some(conn) = self.take_idle(lane) {
+            return Ok(conn);
+        }
+        let reply_slot = self.reply_slot.load(Ordering::Relaxed);
+        match self.connect(deadline, Offer { lane, reply_slot, pipelining: false }) {
+            Ok(conn) => {
+                self.out.fetch_add(1, Ordering::Relaxed);
+                Ok(conn)
+            }
+            // The door's name is gone (detached, or revoked), or it never had one, but
+            // connections made before may still call it, and ask it for another.
+            Err(err @ CallError::NoDoor { .. }) => {
+                let (conn, waited) = self.wait_any_idle(deadline).ok_or(err)?;
+                if !waited {
+                    return Ok(conn);
+                }
+                let offer = Offer { lane, reply_slot, pipelining: false };
+                Ok(self.grow_through(conn, offer, deadline))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// A new connection made through `conn` (the reserved `CONNECT`), so that the next time
+    /// this many callers call at once none waits; `conn` itself if the server cannot make
+    /// one (an older server is not asked again).
+    fn grow_through(
+        &self,
+        mut conn: Connection,
+        offer: Offer,
+        deadline: Option<Instant>,
+    ) -> Connection {
+        if self.connect_unsupported.load(Ordering::Relaxed) {
+            return conn;
+        }
+        let mut no_leases = [];
+        let call = Outgoing {
+            op: Op::CONNECT.0,
+            args: &[],
+            leases: &mut no_leases,
+            fds: &[],
+            deadline,
+            inline_lease_max: 0,
+        };
+        let socket = match conn.call(call, &self.path) {
+            Ok(mut reply) if reply.fds.len() == 1 => reply.fds.pop(),
+            Err(CallError::Fault(crate::Fault::UnknownOperation)) => {
+                self.connect_unsupported.store(true, Ordering::Relaxed);
+                None
+            }
+            _ => None,
+        };
+        let grown = socket.and_then(|socket| {
+            let socket = ostium_sys::unix::SeqpacketConn::from_fd(socket).ok()?;
+            Connection::over(socket, &self.path, deadline, offer).ok()
+        });
+        match grown {
+            Some(grown) => {
+                // `conn` goes back for the next caller; `grown` is out in its place.
+                self.out.fetch_add(1, Ordering::Relaxed);
+                self.put_idle(conn);
+                grown
+            }
+            None => conn,
+        }
+    }
+
+    /// Drops a connection that was out, telling callers waiting for one.
+    fn discard(&self, conn: Connection) {
+        drop(conn);
+        let _idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        self.out.fetch_sub(1, Ordering::Relaxed);
+        self.returned.notify_all();
     }
 
     /// Makes `calls` (operation and arguments each) pipelined on one connection, in order:
@@ -258,6 +345,19 @@ impl Client {
         Ok(outcomes)
     }
 
+    /// A new connection to the door, for another process to call it through (a Unix
+    /// socket the receiver makes a client of with [`Client::adopt_unnamed`], or libdoor's
+    /// `door_call`): the reserved `CONNECT` operation, which needs no access to the door's
+    /// path. An older server answers `UNKNOWN_OPERATION`.
+    pub fn connect_another(&self) -> Result<OwnedFd, CallError> {
+        let mut reply = self.call(Op::CONNECT, &[])?;
+        let malformed = || CallError::Protocol(crate::ProtocolError::MissingConnection);
+        if reply.fds.len() != 1 {
+            return Err(malformed());
+        }
+        reply.fds.pop().ok_or_else(malformed)
+    }
+
     /// Calls the reserved `PING` operation.
     pub fn ping(&self) -> Result<(), CallError> {
         self.call(Op::PING, &[]).map(drop)
@@ -265,13 +365,33 @@ impl Client {
 
     fn take_idle(&self, lane: Option<u32>) -> Option<Connection> {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        idle.get_mut(lane_index(lane))?.pop()
+        let conn = idle.get_mut(lane_index(lane))?.pop()?;
+        self.out.fetch_add(1, Ordering::Relaxed);
+        Some(conn)
     }
 
-    /// An idle connection of any lane.
-    fn take_any_idle(&self) -> Option<Connection> {
+    /// An idle connection of any lane, waiting (until `deadline`) while every connection
+    /// is busy, and whether it had to; `None` if there is none to wait for.
+    fn wait_any_idle(&self, deadline: Option<Instant>) -> Option<(Connection, bool)> {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        idle.iter_mut().find_map(Vec::pop)
+        let mut waited = false;
+        loop {
+            if let Some(conn) = idle.iter_mut().find_map(Vec::pop) {
+                self.out.fetch_add(1, Ordering::Relaxed);
+                return Some((conn, waited));
+            }
+            waited = true;
+            if self.out.load(Ordering::Relaxed) == 0 {
+                return None;
+            }
+            idle = match deadline {
+                None => self.returned.wait(idle).unwrap_or_else(PoisonError::into_inner),
+                Some(deadline) => {
+                    let left = deadline.checked_duration_since(Instant::now())?;
+                    self.returned.wait_timeout(idle, left).unwrap_or_else(PoisonError::into_inner).0
+                }
+            };
+        }
     }
 
     fn put_idle(&self, conn: Connection) {
@@ -281,9 +401,15 @@ impl Client {
             idle.resize_with(index + 1, Vec::new);
         }
         idle[index].push(conn);
+        self.out.fetch_sub(1, Ordering::Relaxed);
+        self.returned.notify_one();
     }
 
     fn connect(&self, deadline: Option<Instant>, offer: Offer) -> Result<Connection, CallError> {
+        if self.path.as_os_str().is_empty() {
+            let unnamed = std::io::Error::new(std::io::ErrorKind::NotFound, "the door has no path");
+            return Err(CallError::no_door(&self.path, unnamed));
+        }
         let conn = Connection::open(&self.path, deadline, offer)?;
         if offer.lane.is_some() {
             self.lanes.store(conn.lane().is_some(), Ordering::Relaxed);

@@ -28,7 +28,12 @@ pub(crate) struct Session {
 pub(crate) struct Conn {
     pub(crate) id: u64,
     pub(crate) socket: SeqpacketConn,
+    /// Who connected, as the kernel said then; the user the connection counts against.
     pub(crate) caller: Caller,
+    /// For a connection the door adopted (one end of a socket pair it made, handed to
+    /// another process), `SO_PEERCRED` names the door's own process, so each message's
+    /// sender comes with it (`SO_PASSCRED`) and is kept here for the call.
+    pub(crate) sender: Option<Mutex<Caller>>,
     /// Set once the client's `HELLO` has been answered.
     pub(crate) session: OnceLock<Session>,
     /// Mappings of the lease memfds this client sent, kept for its next calls (a client
@@ -48,6 +53,23 @@ pub(crate) struct Conn {
 const KEPT_LEASE_MAPS: usize = 4;
 
 impl Conn {
+    /// Who makes the call being received: the connecting process, or for an adopted
+    /// connection, the sender of the last message.
+    pub(crate) fn caller_now(&self) -> Caller {
+        match &self.sender {
+            Some(sender) => *sender.lock().unwrap_or_else(PoisonError::into_inner),
+            None => self.caller,
+        }
+    }
+
+    /// Notes the credentials that came with a message of an adopted connection.
+    pub(crate) fn note_sender(&self, credentials: Option<ostium_sys::unix::Credentials>) {
+        if let (Some(sender), Some(cred)) = (&self.sender, credentials) {
+            *sender.lock().unwrap_or_else(PoisonError::into_inner) =
+                Caller { pid: cred.pid, uid: cred.uid, gid: cred.gid };
+        }
+    }
+
     /// Marks the connection active now (`epoch`: the door's).
     pub(crate) fn touch(&self, epoch: Instant) {
         let now = u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);

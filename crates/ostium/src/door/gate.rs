@@ -77,8 +77,26 @@ impl Gate {
         self.accepting
     }
 
+    /// The door's owner, whose connections are not capped.
+    pub(crate) fn owner(&self) -> u32 {
+        self.limits.owner
+    }
+
     /// Admits connection `id` of user `uid`, accepted at `now`, or says why not.
     pub(crate) fn admit(&mut self, id: u64, uid: u32, now: Instant) -> Result<(), Refusal> {
+        self.count_in(uid)?;
+        self.hello_due.push_back((now + self.limits.hello_timeout, id));
+        Ok(())
+    }
+
+    /// Admits a connection the door's own process made (`Door::adopt_connection`): counted
+    /// as any, but with no deadline for its `HELLO`, since whoever was handed the other end
+    /// may say it when it first calls.
+    pub(crate) fn admit_adopted(&mut self, uid: u32) -> Result<(), Refusal> {
+        self.count_in(uid)
+    }
+
+    fn count_in(&mut self, uid: u32) -> Result<(), Refusal> {
         let exempt = uid == 0 || uid == self.limits.owner;
         let held = self.per_uid.entry(uid).or_insert(0);
         if !exempt && *held >= self.limits.max_per_uid {
@@ -86,7 +104,6 @@ impl Gate {
         }
         *held += 1;
         self.open += 1;
-        self.hello_due.push_back((now + self.limits.hello_timeout, id));
         if self.open >= self.limits.max_connections {
             self.accepting = Accepting::Full;
         }

@@ -155,6 +155,26 @@ impl Door {
         self.pool.work().revoke();
     }
 
+    /// Serves `socket`, one end of a Unix `SOCK_SEQPACKET` socket pair this process made,
+    /// as a connection to the door; whoever holds the other end is a client of the door
+    /// without its path ([`Client::adopt_unnamed`](crate::Client::adopt_unnamed)). The
+    /// `HELLO` has no deadline on it: it comes with the first call. The handler learns who
+    /// calls from each message's credentials (`SO_PASSCRED`), since the socket pair's own
+    /// say this process. This is how libdoor passes a door through a door, as illumos
+    /// passes a door descriptor.
+    pub fn adopt_connection(&self, socket: std::os::fd::OwnedFd) -> Result<(), DoorError> {
+        let path = self.path();
+        let socket = ostium_sys::unix::SeqpacketConn::from_fd(socket).map_err(io_error(path))?;
+        if self.pool.work().adopt(socket, None) {
+            Ok(())
+        } else {
+            Err(DoorError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other("the door refused the connection"),
+            })
+        }
+    }
+
     /// The door's threads now.
     pub fn pool_stats(&self) -> PoolStats {
         self.pool.stats()

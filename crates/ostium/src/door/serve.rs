@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use ostium_sys::unix::SeqpacketListener;
+use ostium_sys::unix::{SeqpacketConn, SeqpacketListener};
 use ostium_sys::{Events, Interest, Memfd, Poller, Throttle, Token, Waker};
 use tracing::{debug, warn};
 
@@ -244,6 +244,7 @@ impl Served {
             }
             Err(_) => return Some(false),
         };
+        conn.note_sender(received.credentials);
         let msg = &buffers.incoming[..received.len];
         Some(match conn.session.get() {
             None => self.answer_hello(conn, msg, fds.len(), &mut buffers.outgoing),
@@ -415,6 +416,16 @@ impl Served {
         kept
     }
 
+    /// `CONNECT` (§4.4): a new connection to the door for the caller to hand on, counted
+    /// against the caller.
+    fn connect_another(&self, conn: &Conn) -> Result<Answer, Fault> {
+        let (ours, theirs) = SeqpacketConn::pair().map_err(|_| Fault::RequestTooLarge)?;
+        if !self.adopt(ours, Some(conn.caller_now().uid)) {
+            return Err(Fault::RequestTooLarge);
+        }
+        Ok(Answer::ok(Vec::new()).with_fds([OwnedFd::from(theirs)]))
+    }
+
     /// Runs a decoded call: the runtime's checks and reserved operations, then the handler.
     fn run_call<'m>(
         &self,
@@ -433,6 +444,10 @@ impl Served {
                 return Err(Fault::BadMessage);
             }
             Op::PING => return Ok(Answer::ok(Vec::new())),
+            Op::CONNECT if !view.args().is_empty() || view.lease_count() > 0 || !fds.is_empty() => {
+                return Err(Fault::BadMessage);
+            }
+            Op::CONNECT => return self.connect_another(conn),
             // The handler describes its interface if it can (generated Idol servers do);
             // any other answers UNKNOWN_OPERATION, as for any operation it does not know.
             Op::DESCRIBE => Op::DESCRIBE.0,
@@ -461,7 +476,7 @@ impl Served {
             op,
             args,
             fds: handler_fds,
-            caller: conn.caller,
+            caller: conn.caller_now(),
             leases: Leases { msg, slots: leases },
         };
         catch_unwind(AssertUnwindSafe(|| (self.handler)(request))).map_err(|_| {

@@ -27,6 +27,9 @@ impl Op {
     pub const PING: Op = Op(0xFFFF_FF01);
     /// `DESCRIBE`: no arguments; the reply's data describe the interface.
     pub const DESCRIBE: Op = Op(0xFFFF_FF02);
+    /// `CONNECT`: no arguments; the reply carries a new connection to the door, for
+    /// another process.
+    pub const CONNECT: Op = Op(0xFFFF_FF03);
 
     /// Whether this is one of the application's operations (`1..=0xFFFF_FEFF`).
     pub const fn is_application(self) -> bool {
@@ -45,6 +48,7 @@ impl fmt::Display for Op {
         match *self {
             Op::PING => f.write_str("PING"),
             Op::DESCRIBE => f.write_str("DESCRIBE"),
+            Op::CONNECT => f.write_str("CONNECT"),
             Op(n) => write!(f, "op {n:#x}"),
         }
     }

@@ -69,6 +69,10 @@ pub enum Fault {
     ReplyDropped,
     /// `0xFFFF_FF0B`: the server skipped the call because its deadline had passed.
     DeadlineExceeded,
+    /// `0xFFFF_FF0C`: the door takes no descriptors, and the call passed some.
+    DescriptorsRefused,
+    /// `0xFFFF_FF0D`: the call passed more descriptors than the door takes.
+    TooManyDescriptors,
     /// A reserved fault code this version does not know; reported with its code.
     Unknown(UnknownFault),
 }
@@ -86,7 +90,7 @@ impl UnknownFault {
 }
 
 /// Each named fault with its code, name and meaning (§6).
-const NAMED: [(Fault, u32, &str, &str); 11] = [
+const NAMED: [(Fault, u32, &str, &str); 13] = [
     (Fault::UnknownOperation, 0xFFFF_FF01, "UNKNOWN_OPERATION", "no such operation"),
     (Fault::BadMessage, 0xFFFF_FF02, "BAD_MESSAGE", "the call was malformed"),
     (Fault::BadLease, 0xFFFF_FF03, "BAD_LEASE", "a lease was missing, wrong or overstepped"),
@@ -98,6 +102,13 @@ const NAMED: [(Fault, u32, &str, &str); 11] = [
     (Fault::UnsupportedVersion, 0xFFFF_FF09, "UNSUPPORTED_VERSION", "no common version"),
     (Fault::ReplyDropped, 0xFFFF_FF0A, "REPLY_DROPPED", "the handler dropped the call"),
     (Fault::DeadlineExceeded, 0xFFFF_FF0B, "DEADLINE_EXCEEDED", "the deadline had passed"),
+    (
+        Fault::DescriptorsRefused,
+        0xFFFF_FF0C,
+        "DESCRIPTORS_REFUSED",
+        "the door takes no descriptors",
+    ),
+    (Fault::TooManyDescriptors, 0xFFFF_FF0D, "TOO_MANY_DESCRIPTORS", "too many descriptors"),
 ];
 
 impl Fault {

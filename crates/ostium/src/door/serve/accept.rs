@@ -20,6 +20,19 @@ use super::super::gate::{Accepting, Refusal};
 use super::{Conns, LISTENER, Served, lock};
 use crate::Caller;
 
+/// How a connection came to the door.
+#[derive(Clone, Copy)]
+pub(crate) enum Admission {
+    /// From its listener: it must say `HELLO` within the timeout.
+    Accepted,
+    /// Made by the door's own process ([`Served::adopt`]), counted against this user.
+    Adopted {
+        /// Who asked for it: the door's owner for the door's own process, the caller of
+        /// `CONNECT` otherwise.
+        uid: u32,
+    },
+}
+
 /// How often, at most, idle connections are looked for, relative to the idle timeout: a
 /// connection is closed between 1 and 1¼ timeouts after its last call.
 const IDLE_SWEEPS_PER_TIMEOUT: u32 = 4;
@@ -59,17 +72,37 @@ impl Served {
                     return;
                 }
             };
-            self.take_in(socket);
+            self.take_in(socket, Admission::Accepted);
         }
     }
 
-    /// Admits an accepted connection, or drops it.
-    fn take_in(&self, socket: SeqpacketConn) {
+    /// Serves a connection this process made (one end of a socket pair), with no deadline
+    /// for its `HELLO`, counted against `uid` (`None`: the door's owner); false if it was
+    /// dropped (the door is revoked or full, the user at its cap, or it could not be set
+    /// up).
+    pub(crate) fn adopt(&self, socket: SeqpacketConn, uid: Option<u32>) -> bool {
+        let (full, owner) = {
+            let conns = lock(&self.conns);
+            (conns.gate.accepting() == Accepting::Full, conns.gate.owner())
+        };
+        let uid = uid.unwrap_or(owner);
+        !full
+            && !self.revoked.load(std::sync::atomic::Ordering::Acquire)
+            && socket.set_passcred(true).is_ok()
+            && self.take_in(socket, Admission::Adopted { uid })
+    }
+
+    /// Admits a connection, or drops it; whether it was admitted.
+    fn take_in(&self, socket: SeqpacketConn, admission: Admission) -> bool {
         let setup = socket.peer_cred().and_then(|cred| {
             socket.set_write_timeout(Some(self.options.send_timeout))?;
             let linger = (!self.options.linger.is_zero()).then_some(self.options.linger);
             socket.set_read_timeout(linger)?;
-            Ok(Caller { pid: cred.pid, uid: cred.uid, gid: cred.gid })
+            let uid = match admission {
+                Admission::Accepted => cred.uid,
+                Admission::Adopted { uid } => uid,
+            };
+            Ok(Caller { pid: cred.pid, uid, gid: cred.gid })
         });
         let caller = match setup {
             Ok(caller) => caller,
@@ -77,23 +110,28 @@ impl Served {
                 if let Some(suppressed) = CONN_SETUP_FAILED.pass() {
                     warn!(%err, suppressed, "a connection could not be set up; dropped");
                 }
-                return;
+                return false;
             }
         };
         let mut conns = lock(&self.conns);
         let id = conns.next_id;
         conns.next_id += 1;
-        if let Err(Refusal::UserCap) = conns.gate.admit(id, caller.uid, Instant::now()) {
+        let admitted = match admission {
+            Admission::Accepted => conns.gate.admit(id, caller.uid, Instant::now()),
+            Admission::Adopted { .. } => conns.gate.admit_adopted(caller.uid),
+        };
+        if let Err(Refusal::UserCap) = admitted {
             drop(conns);
             if let Some(suppressed) = USER_CAPPED.pass() {
                 warn!(uid = caller.uid, pid = caller.pid, door = %self.path.display(), suppressed, "a user at its connection cap; refused");
             }
-            return;
+            return false;
         }
         let conn = Arc::new(Conn {
             id,
             socket,
             caller,
+            sender: matches!(admission, Admission::Adopted { .. }).then(|| Mutex::new(caller)),
             session: OnceLock::new(),
             lease_maps: Mutex::default(),
             reply_slot: OnceLock::new(),
@@ -106,9 +144,10 @@ impl Served {
             if let Some(suppressed) = CONN_SETUP_FAILED.pass() {
                 warn!(%err, suppressed, "could not watch a connection; dropped");
             }
-            return;
+            return false;
         }
         conns.open.insert(id, conn);
+        true
     }
 
     /// Forgets a connection (closing it once no worker holds it), tells `unref` when it was
