@@ -32,7 +32,8 @@ typedef void door_server_procedure_t(void *cookie, char *argp, size_t arg_size,
  * door_create - create a door.
  *
  * Returns a descriptor of a new door that runs server_procedure(cookie, ...) for each
- * call, or -1 with errno set. The door is served once fattach() gives it a path, by
+ * call, or -1 with errno set. The door is served once fattach() gives it a path (or once
+ * this process calls it, or passes it through a door as a DOOR_DESCRIPTOR entry), by
  * server threads that come as calls need them: when the last idle thread of the door's
  * pool takes a call, a thread waiting in door_return(NULL, 0, NULL, 0) joins it, or else
  * the server creation function (door_server_create()) is called. With DOOR_PRIVATE the
@@ -142,6 +143,8 @@ int door_cred(door_cred_t *info);
  * close the caller's copy once passed) to the door's server procedure, as operation 1
  * of docs/door-protocol.md, and waits for its results. Several threads may call one
  * descriptor at once. params may be NULL: nothing is sent and any results are dropped.
+ * A door descriptor passed either way is a door in the receiver: d may be one received
+ * so (it becomes a door descriptor on its first door_call or door_info).
  *
  * The results are written to params->rbuf when they fit in params->rsize bytes: the data
  * first, then the received descriptors as door_desc_t entries at the next multiple of
@@ -157,7 +160,9 @@ int door_cred(door_cred_t *info);
  *   EINVAL     a descriptor entry without DOOR_DESCRIPTOR or with a closed descriptor;
  *              or the server refused the call as malformed.
  *   E2BIG      more descriptors than the protocol carries in one call.
+ *   ENFILE     more descriptors than the door takes (DOOR_PARAM_DESC_MAX).
  *   ENOBUFS    the arguments exceed the server's limits.
+ *   ENOTSUP    descriptors passed to a DOOR_REFUSE_DESC door.
  *   EOVERFLOW  the results could not be mapped, or could not be sent.
  *   EPROTO     the server answered with an application error status (a Rust door's
  *              Answer::error), which illumos doors do not have.
@@ -192,7 +197,8 @@ int door_getparam(int d, int param, size_t *out);
 /*
  * door_setparam - set a limit of the door d, created by this process.
  *
- * A call outside the limits fails in the caller with ENOBUFS, before the procedure runs.
+ * A call outside the limits fails in the caller, before the procedure runs: with ENOBUFS
+ * (the arguments' size) or ENFILE (the number of descriptors).
  * Returns 0, or -1 with errno set: EBADF (d is not a door, or revoked), EPERM (another
  * process's door), EINVAL (an unknown param, or DATA_MIN above DATA_MAX), ERANGE
  * (DESC_MAX above INT_MAX), ENOTSUP (DESC_MAX above 0 on a DOOR_REFUSE_DESC door).

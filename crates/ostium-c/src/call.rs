@@ -8,14 +8,14 @@
 //! `desc_ptr` are pointed at the results only when there are some.
 
 use std::ffi::{c_int, c_uint};
-use std::os::fd::{BorrowedFd, IntoRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, IntoRawFd, OwnedFd};
 use std::ptr;
 
 use ostium::wire::Fault;
 use ostium::{CallError, CallOptions, Reply};
 
 use crate::abi::{DESC_SIZE, DOOR_DESCRIPTOR, DOOR_RELEASE, DoorArg, DoorDesc};
-use crate::{errno, handles};
+use crate::{errno, handles, passing};
 
 /// The operation a C `door_call` calls.
 pub const C_CALL: u32 = 1;
@@ -42,16 +42,18 @@ pub unsafe extern "C" fn door_call(d: c_int, params: *mut DoorArg) -> c_int {
 /// # Safety
 /// As [`door_call`].
 unsafe fn call(d: c_int, params: Option<&mut DoorArg>) -> Result<(), c_int> {
-    let handle = handles::lookup(d).ok_or(libc::EBADF)?;
+    let handle = handles::lookup(d).or_else(|| passing::adopt(d)).ok_or(libc::EBADF)?;
     let client = handle.client()?;
     let Some(params) = params else {
         return client.call(C_CALL, &[]).map(drop).map_err(|err| errno_of(&err));
     };
     // SAFETY: the caller's guarantee about the argument pointers.
     let (data, descs) = unsafe { arguments(params)? };
-    let fds = borrowed_fds(descs)?;
+    let passed = passed_fds(descs)?;
+    let fds: Vec<BorrowedFd<'_>> = passed.iter().map(Passed::as_fd).collect();
     let outcome = client.call_with(C_CALL, data, CallOptions { fds: &fds, ..Default::default() });
     drop(fds);
+    drop(passed);
     if !matches!(outcome, Err(CallError::NoDoor { .. })) {
         release(descs);
     }
@@ -83,8 +85,23 @@ unsafe fn arguments(params: &DoorArg) -> Result<(&[u8], &[DoorDesc]), c_int> {
     Ok((data, descs))
 }
 
+/// A descriptor a call passes: the caller's own, or a new connection to the door it is.
+enum Passed<'a> {
+    Own(BorrowedFd<'a>),
+    Door(OwnedFd),
+}
+
+impl Passed<'_> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Passed::Own(fd) => *fd,
+            Passed::Door(fd) => fd.as_fd(),
+        }
+    }
+}
+
 /// The descriptors the entries pass, each checked to be marked and open.
-fn borrowed_fds(descs: &[DoorDesc]) -> Result<Vec<BorrowedFd<'_>>, c_int> {
+fn passed_fds(descs: &[DoorDesc]) -> Result<Vec<Passed<'_>>, c_int> {
     if descs.len() > ostium::wire::MAX_FDS {
         return Err(libc::E2BIG);
     }
@@ -97,9 +114,12 @@ fn borrowed_fds(descs: &[DoorDesc]) -> Result<Vec<BorrowedFd<'_>>, c_int> {
             if desc.attributes & DOOR_DESCRIPTOR == 0 || !open {
                 return Err(libc::EINVAL);
             }
+            if let Some(connection) = passing::outgoing(fd)? {
+                return Ok(Passed::Door(connection));
+            }
             // SAFETY: `fd` is open (checked just above) and stays so for the call, which
             // the caller makes synchronously with it.
-            Ok(unsafe { BorrowedFd::borrow_raw(fd) })
+            Ok(Passed::Own(unsafe { BorrowedFd::borrow_raw(fd) }))
         })
         .collect()
 }
@@ -110,7 +130,7 @@ fn release(descs: &[DoorDesc]) {
     for desc in descs.iter().filter(|desc| desc.attributes & DOOR_RELEASE != 0) {
         // SAFETY: the caller gave this descriptor away with DOOR_RELEASE: closing it is
         // what it asked for.
-        unsafe { libc::close(desc.descriptor) };
+        unsafe { crate::open::close(desc.descriptor) };
     }
 }
 
@@ -189,6 +209,8 @@ fn errno_of(err: &CallError) -> c_int {
         CallError::NoDoor { .. } | CallError::Fault(Fault::Revoked) => libc::EBADF,
         CallError::ServerDeath { .. } | CallError::Fault(Fault::HandlerPanicked) => libc::EINTR,
         CallError::Fault(Fault::RequestTooLarge) => libc::ENOBUFS,
+        CallError::Fault(Fault::DescriptorsRefused) => libc::ENOTSUP,
+        CallError::Fault(Fault::TooManyDescriptors) => libc::ENFILE,
         CallError::Fault(Fault::AccessViolation) => libc::EACCES,
         CallError::Fault(Fault::ReplyTooLarge) => libc::EOVERFLOW,
         CallError::Fault(_) => libc::EINVAL,

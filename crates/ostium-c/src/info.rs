@@ -27,7 +27,9 @@ use crate::local::LocalDoor;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn door_info(d: c_int, info: *mut DoorInfo) -> c_int {
     let handle = handles::lookup(d).filter(|handle| handles::is_current(d, handle));
-    let Some(handle) = handle else { return errno::fail(libc::EBADF) };
+    let Some(handle) = handle.or_else(|| crate::passing::adopt(d)) else {
+        return errno::fail(libc::EBADF);
+    };
     if info.is_null() {
         return errno::fail(libc::EFAULT);
     }

@@ -20,6 +20,7 @@
 //! - [`call`](mod@call): `door_call`, the arguments and descriptors in, the results placed as
 //!   door_call(3C) says.
 //! - [`info`](mod@info): `door_info`.
+//! - [`passing`]: a door descriptor passed through a door is a door in the receiver.
 //! - [`local`]: serving doors — `door_create`, `fattach`, `fdetach`, `door_revoke`;
 //!   [`serve`] runs each call through the door's C procedure and makes `door_return`
 //!   not return (with the setjmp of `src/jump.c`); [`threads`] gives each door's pool its
@@ -41,6 +42,7 @@ pub mod info;
 pub mod local;
 pub mod open;
 pub mod params;
+pub mod passing;
 pub mod serve;
 pub mod threads;
 pub mod ucred;

@@ -9,7 +9,7 @@
 use std::ffi::{CStr, OsStr, c_char, c_int, c_uint, c_void};
 use std::os::fd::{IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -39,8 +39,11 @@ pub struct LocalDoor {
     pub uniquifier: u64,
     /// Its limits on calls (`door_setparam`).
     pub params: Params,
-    /// The door being served, once attached.
+    /// The door being served at its name, once attached.
     served: Mutex<Option<Door>>,
+    /// The door being served without a name, for connections handed out before it was
+    /// attached ([`LocalDoor::new_connection`]).
+    unnamed: Mutex<Option<Door>>,
     /// Where it is attached.
     path: Mutex<Option<PathBuf>>,
     /// Calls to this door from this process go to its path.
@@ -72,7 +75,7 @@ impl LocalDoor {
     /// `DOOR_UNREF_MULTI` door's each time.
     fn unreferenced(&self) {
         let attached = self.path.lock().unwrap_or_else(PoisonError::into_inner).is_some();
-        if attached || self.is_revoked() {
+        if attached || self.is_revoked() || self.connections() > 0 {
             return;
         }
         let deliver = match self.attributes {
@@ -85,9 +88,19 @@ impl LocalDoor {
         }
     }
 
-    /// The client calls from this process to the door make (`EBADF` if it is not attached,
-    /// or revoked).
-    pub fn client(&self) -> Result<&Client, c_int> {
+    /// Client connections open, at its name and without.
+    fn connections(&self) -> usize {
+        [&self.served, &self.unnamed]
+            .iter()
+            .filter_map(|door| {
+                door.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(Door::connections)
+            })
+            .sum()
+    }
+
+    /// The client calls from this process to the door make: by its path once attached,
+    /// through a connection of its own before (`EBADF` if it is revoked).
+    pub fn client(self: &Arc<Self>) -> Result<&Client, c_int> {
         if self.is_revoked() {
             return Err(libc::EBADF);
         }
@@ -95,9 +108,64 @@ impl LocalDoor {
             return Ok(client);
         }
         let path = self.path.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        let client = Client::open(path.ok_or(libc::EBADF)?).map_err(|_| libc::EBADF)?;
+        let client = match path {
+            Some(path) => Client::open(path),
+            None => Client::adopt_unnamed(self.new_connection()?),
+        };
+        let client = client.map_err(|_| libc::EBADF)?;
         Ok(self.client.get_or_init(|| client))
     }
+
+    /// A new connection to the door, for another process to call it through (a door
+    /// descriptor passed through a door): one end of a socket pair whose other end the door
+    /// serves, at its name if it has one, else without one.
+    pub fn new_connection(self: &Arc<Self>) -> Result<OwnedFd, c_int> {
+        if self.is_revoked() {
+            return Err(libc::EBADF);
+        }
+        let (ours, theirs) =
+            ostium_sys::unix::SeqpacketConn::pair().map_err(|err| errno::of(&err))?;
+        let adopt = |door: &Door| door.adopt_connection(ours.into()).map_err(|_| libc::EBADF);
+        if let Some(door) = self.served.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            adopt(door)?;
+            return Ok(theirs.into());
+        }
+        let mut unnamed = self.unnamed.lock().unwrap_or_else(PoisonError::into_inner);
+        if unnamed.is_none() {
+            *unnamed = Some(serve_unnamed(self)?);
+        }
+        adopt(unnamed.as_ref().expect("served just above"))?;
+        Ok(theirs.into())
+    }
+}
+
+/// Serves `door` with no name: bound in a private directory (mode 0700) that is removed at
+/// once, so that only the connections it adopts reach it.
+fn serve_unnamed(door: &Arc<LocalDoor>) -> Result<Door, c_int> {
+    let dir =
+        std::env::temp_dir().join(format!(".libdoor-{}-{:x}", std::process::id(), door.uniquifier));
+    std::fs::DirBuilder::new().mode(0o700).create(&dir).map_err(|err| errno::of(&err))?;
+    let path = dir.join("door");
+    let served = builder(door, &path).mode(0o600).serve(serve::handler(Arc::clone(door)));
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir(&dir);
+    served.map_err(|_| libc::EACCES)
+}
+
+/// How `door` is served at `path`: its procedure, on threads [`threads`] provides, telling
+/// it when unreferenced.
+fn builder(door: &Arc<LocalDoor>, path: &Path) -> ostium::DoorBuilder {
+    // Weak: the door being served holds these callbacks, and the local door holds it.
+    let weak = Arc::downgrade(door);
+    let unref = move || {
+        if let Some(door) = weak.upgrade() {
+            door.unreferenced();
+        }
+    };
+    Door::builder(path)
+        .idle_timeout(threads::idle_timeout())
+        .spawner(threads::spawner(door))
+        .on_unref(unref)
 }
 
 /// `door_create(proc, cookie, attributes)`: see door_create(3C) and `docs/c.md`.
@@ -127,6 +195,7 @@ pub unsafe extern "C" fn door_create(
         uniquifier: (u64::from(std::process::id()) << 32) | number,
         params: Params::new(attributes),
         served: Mutex::new(None),
+        unnamed: Mutex::new(None),
         path: Mutex::new(None),
         client: OnceLock::new(),
         revoked: AtomicBool::new(false),
@@ -217,20 +286,9 @@ fn attach(door: &Arc<LocalDoor>, path: &Path) -> Result<(), c_int> {
     }
     let path = std::path::absolute(path).map_err(|err| errno::of(&err))?;
     std::fs::remove_file(&path).map_err(|err| errno::of(&err))?;
-    let handler = serve::handler(Arc::clone(door));
-    // Weak: the door being served holds this callback, and the local door holds it.
-    let weak = Arc::downgrade(door);
-    let unref = move || {
-        if let Some(door) = weak.upgrade() {
-            door.unreferenced();
-        }
-    };
-    let door_served = Door::builder(&path)
+    let door_served = builder(door, &path)
         .mode(placeholder.mode() & 0o7777)
-        .idle_timeout(threads::idle_timeout())
-        .spawner(threads::spawner(door))
-        .on_unref(unref)
-        .serve(handler)
+        .serve(serve::handler(Arc::clone(door)))
         .map_err(|err| match err {
             DoorError::InUse { .. } => libc::EBUSY,
             _ => libc::EACCES,
@@ -279,11 +337,7 @@ fn detach(path: &Path) -> Result<(), c_int> {
     std::fs::remove_file(&path).map_err(|err| errno::of(&err))?;
     *door.path.lock().unwrap_or_else(PoisonError::into_inner) = None;
     // The name was a reference: without it and with no caller connected, none is left.
-    let callers =
-        door.served.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(Door::connections);
-    if callers == Some(0) {
-        door.unreferenced();
-    }
+    door.unreferenced();
     Ok(())
 }
 
@@ -296,8 +350,10 @@ pub extern "C" fn door_revoke(d: c_int) -> c_int {
         Err(code) => return errno::fail(code),
     };
     door.revoked.store(true, Ordering::Release);
-    if let Some(served) = door.served.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
-        served.revoke();
+    for served in [&door.served, &door.unnamed] {
+        if let Some(served) = served.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            served.revoke();
+        }
     }
     handles::forget(d);
     // SAFETY: the caller gave up `d` by revoking it; door_revoke(3C) closes it.

@@ -8,6 +8,8 @@
 use std::ffi::c_int;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use ostium::wire::Fault;
+
 use crate::abi::DOOR_REFUSE_DESC;
 use crate::errno;
 use crate::handles::{self, Door};
@@ -38,10 +40,17 @@ impl Params {
         }
     }
 
-    /// Whether a call of `size` bytes with `descs` descriptors is within the limits.
-    pub fn admit(&self, size: usize, descs: usize) -> bool {
+    /// Whether a call of `size` bytes with `descs` descriptors is within the limits, or the
+    /// fault that refuses it (`door_call` reports `ENFILE` and `ENOBUFS` as on illumos).
+    pub fn admit(&self, size: usize, descs: usize) -> Result<(), Fault> {
         let data = self.data_min.load(Ordering::Relaxed)..=self.data_max.load(Ordering::Relaxed);
-        data.contains(&size) && descs <= self.desc_max.load(Ordering::Relaxed)
+        if descs > self.desc_max.load(Ordering::Relaxed) {
+            return Err(Fault::TooManyDescriptors);
+        }
+        if !data.contains(&size) {
+            return Err(Fault::RequestTooLarge);
+        }
+        Ok(())
     }
 
     fn get(&self, param: c_int) -> Option<usize> {

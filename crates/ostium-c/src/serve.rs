@@ -72,10 +72,10 @@ pub fn handler(door: Arc<LocalDoor>) -> impl Fn(Request<'_>) -> Answer + Send + 
 
 fn answer(door: &LocalDoor, request: Request<'_>) -> Answer {
     if door.attributes & crate::abi::DOOR_REFUSE_DESC != 0 && !request.fds.is_empty() {
-        return Answer::fault(Fault::BadMessage);
+        return Answer::fault(Fault::DescriptorsRefused);
     }
-    if !door.params.admit(request.args.len(), request.fds.len()) {
-        return Answer::fault(Fault::RequestTooLarge);
+    if let Err(fault) = door.params.admit(request.args.len(), request.fds.len()) {
+        return Answer::fault(fault);
     }
     let mut args = ARGS.take();
     args.clear();
@@ -243,12 +243,22 @@ unsafe fn stash(
     })
 }
 
-/// The descriptor an entry passes, as one the handler owns: the caller's own if it
-/// released it, else a duplicate.
+/// The descriptor an entry passes, as one the handler owns: a new connection if it is a
+/// door ([`passing`](crate::passing)), else the caller's own if it released it, or a
+/// duplicate.
 fn passed_fd(desc: &DoorDesc) -> Result<OwnedFd, c_int> {
     let fd = desc.descriptor;
     if desc.attributes & DOOR_DESCRIPTOR == 0 {
         return Err(libc::EINVAL);
+    }
+    if let Some(connection) = crate::passing::outgoing(fd)? {
+        // A door travels as a new connection to it; released, the procedure's is closed.
+        if desc.attributes & DOOR_RELEASE != 0 {
+            // SAFETY: the procedure gave this descriptor away with DOOR_RELEASE; closed
+            // through libdoor's `close`, which forgets the door first.
+            unsafe { crate::open::close(fd) };
+        }
+        return Ok(connection);
     }
     if desc.attributes & DOOR_RELEASE != 0 {
         // SAFETY: F_GETFD reads a flag of a number, open or not.

@@ -131,13 +131,35 @@ fn a_doors_limits_refuse_calls_outside_them_before_the_procedure_runs() {
     let _server = Server::start(&program, &path);
     let client = Client::open(&path).unwrap();
     assert_eq!(call(&client, &[b'a'; 1000]), vec![b'a'; 1000]);
-    let too_large = |args: &[u8], fds: &[std::os::fd::BorrowedFd<'_>]| {
-        let outcome = client.call_with(1, args, CallOptions { fds, ..Default::default() });
-        matches!(outcome, Err(CallError::Fault(Fault::RequestTooLarge)))
+    let refused = |args: &[u8], fds: &[std::os::fd::BorrowedFd<'_>]| match client.call_with(
+        1,
+        args,
+        CallOptions { fds, ..Default::default() },
+    ) {
+        Err(CallError::Fault(fault)) => Some(fault),
+        _ => None,
     };
-    assert!(too_large(&[b'a'; 1001], &[]), "over DOOR_PARAM_DATA_MAX");
-    assert!(too_large(b"", &[]), "under DOOR_PARAM_DATA_MIN");
+    assert_eq!(refused(&[b'a'; 1001], &[]), Some(Fault::RequestTooLarge), "over DATA_MAX");
+    assert_eq!(refused(b"", &[]), Some(Fault::RequestTooLarge), "under DATA_MIN");
     let (read, write) = std::io::pipe().unwrap();
-    assert!(!too_large(b"one", &[read.as_fd()]), "one descriptor is allowed");
-    assert!(too_large(b"two", &[read.as_fd(), write.as_fd()]), "over DOOR_PARAM_DESC_MAX");
+    assert_eq!(refused(b"one", &[read.as_fd()]), None, "one descriptor is allowed");
+    let two = [read.as_fd(), write.as_fd()];
+    assert_eq!(refused(b"two", &two), Some(Fault::TooManyDescriptors), "over DESC_MAX");
+}
+
+#[test]
+fn doors_passed_through_doors_are_doors_in_the_receiver() {
+    let path = door_path("factory");
+    let program = compile(&source("passing.c"), path.parent().unwrap(), Build::C99);
+    let _server = Server::start_with(std::process::Command::new(&program).arg("serve").arg(&path));
+    let output = run(&program, &["client", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "ok\n");
+
+    // A Rust client gets a door too: the descriptor is a connection it adopts.
+    let factory = Client::open(&path).unwrap();
+    let reply = factory.call(1, b"new").unwrap();
+    let door = Client::adopt_unnamed(reply.fds.into_iter().next().expect("a door")).unwrap();
+    assert_eq!(call(&door, b"x"), b"count 1");
+    assert_eq!(call(&door, b"x"), b"count 2");
 }

@@ -1,7 +1,8 @@
 /*
  * An echo door with limits (door_setparam): arguments of 1 to 1000 bytes, at most one
- * descriptor. Checks door_getparam and door_setparam's answers and errors first, then
- * prints "ready". Usage: params DOOR.
+ * descriptor. Checks door_getparam and door_setparam's answers and errors first, and the
+ * errors of calls outside the limits (its own calls, and a DOOR_REFUSE_DESC door's, never
+ * attached), then prints "ready". Usage: params DOOR.
  */
 #include <door.h>
 #include <errno.h>
@@ -54,6 +55,22 @@ int main(int argc, char **argv) {
     EXPECT(door_setparam(refusing, DOOR_PARAM_DESC_MAX, 1) == -1 && errno == ENOTSUP);
     EXPECT(door_create(echo, NULL, DOOR_UNREF | DOOR_UNREF_MULTI) == -1 && errno == EINVAL);
     EXPECT(door_create(echo, NULL, 0x8000) == -1 && errno == EINVAL);
+
+    char big[1001] = {0};
+    door_desc_t two[2] = {{.d_attributes = DOOR_DESCRIPTOR}, {.d_attributes = DOOR_DESCRIPTOR}};
+    two[0].d_data.d_desc.d_descriptor = 0;
+    two[1].d_data.d_desc.d_descriptor = 1;
+    door_arg_t fine = {"x", 1, two, 1, NULL, 0};
+    EXPECT(door_call(door, &fine) == 0);
+    door_arg_t too_many = {"x", 1, two, 2, NULL, 0};
+    EXPECT(door_call(door, &too_many) == -1 && errno == ENFILE);
+    door_arg_t too_big = {big, sizeof big, NULL, 0, NULL, 0};
+    EXPECT(door_call(door, &too_big) == -1 && errno == ENOBUFS);
+    /* door_call rewrote `fine` to describe its results: describe the call again. */
+    door_arg_t one_desc = {"x", 1, two, 1, NULL, 0};
+    EXPECT(door_call(refusing, &one_desc) == -1 && errno == ENOTSUP);
+    door_arg_t no_descs = {"x", 1, NULL, 0, NULL, 0};
+    EXPECT(door_call(refusing, &no_descs) == 0);
     printf("ready\n");
     fflush(stdout);
     return door_return(NULL, 0, NULL, 0);
