@@ -61,6 +61,9 @@ pub struct Client {
     returned: Condvar,
     /// Connections taken from `idle` or made, and not yet put back or dropped.
     out: AtomicUsize,
+    /// Callers waiting on `returned` (changed under the `idle` lock), so that putting a
+    /// connection back costs no wakeup system call when nobody waits.
+    waiting: AtomicUsize,
     /// The server answered `CONNECT` with `UNKNOWN_OPERATION`.
     connect_unsupported: AtomicBool,
     /// The server offers lanes (as of the last connection made).
@@ -121,6 +124,7 @@ impl Client {
             idle: Mutex::new(Vec::new()),
             returned: Condvar::new(),
             out: AtomicUsize::new(1),
+            waiting: AtomicUsize::new(0),
             connect_unsupported: AtomicBool::new(false),
             lanes: AtomicBool::new(conn.lane().is_some()),
             inline_lease_max: AtomicUsize::new(DEFAULT_INLINE_LEASE_MAX),
@@ -312,7 +316,9 @@ impl Client {
         drop(conn);
         let _idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         self.out.fetch_sub(1, Ordering::Relaxed);
-        self.returned.notify_all();
+        if self.waiting.load(Ordering::Relaxed) > 0 {
+            self.returned.notify_all();
+        }
     }
 
     /// Makes `calls` (operation and arguments each) pipelined on one connection, in order:
@@ -384,13 +390,18 @@ impl Client {
             if self.out.load(Ordering::Relaxed) == 0 {
                 return None;
             }
-            idle = match deadline {
+            let left = match deadline {
+                None => None,
+                Some(deadline) => Some(deadline.checked_duration_since(Instant::now())?),
+            };
+            self.waiting.fetch_add(1, Ordering::Relaxed);
+            idle = match left {
                 None => self.returned.wait(idle).unwrap_or_else(PoisonError::into_inner),
-                Some(deadline) => {
-                    let left = deadline.checked_duration_since(Instant::now())?;
+                Some(left) => {
                     self.returned.wait_timeout(idle, left).unwrap_or_else(PoisonError::into_inner).0
                 }
             };
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
@@ -402,7 +413,9 @@ impl Client {
         }
         idle[index].push(conn);
         self.out.fetch_sub(1, Ordering::Relaxed);
-        self.returned.notify_one();
+        if self.waiting.load(Ordering::Relaxed) > 0 {
+            self.returned.notify_one();
+        }
     }
 
     fn connect(&self, deadline: Option<Instant>, offer: Offer) -> Result<Connection, CallError> {
