@@ -89,6 +89,13 @@ impl<'a> Context<'a> {
         self.core.conns.get(conn).map(|c| c.peer)
     }
 
+    /// The local address of a connection: where the peer connected (the address of the
+    /// listener's interface and port, which a wildcard or port-0 listener does not tell).
+    /// One `getsockname` each time.
+    pub fn local_addr(&self, conn: ConnId) -> Option<SocketAddr> {
+        self.core.conns.get(conn).and_then(|c| c.socket.local_addr().ok())
+    }
+
     /// Calls [`Service::on_timer`](crate::Service::on_timer) once, `after` from now (never
     /// earlier).
     pub fn set_timer(&mut self, after: Duration) -> TimerId {

@@ -79,7 +79,9 @@ impl HandoffService {
             return;
         }
         self.admission.release(remote.ip());
-        let mut args = format!("{remote} {}\n", self.core.forward.listen).into_bytes();
+        // Where the client connected: the configured address may be a wildcard or port 0.
+        let local = detached.socket.local_addr().unwrap_or(self.core.forward.listen);
+        let mut args = format!("{remote} {local}\n").into_bytes();
         args.extend_from_slice(&early);
         args.extend_from_slice(&detached.input);
         if !detached.output.is_empty() {

@@ -367,13 +367,15 @@ impl Service for HttpService {
         }
         self.metrics.connections.inc();
         self.metrics.connections_open.inc();
+        // Where the client connected: the configured address may be a wildcard or port 0.
+        let local = cx.local_addr(conn).unwrap_or(self.core.forward.listen);
         let client = Client {
             http: match self.access_log {
                 Some(_) => HttpConn::new(self.limits),
                 None => HttpConn::new(self.limits).without_request_lines(),
             }
             .spooling(Arc::clone(&self.spool))
-            .from(Endpoints { client: peer, local: self.core.forward.listen }),
+            .from(Endpoints { client: peer, local }),
             peer,
             gate: ProxyGate::new(self.core.forward.proxy_protocol),
             admitted: false,
