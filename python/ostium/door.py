@@ -19,6 +19,7 @@ import select
 import signal
 import socket
 import stat
+import struct
 import tempfile
 import threading
 import time
@@ -77,6 +78,7 @@ class Door:
         max_message: int = 64 * 1024,
         max_args: int = 64 * 1024 * 1024,
         send_timeout: float = 10.0,
+        linger: float = 0.002,
         listener: Optional[socket.socket] = None,
     ) -> None:
         """Binds the door at ``path`` with permissions ``mode`` (replacing a stale socket
@@ -89,6 +91,7 @@ class Door:
         self.max_args = max_args
         self.hello_timeout = hello_timeout
         self.send_timeout = send_timeout
+        self.linger = linger
         self.max_connections = max_connections or _default_max_connections()
         self.instance = os.urandom(16)
         self._owned_path = listener is None
@@ -273,8 +276,12 @@ class Door:
             conn = _Conn(sock, Credentials(caller.pid, counted, caller.gid), adopted)
             conn.hello_due = 0.0 if adopted else time.monotonic() + self.hello_timeout
             self._conns[conn.fd] = conn
+        # Blocking, with the kernel's timeouts: a receive waits at most the linger (or, with
+        # none, is made only when epoll said a message is there), a send the send timeout.
         sock.setblocking(True)
-        sock.settimeout(self.send_timeout)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(self.send_timeout))
+        if self.linger > 0:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(self.linger))
         if adopted:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         self._epoll.register(conn.fd, _ONESHOT)
@@ -305,7 +312,12 @@ class Door:
     # -- serving a connection ------------------------------------------------------------
 
     def _serve(self, conn: _Conn) -> None:
+        """Serves a connection that has a message, then lingers on it: while its caller
+        sends its next call within ``linger``, this thread serves it directly, without the
+        pass through the pool's leader and the handoff to another thread."""
         keep = self._serve_one(conn)
+        while keep is True and self.linger > 0 and not self._stopping:
+            keep = self._serve_one(conn)
         if keep and not self._stopping:
             try:
                 self._epoll.modify(conn.fd, _ONESHOT)
@@ -314,10 +326,13 @@ class Door:
                 pass
         self._drop(conn)
 
-    def _serve_one(self, conn: _Conn) -> bool:
-        """Receives one message and answers it; whether the connection stays open."""
+    def _serve_one(self, conn: _Conn) -> Union[bool, str]:
+        """Receives one message and answers it; whether the connection stays open
+        (``"idle"``: nothing came within the linger)."""
         try:
             message = transport.receive(conn.sock, self.max_message)
+        except BlockingIOError:
+            return "idle"
         except transport.Truncated as err:
             call = wire.call_id(err.data) if conn.session else None
             return call is not None and self._send_fault(conn, call, wire.Fault.REQUEST_TOO_LARGE)
@@ -500,6 +515,11 @@ class _Outcome:
     def __init__(self, answer: Answer, leases: List[LeaseView]) -> None:
         self.answer = answer
         self.leases = leases
+
+
+def _timeval(seconds: float) -> bytes:
+    whole = int(seconds)
+    return struct.pack("ll", whole, int((seconds - whole) * 1_000_000))
 
 
 def _drain(fd: int) -> None:

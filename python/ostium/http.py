@@ -8,11 +8,12 @@ naming the field and offset; :func:`encode_response` refuses what the format can
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import struct
 from dataclasses import dataclass, field
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from .wire import DecodeError
 
@@ -292,14 +293,21 @@ def _address(
     family: int, raw: bytes, scope: int, port: int, family_at: int, addr_at: int
 ) -> Address:
     _check(family in (4, 6), "not 4 or 6", "family", family_at)
+    host = _host(family, raw, scope)
+    _check(host is not None, "an address in a form §3.1 forbids", "addr", addr_at)
+    return Address(host, port, family, scope if family == 6 else 0)
+
+
+@functools.lru_cache(maxsize=4096)
+def _host(family: int, raw: bytes, scope: int) -> Optional[str]:
+    """The text of an address (cached: a client sends many requests from one address);
+    ``None`` for an IPv4 address with more bytes or a scope, or an IPv4-mapped IPv6 one."""
     if family == 4:
-        _check(
-            raw[4:] == bytes(12) and scope == 0, "an IPv4 address with more bytes", "addr", addr_at
-        )
-        return Address(str(ipaddress.IPv4Address(raw[:4])), port, 4)
+        if raw[4:] != bytes(12) or scope != 0:
+            return None
+        return str(ipaddress.IPv4Address(raw[:4]))
     address = ipaddress.IPv6Address(raw)
-    _check(address.ipv4_mapped is None, "an IPv4-mapped IPv6 address", "addr", addr_at)
-    return Address(str(address), port, 6, scope)
+    return None if address.ipv4_mapped is not None else str(address)
 
 
 def _pack_address(address: Address) -> Tuple[int, bytes, int]:
