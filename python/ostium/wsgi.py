@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from pathlib import Path
 from typing import List, Optional
 
 from . import http, transport, wire
@@ -98,6 +99,20 @@ def load_app(spec: str) -> App:
     raise AttributeError(f"{module_name} has no {' or '.join(names)}")
 
 
+def find_ostiumd() -> Optional[str]:
+    """ostiumd on ``PATH``, or else the one built in the Ostium checkout this package is
+    run from (``target/release``, then ``target/debug``)."""
+    found = shutil.which("ostiumd")
+    if found:
+        return found
+    checkout = Path(__file__).resolve().parents[2]
+    for build in ("release", "debug"):
+        candidate = checkout / "target" / build / "ostiumd"
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
 def _arguments(argv: Optional[List[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python3 -m ostium.wsgi",
@@ -110,6 +125,18 @@ def _arguments(argv: Optional[List[str]]) -> argparse.Namespace:
         "--bind", metavar="HOST:PORT", help="serve HTTP there, with ostiumd started in front"
     )
     parser.add_argument("--ostiumd", metavar="PATH", help="the ostiumd to start for --bind")
+    parser.add_argument(
+        "--max-body",
+        default="1G",
+        metavar="SIZE",
+        help="with --bind, the largest request body ostiumd takes (default 1G; 413 beyond)",
+    )
+    parser.add_argument(
+        "--timeout",
+        default="5m",
+        metavar="DURATION",
+        help="with --bind, how long a request may take the application (default 5m; 504)",
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -166,20 +193,29 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _serve_behind_ostiumd(handler: WsgiHandler, args: argparse.Namespace, options: dict) -> int:
-    ostiumd = args.ostiumd or shutil.which("ostiumd")
-    if not ostiumd or not os.access(ostiumd, os.X_OK):
+    ostiumd = args.ostiumd or find_ostiumd()
+    if ostiumd is None:
         print(
-            "ostium.wsgi: --bind needs ostiumd, which is not on PATH: build it with "
-            "`cargo build --release -p ostiumd` and name it with --ostiumd PATH",
+            "ostium.wsgi: --bind needs ostiumd, found neither on PATH nor in this checkout's "
+            "target/: build it with `cargo build --release -p ostiumd`, or name it with "
+            "--ostiumd PATH",
             file=sys.stderr,
         )
+        return 2
+    if not os.access(ostiumd, os.X_OK):
+        print(f"ostium.wsgi: {ostiumd} is not an executable ostiumd", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="ostium-wsgi-") as workdir:
         door_path = os.path.join(workdir, "app.door")
         door = Door(door_path, handler, **options)
         config = os.path.join(workdir, "ostiumd.conf")
         with open(config, "w", encoding="utf-8") as out:
-            out.write(f"forward http {args.bind} to {door_path}\n")
+            out.write(
+                f"forward http {args.bind} to {door_path} {{\n"
+                f"    max-body {args.max_body}\n"
+                f"    reply-timeout {args.timeout}\n"
+                "}\n"
+            )
         front = subprocess.Popen([ostiumd, "--config", config])
         log.info("serving %s on http://%s through ostiumd (pid %d)", args.app, args.bind, front.pid)
         stop = threading.Event()

@@ -70,8 +70,17 @@ def test_bind_starts_ostiumd_in_front_and_stops_it(workdir: Path) -> None:
     assert refused.returncode != 0, "ostiumd stopped with the application"
 
 
-def test_bind_without_ostiumd_says_what_to_do(workdir: Path) -> None:
+def test_bind_with_a_missing_ostiumd_says_what_to_do(workdir: Path) -> None:
     (workdir / "hello.py").write_text(APP)
-    child = _run(workdir, "hello:app", "--bind", "127.0.0.1:1", env={"PATH": "/nonexistent"})
+    child = _run(workdir, "hello:app", "--bind", "127.0.0.1:1", "--ostiumd", "/nonexistent")
     _, err = child.communicate(timeout=30)
-    assert child.returncode == 2 and "cargo build --release -p ostiumd" in err
+    assert child.returncode == 2 and "/nonexistent is not an executable ostiumd" in err
+
+
+def test_ostiumd_is_found_on_path_or_in_the_checkout(monkeypatch) -> None:
+    from ostium.wsgi import find_ostiumd
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    found = find_ostiumd()
+    # cargo test has built target/debug/ostiumd in this checkout.
+    assert found is not None and found.endswith("/ostiumd") and os.access(found, os.X_OK)

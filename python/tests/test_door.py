@@ -25,6 +25,7 @@ from ostium import (
     FaultError,
     Lease,
     NoDoor,
+    ProtocolError,
     Request,
     transport,
     wire,
@@ -258,4 +259,32 @@ def test_a_door_socket_handed_over_by_the_systemd_convention(workdir: Path, door
             child.terminate()
             child.wait(10)
     assert os.path.exists(door_path), "the handed door's file is its owner's to remove"
+    listener.close()
+
+
+def test_the_client_refuses_a_malformed_reply(workdir: Path) -> None:
+    """A fake door that answers HELLO properly, then a REPLY with a reserved field set."""
+    path = str(workdir / "fake.door")
+    listener = transport.seqpacket()
+    listener.bind(path)
+    listener.listen(1)
+
+    def fake() -> None:
+        conn, _ = listener.accept()
+        transport.receive(conn, 65536)
+        transport.send(conn, wire.Hello(65536, wire.Capability.MEMFD, instance=b"i" * 16).encode())
+        call = wire.decode_call(transport.receive(conn, 65536).data, 0)
+        reply = bytearray(wire.encode_reply(call.id, 0, b"ok"))
+        reply[20] = 1  # a reserved byte
+        transport.send(conn, bytes(reply))
+        conn.recv(1)  # until the client closes
+        conn.close()
+
+    thread = threading.Thread(target=fake)
+    thread.start()
+    client = Client(path)
+    with pytest.raises(ProtocolError, match="reserved"):
+        client.call(1, b"x")
+    client.close()
+    thread.join(10)
     listener.close()

@@ -84,6 +84,8 @@ def _length(environ) -> int:
 def environ_app(environ, start_response):
     body = environ["wsgi.input"].read(_length(environ))
     seen = {key: environ.get(key) for key in KEYS}
+    errors = environ["wsgi.errors"]
+    seen["errors"] = all(hasattr(errors, name) for name in ("write", "writelines", "flush"))
     seen["body"] = body.decode("latin-1")
     start_response("200 OK", [("Content-Type", "application/json")])
     return [json.dumps(seen).encode()]
@@ -110,7 +112,7 @@ def test_the_environ_is_what_pep_3333_and_cgi_say(serve) -> None:
     assert seen["wsgi.url_scheme"] == "http" and seen["wsgi.version"] == [1, 0]
     assert seen["wsgi.multithread"] is True and seen["wsgi.multiprocess"] is False
     assert seen["wsgi.run_once"] is False and seen["wsgi.input_terminated"] is True
-    assert seen["body"] == "hello"
+    assert seen["body"] == "hello" and seen["errors"] is True
 
 
 def test_repeated_fields_are_joined_in_order(serve) -> None:
