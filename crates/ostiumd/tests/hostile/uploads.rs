@@ -17,8 +17,19 @@ use crate::probe::{rss, start_app};
 const PIECES: usize = 10;
 const MIB: u64 = 1024 * 1024;
 
-/// How far above its idle size ostiumd's memory may stay once the uploads are over.
+/// How far above its idle size ostiumd's memory may stay once the uploads are over, at
+/// least: what glibc keeps of a burst varies with how the threads interleaved (12 to 16 MiB
+/// after the 2,000 bodies of 15 kB, 51 MiB at the peak), while without the trimming it stayed
+/// 27 MiB above idle (see `engine/forward/trim.rs`).
 const SETTLED_ABOVE_IDLE: u64 = 8 * MIB;
+
+impl Figures {
+    /// The most that may stay once the uploads are over: `SETTLED_ABOVE_IDLE`, or a third of
+    /// what the burst took if more (given back, not held: held was two thirds).
+    fn settled_bound(&self) -> u64 {
+        self.idle + SETTLED_ABOVE_IDLE.max(self.peak.saturating_sub(self.idle) / 3)
+    }
+}
 
 /// ostiumd's resident memory: idle, at its most during the uploads, and after them.
 struct Figures {
@@ -66,7 +77,7 @@ fn uploads(name: &str, count: usize, body: usize, settings: &str) -> Figures {
     }
     // The clients are gone; ostiumd gives the memory back once it has seen their
     // connections close (a moment, or longer on a machine busy with other tests).
-    let settled = idle + SETTLED_ABOVE_IDLE;
+    let settled = Figures { idle, peak, after: 0 }.settled_bound();
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut after = rss(pid);
     while after >= settled && Instant::now() < deadline {
@@ -87,12 +98,7 @@ fn uploads(name: &str, count: usize, body: usize, settings: &str) -> Figures {
 fn a_thousand_slow_1mb_uploads_are_spooled_not_held() {
     let f = uploads("uploads-1mb", 1000, 1_000_000, "");
     assert!(f.peak < f.idle + 64 * MIB, "{} MiB during (idle {} MiB)", f.peak / MIB, f.idle / MIB);
-    assert!(
-        f.after < f.idle + SETTLED_ABOVE_IDLE,
-        "{} MiB after (idle {} MiB)",
-        f.after / MIB,
-        f.idle / MIB
-    );
+    assert!(f.after < f.settled_bound(), "{} MiB after (idle {} MiB)", f.after / MIB, f.idle / MIB);
 }
 
 #[test]
@@ -101,12 +107,7 @@ fn the_memory_of_two_thousand_bodies_in_memory_is_given_back() {
     // once also overflow the application door's backlog (1,024): the calls wait for a
     // door connection to be free (they were answered 503).
     let f = uploads("uploads-15kb", 2000, 15_000, "");
-    assert!(
-        f.after < f.idle + SETTLED_ABOVE_IDLE,
-        "{} MiB after (idle {} MiB)",
-        f.after / MIB,
-        f.idle / MIB
-    );
+    assert!(f.after < f.settled_bound(), "{} MiB after (idle {} MiB)", f.after / MIB, f.idle / MIB);
 }
 
 #[test]
