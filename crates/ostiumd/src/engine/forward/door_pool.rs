@@ -2,9 +2,7 @@
 //!
 //! Each call takes an idle connection, or opens one: so a loop holds as many connections as
 //! it has had slow calls in flight at once, and the application's elastic pool grows to the
-//! real concurrency and no further. When a burst is over (no call in flight), the idle
-//! connections beyond twice the CPUs are closed, so that what a burst opened (and the
-//! memory it holds on both sides) does not outlive it. Connections are watched by the loop (never blocking
+//! real concurrency and no further. Connections are watched by the loop (never blocking
 //! it): readable while they wait for a `HELLO` or replies, writable only while calls wait
 //! for room. A connection the application closes (it exited or restarted) is dropped when
 //! the loop sees the hang-up, and the next call opens a new one, so an application that
@@ -444,25 +442,7 @@ impl<T: PartialEq> DoorPool<T> {
         }
         match self.waiting.pop_front() {
             Some(job) => self.start(cx, watch, job, done),
-            None => {
-                self.idle.push(watch);
-                self.shrink_after_burst(cx, done);
-            }
-        }
-    }
-
-    /// When the last call in flight has ended, closes the idle connections beyond
-    /// `pipeline_after`, the longest idle first: a burst's connections (and the memory they
-    /// hold on both sides) do not outlive it, as the application's extra threads do not.
-    /// A steady load keeps calls in flight and its connections with them.
-    fn shrink_after_burst(&mut self, cx: &mut Context<'_>, done: &mut Vec<Done<T>>) {
-        if self.idle.len() != self.slots.len() || self.idle.len() <= self.pipeline_after {
-            return;
-        }
-        let surplus = self.idle.len() - self.pipeline_after;
-        // The idle list is a stack: the longest idle are at its bottom.
-        for watch in self.idle.drain(..surplus).collect::<Vec<_>>() {
-            self.drop_conn(cx, watch, done);
+            None => self.idle.push(watch),
         }
     }
 
