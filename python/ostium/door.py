@@ -12,6 +12,7 @@ exempt), ``hello_timeout`` to say ``HELLO``, ``max_message`` per inline message 
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import resource
@@ -28,6 +29,7 @@ from typing import Callable, Dict, List, Optional, Union
 from . import transport, wire
 from .pool import Pool, PoolStats
 from .request import Answer, LeaseError, LeaseView, Request
+from .throttle import Throttle
 from .transport import Credentials
 
 log = logging.getLogger("ostium.door")
@@ -35,6 +37,11 @@ log = logging.getLogger("ostium.door")
 Handler = Callable[[Request], Union[Answer, bytes]]
 
 _ONESHOT = select.EPOLLIN | select.EPOLLONESHOT
+#: How long the door stops accepting when out of descriptors or memory.
+ACCEPT_REST = 0.1
+_OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+_ACCEPT_FAILED = Throttle()
+_HANDLER_FAILED = Throttle()
 
 
 class DoorInUse(OSError):
@@ -103,6 +110,8 @@ class Door:
         self._conns: Dict[int, _Conn] = {}
         self._per_uid: Dict[int, int] = {}
         self._accepting = True
+        #: When a rest from accepting ends (0: not resting).
+        self._rest_until = 0.0
         self._revoked = False
         self._stopping = False
         self._epoll = select.epoll()
@@ -211,6 +220,7 @@ class Door:
             events = self._epoll.poll(-1 if timeout is None else timeout, 1)
             if not events:
                 self._expire_hellos(time.monotonic())
+                self._end_rest(time.monotonic())
                 continue
             fd, _ = events[0]
             if fd == self._wake_r:
@@ -226,14 +236,32 @@ class Door:
                 return conn
 
     def _wake_in(self) -> Optional[float]:
-        """Seconds until the next ``HELLO`` deadline (``None``: no deadline, no wakeup)."""
+        """Seconds until the next ``HELLO`` deadline or the end of a rest from accepting
+        (``None``: neither, so no wakeup)."""
         with self._lock:
             due = [
                 conn.hello_due
                 for conn in self._conns.values()
                 if conn.session is None and conn.hello_due
             ]
+            if self._rest_until:
+                due.append(self._rest_until)
         return None if not due else max(0.0, min(due) - time.monotonic())
+
+    def _end_rest(self, now: float) -> None:
+        """Accepts again once a rest from accepting (out of descriptors) is over."""
+        with self._lock:
+            if not self._rest_until or self._rest_until > now:
+                return
+            self._rest_until = 0.0
+            listener = self._listener
+            if listener is None or len(self._conns) >= self.max_connections:
+                return
+            self._accepting = True
+        try:
+            self._epoll.register(listener.fileno(), select.EPOLLIN)
+        except OSError:
+            pass
 
     def _expire_hellos(self, now: float) -> None:
         with self._lock:
@@ -258,7 +286,15 @@ class Door:
             except BlockingIOError:
                 return
             except OSError as err:
-                log.warning("accept on %s failed: %s", self.path, err)
+                if err.errno in _OUT_OF_RESOURCES:
+                    # The listener stays readable: waiting on it again would spin.
+                    self._epoll.unregister(listener.fileno())
+                    with self._lock:
+                        self._accepting = False
+                        self._rest_until = time.monotonic() + ACCEPT_REST
+                held = _ACCEPT_FAILED.passes()
+                if held is not None:
+                    log.warning("accept on %s failed: %s (%d held back)", self.path, err, held)
                 return
             self._admit(sock, adopted=False)
 
@@ -297,6 +333,7 @@ class Door:
                 del self._per_uid[uid]
             reopen = not self._accepting and self._listener is not None
             self._accepting = True
+            self._rest_until = 0.0
         try:
             self._epoll.unregister(conn.fd)
         except (OSError, ValueError):
@@ -439,15 +476,26 @@ class Door:
         try:
             answer = self.handler(request)
         except LeaseError as err:
-            log.warning("a handler of %s went outside a lease: %s", self.path, err)
+            held = _HANDLER_FAILED.passes()
+            if held is not None:
+                log.warning(
+                    "a handler of %s went outside a lease: %s (%d held back)", self.path, err, held
+                )
             return Answer.fault(wire.Fault.BAD_LEASE)
         except Exception:
-            log.exception("a handler of %s failed; the caller gets HANDLER_PANICKED", self.path)
+            held = _HANDLER_FAILED.passes()
+            if held is not None:
+                log.exception(
+                    "a handler of %s failed; the caller gets HANDLER_PANICKED (%d held back)",
+                    self.path,
+                    held,
+                )
             return Answer.fault(wire.Fault.HANDLER_PANICKED)
         if isinstance(answer, (bytes, bytearray, memoryview)):
             return Answer.ok(bytes(answer))
         if not isinstance(answer, Answer):
-            log.error("a handler of %s returned %r, not an Answer", self.path, type(answer))
+            if _HANDLER_FAILED.passes() is not None:
+                log.error("a handler of %s returned %r, not an Answer", self.path, type(answer))
             return Answer.fault(wire.Fault.HANDLER_PANICKED)
         return answer
 

@@ -16,7 +16,10 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Generic, List, Optional, TypeVar
 
+from .throttle import Throttle
+
 log = logging.getLogger("ostium.pool")
+_WORK_FAILED = Throttle()
 
 Item = TypeVar("Item")
 
@@ -124,7 +127,8 @@ class Pool(Generic[Item]):
             try:
                 self._handle(item)
             except Exception:  # the pool outlives any one item's failure
-                log.exception("a door thread's work failed; the thread goes on")
+                if _WORK_FAILED.passes() is not None:
+                    log.exception("a door thread's work failed; the thread goes on")
             leading = False
 
     def _follow(self, me: _Follower) -> int:

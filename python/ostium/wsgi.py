@@ -29,10 +29,12 @@ from typing import List, Optional
 from . import http, transport, wire
 from .door import Door
 from .request import Answer, Request
+from .throttle import Throttle
 from .wsgi_app import App, environ_for, run
 from .wsgi_input import Input
 
 log = logging.getLogger("ostium.wsgi")
+_MALFORMED = Throttle(burst=10)
 
 
 class WsgiHandler:
@@ -51,7 +53,8 @@ class WsgiHandler:
             message = http.decode_request(request.args)
         except wire.DecodeError as err:
             transport.close_all(request.fds)
-            log.warning("a malformed request message: %s", err)
+            if _MALFORMED.passes() is not None:
+                log.warning("a malformed request message: %s", err)
             return Answer.fault(wire.Fault.BAD_MESSAGE)
         body = self._body(message, request.fds)
         if body is None:
@@ -66,7 +69,8 @@ class WsgiHandler:
         try:
             return Answer.ok(http.encode_response(response))
         except ValueError as err:
-            log.error("the application's response cannot be sent: %s; answered 500", err)
+            if _MALFORMED.passes() is not None:
+                log.error("the application's response cannot be sent: %s; answered 500", err)
             return Answer.ok(http.encode_response(http.HttpResponse(500, [], b"")))
 
     @staticmethod
@@ -77,7 +81,8 @@ class WsgiHandler:
             return Input(message.body)
         if len(fds) != 1 or os.fstat(fds[0]).st_size < message.body_len:
             transport.close_all(fds)
-            log.warning("a BODY_FD request without its file, or a short one")
+            if _MALFORMED.passes() is not None:
+                log.warning("a BODY_FD request without its file, or a short one")
             return None
         return Input(fd=fds[0], length=message.body_len)
 

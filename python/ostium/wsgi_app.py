@@ -12,9 +12,13 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from . import http
+from .throttle import Throttle
 from .wsgi_input import FileWrapper, Input
 
 log = logging.getLogger("ostium.wsgi")
+#: Ten tracebacks a second at most: each failure is a client's request, and clients can
+#: repeat one that fails.
+_FAILED = Throttle(burst=10)
 
 Environ = Dict[str, Any]
 App = Callable[[Environ, Callable[..., Any]], Iterable[bytes]]
@@ -121,18 +125,22 @@ def run(app: App, environ: Environ, head_request: bool) -> http.HttpResponse:
             raise AssertionError("the application returned without calling start_response")
         return _http_response(response, head_request)
     except Exception:
-        log.exception(
-            "the application failed on %s %s; answered 500",
-            environ.get("REQUEST_METHOD"),
-            environ.get("PATH_INFO"),
-        )
+        held = _FAILED.passes()
+        if held is not None:
+            log.exception(
+                "the application failed on %s %s; answered 500 (%d failures held back)",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+                held,
+            )
         return _error_500()
     finally:
         if result is not None and hasattr(result, "close"):
             try:
                 result.close()
             except Exception:
-                log.exception("the application's close() failed")
+                if _FAILED.passes() is not None:
+                    log.exception("the application's close() failed")
 
 
 def _http_response(response: _Response, head_request: bool) -> http.HttpResponse:
@@ -149,7 +157,8 @@ def _http_response(response: _Response, head_request: bool) -> http.HttpResponse
             declared = int(value.strip())
             continue
         if lower in _HOP_BY_HOP:
-            log.warning("dropped the hop-by-hop field %s the application set", name)
+            if _FAILED.passes() is not None:
+                log.warning("dropped the hop-by-hop field %s the application set", name)
             continue
         fields.append((lower, value.encode("latin-1")))
     if declared is not None and not head_request:
