@@ -5,15 +5,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 
-use support::{Build, Reaped, Server, compile, run, source, text};
-
-fn python_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../python")
-}
+use ostium_test_support::python::{PythonDoor, package_dir};
+use support::{Build, Server, compile, run, source, text};
 
 fn door_path(name: &str) -> PathBuf {
     ostium_test_support::door_path("ostium-c-python", name)
@@ -22,17 +18,7 @@ fn door_path(name: &str) -> PathBuf {
 #[test]
 fn a_c_client_calls_a_python_door() {
     let path = door_path("python-door");
-    let mut door = Reaped(
-        Command::new("python3")
-            .arg(python_dir().join("tests/peers/echo_door.py"))
-            .arg(&path)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start python3"),
-    );
-    let mut ready = String::new();
-    BufReader::new(door.0.stdout.take().unwrap()).read_line(&mut ready).unwrap();
-    assert_eq!(ready, "ready\n");
+    let _door = PythonDoor::start(&path);
     let program = compile(&source("minimal.c"), path.parent().unwrap(), Build::C99);
     let output = run(&program, &[path.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output));
@@ -59,7 +45,7 @@ fn the_python_client_calls_a_c_door_and_the_door_it_passes_back() {
     let _server = Server::start_with(Command::new(&program).arg("serve").arg(&path));
     let output = Command::new("python3")
         .args(["-c", PYTHON_CLIENT])
-        .arg(python_dir())
+        .arg(package_dir())
         .arg(&path)
         .output()
         .expect("run python3");

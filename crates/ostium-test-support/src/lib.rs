@@ -1,6 +1,7 @@
 //! What Ostium's test suites share, so that each is written once: [`door_path`], a fresh
-//! path for a door, and [`proc`], readings of a running process from `/proc`: how often
-//! its threads woke, the CPU time and memory it used, its descriptors and threads.
+//! path for a door, [`proc`], readings of a running process from `/proc`: how often its
+//! threads woke, the CPU time and memory it used, its descriptors and threads, and
+//! [`python`], a door of the Python package to call.
 //!
 //! A dev-dependency of the crates whose tests use it; nothing here is for production.
 //!
@@ -13,6 +14,7 @@
 //! ```
 
 pub mod proc;
+pub mod python;
 
 use std::path::PathBuf;
 

@@ -3,16 +3,11 @@
 //! `cargo test` so that one command runs every suite; skipped, saying why, where pytest
 //! is not installed (`.ci/run` installs it).
 
-use std::io::{BufRead, BufReader};
 use std::os::fd::AsFd;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use ostium::{Answer, CallOptions, Client, Door, Lend};
-
-fn python_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../python")
-}
+use ostium_test_support::python::{PythonDoor, package_dir};
 
 fn has_pytest() -> bool {
     Command::new("python3")
@@ -30,7 +25,7 @@ fn the_python_test_suites_pass() {
     }
     let output = Command::new("python3")
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"])
-        .current_dir(python_dir())
+        .current_dir(package_dir())
         .env("OSTIUMD", env!("CARGO_BIN_EXE_ostiumd"))
         .output()
         .expect("run pytest");
@@ -39,30 +34,10 @@ fn the_python_test_suites_pass() {
     assert!(output.status.success(), "{report}\n{}", String::from_utf8_lossy(&output.stderr));
 }
 
-/// A Python door serving `python/tests/peers/echo_door.py`, killed when dropped.
-struct PythonDoor(std::process::Child);
-
-impl Drop for PythonDoor {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn a_rust_client_calls_a_python_door() {
     let path = ostium_test_support::door_path("ostium-python", "rust-client");
-    let mut child = PythonDoor(
-        Command::new("python3")
-            .arg(python_dir().join("tests/peers/echo_door.py"))
-            .arg(&path)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start python3"),
-    );
-    let mut ready = String::new();
-    BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut ready).unwrap();
-    assert_eq!(ready, "ready\n");
+    let _door = PythonDoor::start(&path);
     let client = Client::open(&path).unwrap();
     for size in [0, 8, 4096, 100_000, 300_000, 1 << 20] {
         let payload: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
@@ -118,7 +93,7 @@ fn the_python_client_calls_a_rust_door() {
         })
         .unwrap();
     let output = Command::new("python3")
-        .arg(python_dir().join("tests/peers/rust_door_client.py"))
+        .arg(package_dir().join("tests/peers/rust_door_client.py"))
         .arg(door.path())
         .output()
         .expect("run python3");
